@@ -1,0 +1,46 @@
+# flowlens — build, test and benchmark. `make test` is what CI runs.
+GO      ?= go
+PKGS    := ./...
+FUZZTIME ?= 10s
+BENCHTIME ?= 1s
+
+.PHONY: all build test test-race fuzz bench fmt lint vet clean demo
+
+all: build
+
+build:
+	$(GO) build -o bin/flowlens ./cmd/flowlens
+
+vet:
+	$(GO) vet $(PKGS)
+
+# vet, every test, then a short run of each fuzz target.
+test: vet
+	$(GO) test -count=1 $(PKGS)
+	$(MAKE) --no-print-directory fuzz
+
+fuzz:
+	@for t in $$($(GO) test -list '^Fuzz' ./flowlog | grep '^Fuzz'); do \
+		echo "fuzz $$t ($(FUZZTIME))"; \
+		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./flowlog || exit 1; \
+	done
+
+test-race:
+	$(GO) test -race -count=1 $(PKGS)
+
+bench:
+	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem $(PKGS)
+
+fmt:
+	gofmt -w $$(git ls-files '*.go')
+
+lint: vet
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
+
+# The README's first command: generate a small data set and decode it.
+demo:
+	$(GO) run ./cmd/flowlens gen --records 200000 --objects 6 --layout aws -o /tmp/flowlens-demo
+	$(GO) run ./cmd/flowlens cat /tmp/flowlens-demo | head -5
+
+clean:
+	rm -rf bin

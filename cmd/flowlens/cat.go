@@ -1,0 +1,192 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/spf13/pflag"
+
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/query"
+)
+
+// decodeFlags are the flags of every command that reads flow logs.
+type decodeFlags struct {
+	fields  string
+	strict  bool
+	workers int
+}
+
+func (d *decodeFlags) add(fs *pflag.FlagSet) {
+	fs.StringVar(&d.fields, "fields", "", "layout of lines without a header: '${version} ${srcaddr} …' or 'version srcaddr …'")
+	fs.BoolVar(&d.strict, "strict", false, "fail on the first malformed line instead of counting and reporting it")
+	fs.IntVarP(&d.workers, "workers", "w", runtime.GOMAXPROCS(0), "decoding goroutines")
+}
+
+func (d *decodeFlags) options() (flowlog.Options, error) {
+	o := flowlog.Options{Strict: d.strict, Workers: d.workers}
+	if d.fields != "" {
+		l, err := flowlog.ParseLayout(d.fields)
+		if err != nil {
+			return o, fmt.Errorf("--fields: %w", err)
+		}
+		o.Fields = l
+	}
+	if d.workers < 1 {
+		return o, fmt.Errorf("--workers must be at least 1")
+	}
+	return o, nil
+}
+
+// openOutput returns stdout, or an atomic file for -o.
+func openOutput(path string) (io.Writer, func(ok bool) error, error) {
+	if path == "" || path == "-" {
+		return stdout, func(bool) error { return nil }, nil
+	}
+	f, err := query.CreateAtomic(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	return f, func(ok bool) error {
+		if !ok {
+			f.Abort()
+			return nil
+		}
+		return f.Commit()
+	}, nil
+}
+
+func init() {
+	register(&command{
+		name:  "cat",
+		usage: "[flags] SOURCES…",
+		short: "print every decoded record as JSON Lines or CSV",
+		long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, or - for stdin) and prints
+each record: JSON Lines with the Athena column names as keys, integers as numbers, addresses as text
+and "-" as null; or CSV with a header. NODATA and SKIPDATA records are printed too (their log_status
+says so); headers, blank and malformed lines are not. The accounting of every line read goes to
+stderr, and to --stats-json as JSON. Exit status 1 when an object could not be read to its end.
+
+Examples:
+  flowlens cat 123456789012_vpcflowlogs_us-east-1_fl-0a_20250101T0000Z_1a2b.log.gz
+  flowlens cat --format csv -o flows.csv logs/
+  zcat cloudwatch-export.gz | flowlens cat --fields '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}' -
+  flowlens cat --stats-json stats.json logs/ > /dev/null`,
+		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+			var df decodeFlags
+			df.add(fs)
+			format := fs.String("format", "jsonl", "output format: jsonl or csv")
+			out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+			statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
+			return func(ctx context.Context, args []string) int {
+				opts, err := df.options()
+				if err != nil {
+					return usageError("cat", "%v", err)
+				}
+				if len(args) == 0 {
+					return usageError("cat", "no sources given")
+				}
+				sources, err := flowlog.ExpandLocal(args)
+				if err != nil {
+					return fail("cat", err)
+				}
+				w, done, err := openOutput(*out)
+				if err != nil {
+					return fail("cat", err)
+				}
+				rw, err := query.NewRowWriter(w, query.RowFormat(*format))
+				if err != nil {
+					done(false)
+					return usageError("cat", "%v", err)
+				}
+				st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return rw.Write(r) })
+				if err2 := rw.Flush(); err == nil {
+					err = err2
+				}
+				if err2 := done(err == nil); err == nil {
+					err = err2
+				}
+				printStats(stderr, st, failed)
+				if *statsJSON != "" {
+					if err2 := writeStatsJSON(*statsJSON, st, failed); err2 != nil {
+						fmt.Fprintf(stderr, "flowlens cat: %v\n", err2)
+						return exitFailure
+					}
+				}
+				if err != nil {
+					return fail("cat", err)
+				}
+				if len(failed) > 0 {
+					return exitFailure
+				}
+				return exitOK
+			}
+		},
+	})
+}
+
+// statsDoc is the JSON form of the input accounting.
+type statsDoc struct {
+	*flowlog.Stats
+	Failed []failedDoc `json:"failed_objects"`
+}
+
+type failedDoc struct {
+	Object string `json:"object"`
+	Error  string `json:"error"`
+}
+
+func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError) error {
+	doc := statsDoc{Stats: st, Failed: []failedDoc{}}
+	if doc.FirstMalformed == nil {
+		doc.FirstMalformed = []*flowlog.ParseError{}
+	}
+	for _, f := range failed {
+		doc.Failed = append(doc.Failed, failedDoc{f.Object, f.Err.Error()})
+	}
+	b, err := json.MarshalIndent(doc, "", "  ")
+	if err != nil {
+		return err
+	}
+	if path == "-" {
+		_, err = os.Stdout.Write(append(b, '\n'))
+		return err
+	}
+	return query.WriteFileAtomic(path, append(b, '\n'))
+}
+
+func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
+	fmt.Fprintf(w, "flowlens: %d objects (%d failed), %s read, %s of text; %d lines: %d records, %d NODATA, %d SKIPDATA, %d headers, %d blank, %d malformed",
+		st.Objects, st.ObjectsFailed, humanBytes(st.BytesRead), humanBytes(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
+	if st.MillisTimes > 0 {
+		fmt.Fprintf(w, "; %d millisecond times normalised to seconds", st.MillisTimes)
+	}
+	fmt.Fprintln(w)
+	for _, e := range st.FirstMalformed {
+		fmt.Fprintf(w, "  malformed: %v\n", e)
+	}
+	if st.Malformed > int64(len(st.FirstMalformed)) {
+		fmt.Fprintf(w, "  … and %d more malformed lines\n", st.Malformed-int64(len(st.FirstMalformed)))
+	}
+	for _, f := range failed {
+		fmt.Fprintf(w, "  failed: %v\n", f.Err)
+	}
+}
+
+func humanBytes(n int64) string {
+	const unit = 1000
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
+}

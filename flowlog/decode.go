@@ -1,0 +1,571 @@
+package flowlog
+
+import (
+	"bytes"
+	"encoding/json"
+	"math"
+	"unsafe"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/bitutil"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+)
+
+// DefaultBatchRows is the number of rows in a full record batch.
+const DefaultBatchRows = 65536
+
+// Options configure decoding.
+type Options struct {
+	// Fields is the layout of lines that no header precedes. Nil means: 14 fields are the v2 default
+	// layout, and a line with as many fields as every field up to some version (29 for v5, …) or as the
+	// Transit Gateway layout (36) is read with that list.
+	Fields *Layout
+	// BatchRows is the most rows per record batch (DefaultBatchRows when 0).
+	BatchRows int
+	// Strict makes the first malformed line an error instead of a counted, reported line.
+	Strict bool
+	// Alloc allocates the batches' buffers (memory.DefaultAllocator when nil).
+	Alloc memory.Allocator
+	// Workers is how many goroutines decode one stream (1 when 0); another one decompresses.
+	Workers int
+	// BlockSize is the size of the blocks of whole lines handed to workers (DefaultBlockSize when 0).
+	BlockSize int
+}
+
+func (o Options) withDefaults() Options {
+	if o.BatchRows <= 0 {
+		o.BatchRows = DefaultBatchRows
+	}
+	if o.Alloc == nil {
+		o.Alloc = memory.DefaultAllocator
+	}
+	if o.Workers <= 0 {
+		o.Workers = 1
+	}
+	if o.BlockSize <= 0 {
+		o.BlockSize = DefaultBlockSize
+	}
+	return o
+}
+
+// Decoder turns blocks of whole lines into Arrow record batches. It is the pure part of decoding: no
+// I/O, no goroutines. One Decoder serves one goroutine; its buffers are reused from batch to batch.
+type Decoder struct {
+	opts   Options
+	object string
+
+	layout *Layout // set by the last header; nil before any
+	cur    *Layout // layout of the batch being built
+	cols   []column
+	n      int // rows in the batch being built
+	out    []arrow.RecordBatch
+
+	// For optimistic parallel decoding: did a line of this block depend on the layout at its start?
+	sawHeader      bool
+	dependsOnStart bool
+
+	stats   Stats
+	toks    [maxFields + 1][2]int32
+	scratch []byte
+	strict  *ParseError
+}
+
+// NewDecoder returns a decoder for lines of the named object.
+func NewDecoder(object string, opts Options) *Decoder {
+	return &Decoder{opts: opts.withDefaults(), object: object}
+}
+
+// Reset starts a new object, keeping buffers. Batches not yet taken are released.
+func (d *Decoder) Reset(object string) {
+	d.releaseOut()
+	d.object = object
+	d.layout = nil
+	d.cur = nil
+	d.n = 0
+	d.stats = Stats{}
+	d.strict = nil
+}
+
+// Stats returns the accounting so far.
+func (d *Decoder) Stats() *Stats { return &d.stats }
+
+// Layout returns the layout set by the last header seen, or nil.
+func (d *Decoder) Layout() *Layout { return d.layout }
+
+// SetLayout sets the header layout in force, as if a header had been read (nil: none).
+func (d *Decoder) SetLayout(l *Layout) { d.layout = l }
+
+// Take returns the finished batches and forgets them: the caller releases each.
+func (d *Decoder) Take() []arrow.RecordBatch {
+	out := d.out
+	d.out = nil
+	return out
+}
+
+func (d *Decoder) releaseOut() {
+	for _, r := range d.out {
+		r.Release()
+	}
+	d.out = d.out[:0]
+}
+
+// Decode decodes whole lines; a last line without a newline is decoded too. firstLine is the line
+// number of the first line of block (1-based). In strict mode the first malformed line is returned as
+// a *ParseError and decoding stops.
+func (d *Decoder) Decode(block []byte, firstLine int64) error {
+	line := firstLine
+	for len(block) > 0 {
+		var l []byte
+		if nl := bytes.IndexByte(block, '\n'); nl >= 0 {
+			l, block = block[:nl], block[nl+1:]
+		} else {
+			l, block = block, nil
+		}
+		d.decodeLine(l, line)
+		if d.strict != nil {
+			return d.strict
+		}
+		line++
+	}
+	return nil
+}
+
+// Flush finishes the batch being built, so that Take returns it.
+func (d *Decoder) Flush() {
+	if d.n == 0 {
+		return
+	}
+	d.out = append(d.out, d.finishBatch())
+}
+
+func (d *Decoder) malformed(line int64, text []byte, field, value, reason string) {
+	e := &ParseError{Object: d.object, Line: line, Field: field, Value: value, Reason: reason, Text: clip(text, 200)}
+	d.stats.addMalformed(e)
+	if d.opts.Strict {
+		d.strict = e
+	}
+}
+
+func (d *Decoder) decodeLine(l []byte, lineNo int64) {
+	d.stats.Lines++
+	orig := l
+	for len(l) > 0 && (l[len(l)-1] == '\r' || l[len(l)-1] == ' ') {
+		l = l[:len(l)-1]
+	}
+	for len(l) > 0 && l[0] == ' ' {
+		l = l[1:]
+	}
+	if len(l) == 0 {
+		d.stats.Blank++
+		return
+	}
+	if l[0] == '{' {
+		msg, ok := d.unwrapJSON(l)
+		if !ok {
+			d.malformed(lineNo, orig, "", "", "JSON line without a \"message\" string")
+			return
+		}
+		l = bytes.Trim(msg, " \r\n")
+		if len(l) == 0 {
+			d.stats.Blank++
+			return
+		}
+	}
+
+	// Cut the line into tokens at runs of spaces.
+	nt := 0
+	for i := 0; i < len(l); {
+		if l[i] == ' ' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(l) && l[j] != ' ' {
+			j++
+		}
+		if nt == len(d.toks) {
+			d.malformed(lineNo, orig, "", "", "too many fields")
+			return
+		}
+		d.toks[nt] = [2]int32{int32(i), int32(j)}
+		nt++
+		i = j + 1
+	}
+	toks := d.toks[:nt]
+	if nt > 1 && looksLikeISOTime(l[toks[0][0]:toks[0][1]]) {
+		toks = toks[1:] // a CloudWatch export's timestamp before the record
+	}
+	if c := l[toks[0][0]]; c >= 'a' && c <= 'z' {
+		if hl := d.header(l, toks); hl != nil {
+			d.stats.Headers++
+			d.layout = hl
+			d.sawHeader = true
+			return
+		}
+	}
+	if !d.sawHeader {
+		d.dependsOnStart = true
+	}
+
+	layout := d.layout
+	if layout == nil {
+		layout = d.opts.Fields
+	}
+	if layout == nil {
+		layout = layoutByCount[len(toks)]
+		if layout == nil {
+			d.malformed(lineNo, orig, "", "", "line has "+itoa(len(toks))+" fields and no header precedes it: the default layout has 14 (give --fields)")
+			return
+		}
+	} else if len(toks) != layout.Len() {
+		d.malformed(lineNo, orig, "", "", "line has "+itoa(len(toks))+" fields, the layout has "+itoa(layout.Len()))
+		return
+	}
+	if layout != d.cur {
+		d.Flush()
+		d.cur = layout
+		d.setupColumns()
+	}
+	if d.n == 0 {
+		d.startBatch()
+	}
+	d.parseRow(l, toks, lineNo, orig)
+}
+
+// header returns the layout a header line sets, or nil when the line is not a header.
+func (d *Decoder) header(l []byte, toks [][2]int32) *Layout {
+	ids := make([]FieldID, 0, len(toks))
+	for _, t := range toks {
+		id, ok := fieldByName[unsafe.String(&l[t[0]], int(t[1]-t[0]))]
+		if !ok {
+			return nil
+		}
+		ids = append(ids, id)
+	}
+	// Keep the same *Layout when a header repeats, so that batches are not cut at each repetition.
+	if d.layout != nil && sameIDs(d.layout.IDs, ids) {
+		return d.layout
+	}
+	if d.opts.Fields != nil && sameIDs(d.opts.Fields.IDs, ids) {
+		return d.opts.Fields
+	}
+	if d.cur != nil && sameIDs(d.cur.IDs, ids) {
+		return d.cur
+	}
+	nl, err := NewLayout(ids)
+	if err != nil {
+		return nil // a repeated name: not a header
+	}
+	return nl
+}
+
+func sameIDs(a, b []FieldID) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// unwrapJSON returns the "message" string of a JSON-wrapped line.
+func (d *Decoder) unwrapJSON(l []byte) ([]byte, bool) {
+	k := bytes.Index(l, []byte(`"message"`))
+	if k < 0 {
+		return nil, false
+	}
+	rest := bytes.TrimLeft(l[k+len(`"message"`):], " \t")
+	if len(rest) == 0 || rest[0] != ':' {
+		return nil, false
+	}
+	rest = bytes.TrimLeft(rest[1:], " \t")
+	if len(rest) == 0 || rest[0] != '"' {
+		return nil, false
+	}
+	for i := 1; i < len(rest); i++ {
+		switch rest[i] {
+		case '"':
+			return rest[1:i], true
+		case '\\':
+			// Escapes are rare in flow logs: let encoding/json handle the whole string.
+			var s string
+			dec := json.NewDecoder(bytes.NewReader(rest))
+			if err := dec.Decode(&s); err != nil {
+				return nil, false
+			}
+			d.scratch = append(d.scratch[:0], s...)
+			return d.scratch, true
+		}
+	}
+	return nil, false
+}
+
+// column is one column of the batch being built, written in place in allocator-owned buffers.
+type column struct {
+	kind  Kind
+	field FieldID
+	valid *memory.Buffer
+	data  *memory.Buffer
+	bits  []byte
+	nulls int
+	i64   []int64
+	i32   []int32
+	u16   []uint16
+	u8    []uint8
+	addr  []byte
+	dict  *internTable
+}
+
+func (d *Decoder) setupColumns() {
+	ids := d.cur.IDs
+	if cap(d.cols) < len(ids) {
+		d.cols = make([]column, len(ids))
+	}
+	d.cols = d.cols[:len(ids)]
+	for i, id := range ids {
+		c := &d.cols[i]
+		dict := c.dict
+		*c = column{kind: Fields[id].Kind, field: id}
+		if c.kind == KindString {
+			if dict == nil {
+				dict = newInternTable()
+			}
+			c.dict = dict
+		}
+	}
+}
+
+func kindWidth(k Kind) int {
+	switch k {
+	case KindAddr:
+		return 16
+	case KindPort:
+		return 2
+	case KindProto:
+		return 1
+	case KindInt32, KindString:
+		return 4
+	default:
+		return 8
+	}
+}
+
+func (d *Decoder) startBatch() {
+	rows := d.opts.BatchRows
+	nb := int(bitutil.BytesForBits(int64(rows)))
+	for i := range d.cols {
+		c := &d.cols[i]
+		c.valid = memory.NewResizableBuffer(d.opts.Alloc)
+		c.valid.Resize(nb)
+		c.bits = c.valid.Bytes()
+		for j := range c.bits {
+			c.bits[j] = 0xff
+		}
+		c.nulls = 0
+		c.data = memory.NewResizableBuffer(d.opts.Alloc)
+		c.data.Resize(rows * kindWidth(c.kind))
+		b := c.data.Bytes()
+		switch c.kind {
+		case KindAddr:
+			c.addr = b
+		case KindPort:
+			c.u16 = arrow.Uint16Traits.CastFromBytes(b)
+		case KindProto:
+			c.u8 = b
+		case KindInt32, KindString:
+			c.i32 = arrow.Int32Traits.CastFromBytes(b)
+		default:
+			c.i64 = arrow.Int64Traits.CastFromBytes(b)
+		}
+		if c.dict != nil {
+			c.dict.reset()
+		}
+	}
+}
+
+// parseRow decodes the tokens of one line into row d.n.
+func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte) {
+	n := d.n
+	status := int32(-1)
+	millis := int64(0)
+	for f, t := range toks {
+		tok := l[t[0]:t[1]]
+		c := &d.cols[f]
+		if len(tok) == 1 && tok[0] == '-' {
+			bitutil.ClearBit(c.bits, n)
+			c.nulls++
+			continue
+		}
+		switch c.kind {
+		case KindString:
+			c.i32[n] = c.dict.intern(tok)
+			if c.field == FLogStatus {
+				status = c.i32[n]
+			}
+		case KindAddr:
+			if !parseAddr(tok, (*[16]byte)(c.addr[n*16:])) {
+				d.rowError(lineNo, orig, f, tok, "not an IPv4 or IPv6 address")
+				return
+			}
+		case KindPort:
+			v, ok := parseUint(tok)
+			if !ok || v > math.MaxUint16 {
+				d.rowError(lineNo, orig, f, tok, "not a port number")
+				return
+			}
+			c.u16[n] = uint16(v)
+		case KindProto:
+			v, ok := parseUint(tok)
+			if !ok || v > math.MaxUint8 {
+				d.rowError(lineNo, orig, f, tok, "not a protocol number")
+				return
+			}
+			c.u8[n] = uint8(v)
+		case KindInt32:
+			v, ok := parseUint(tok)
+			if !ok || v > math.MaxInt32 {
+				d.rowError(lineNo, orig, f, tok, "not a number")
+				return
+			}
+			c.i32[n] = int32(v)
+		case KindInt64:
+			v, ok := parseUint(tok)
+			if !ok || v > math.MaxInt64 {
+				d.rowError(lineNo, orig, f, tok, "not a number")
+				return
+			}
+			c.i64[n] = int64(v)
+		case KindTime:
+			v, ok := parseUint(tok)
+			if !ok {
+				d.rowError(lineNo, orig, f, tok, "not a Unix time")
+				return
+			}
+			if v >= 100_000_000_000 { // after year 5138 in seconds: milliseconds
+				v /= 1000
+				millis++
+			}
+			c.i64[n] = int64(v)
+		}
+	}
+	d.stats.MillisTimes += millis
+	d.countStatus(status)
+	d.n++
+	if d.n == d.opts.BatchRows {
+		d.Flush()
+	}
+}
+
+func (d *Decoder) countStatus(idx int32) {
+	if idx < 0 {
+		d.stats.Records++
+		return
+	}
+	switch string(d.cols[d.cur.Index(FLogStatus)].dict.value(idx)) {
+	case "NODATA":
+		d.stats.NoData++
+	case "SKIPDATA":
+		d.stats.SkipData++
+	default:
+		d.stats.Records++
+	}
+}
+
+// rowError undoes the partly written row d.n and reports the line as malformed.
+func (d *Decoder) rowError(lineNo int64, orig []byte, f int, tok []byte, reason string) {
+	for i := range d.cols {
+		c := &d.cols[i]
+		if !bitutil.BitIsSet(c.bits, d.n) {
+			bitutil.SetBit(c.bits, d.n)
+			c.nulls--
+		}
+	}
+	d.malformed(lineNo, orig, Fields[d.cols[f].field].Name, clip(tok, 64), reason)
+}
+
+// finishBatch wraps the columns' buffers as an Arrow record batch.
+func (d *Decoder) finishBatch() arrow.RecordBatch {
+	n := d.n
+	arrs := make([]arrow.Array, len(d.cols))
+	for i := range d.cols {
+		c := &d.cols[i]
+		valid := c.valid
+		if c.nulls == 0 {
+			valid.Release()
+			valid = nil
+		} else {
+			valid.Resize(int(bitutil.BytesForBits(int64(n))))
+		}
+		c.data.Resize(n * kindWidth(c.kind))
+		var data *array.Data
+		if c.kind == KindString {
+			dict := d.dictData(c.dict)
+			data = array.NewDataWithDictionary(StringType, n, []*memory.Buffer{valid, c.data}, c.nulls, 0, dict)
+			dict.Release()
+		} else {
+			data = array.NewData(c.kind.ArrowType(), n, []*memory.Buffer{valid, c.data}, nil, c.nulls, 0)
+		}
+		arrs[i] = array.MakeFromData(data)
+		data.Release()
+		if valid != nil {
+			valid.Release()
+		}
+		c.data.Release()
+		c.valid, c.data, c.bits = nil, nil, nil
+	}
+	rec := array.NewRecordBatch(d.cur.Schema(), arrs, int64(n))
+	for _, a := range arrs {
+		a.Release()
+	}
+	d.n = 0
+	return rec
+}
+
+// dictData copies an intern table into an Arrow string array's data.
+func (d *Decoder) dictData(t *internTable) *array.Data {
+	offs := memory.NewResizableBuffer(d.opts.Alloc)
+	offs.Resize(4 * len(t.offsets))
+	copy(arrow.Int32Traits.CastFromBytes(offs.Bytes()), t.offsets)
+	vals := memory.NewResizableBuffer(d.opts.Alloc)
+	vals.Resize(len(t.arena))
+	copy(vals.Bytes(), t.arena)
+	data := array.NewData(arrow.BinaryTypes.String, t.len(), []*memory.Buffer{nil, offs, vals}, nil, 0, 0)
+	offs.Release()
+	vals.Release()
+	return data
+}
+
+// Close releases the buffers of a batch in progress and of batches not taken.
+func (d *Decoder) Close() {
+	d.releaseOut()
+	for i := range d.cols {
+		c := &d.cols[i]
+		if c.valid != nil {
+			c.valid.Release()
+			c.valid = nil
+		}
+		if c.data != nil {
+			c.data.Release()
+			c.data = nil
+		}
+	}
+	d.n = 0
+}
+
+func itoa(n int) string {
+	var b [20]byte
+	i := len(b)
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		i--
+		b[i] = byte('0' + n%10)
+		n /= 10
+	}
+	return string(b[i:])
+}

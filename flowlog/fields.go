@@ -1,0 +1,315 @@
+package flowlog
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/apache/arrow-go/v18/arrow"
+)
+
+// Kind says how a field's text is parsed and which Arrow type holds it.
+type Kind uint8
+
+const (
+	// KindString is any text; it is dictionary-encoded (int32 indices into the batch's distinct values).
+	KindString Kind = iota
+	// KindAddr is an IPv4 or IPv6 address, held as 16 bytes (IPv4 as the IPv4-mapped IPv6 address ::ffff:a.b.c.d).
+	KindAddr
+	// KindPort is a TCP/UDP port, 0–65535.
+	KindPort
+	// KindProto is an IANA protocol number, 0–255.
+	KindProto
+	// KindInt32 is a small integer (version, tcp-flags, traffic-path, encryption-status).
+	KindInt32
+	// KindInt64 is a counter (packets, bytes, packets-lost-*).
+	KindInt64
+	// KindTime is a Unix time in seconds; millisecond values are divided by 1000 and counted.
+	KindTime
+)
+
+// AddrType is the Arrow type of address columns: 16 bytes, network order, IPv4 mapped as ::ffff:a.b.c.d.
+var AddrType = &arrow.FixedSizeBinaryType{ByteWidth: 16}
+
+// StringType is the Arrow type of string columns.
+var StringType = &arrow.DictionaryType{IndexType: arrow.PrimitiveTypes.Int32, ValueType: arrow.BinaryTypes.String}
+
+// ArrowType returns the Arrow data type used for columns of kind k.
+func (k Kind) ArrowType() arrow.DataType {
+	switch k {
+	case KindAddr:
+		return AddrType
+	case KindPort:
+		return arrow.PrimitiveTypes.Uint16
+	case KindProto:
+		return arrow.PrimitiveTypes.Uint8
+	case KindInt32:
+		return arrow.PrimitiveTypes.Int32
+	case KindInt64, KindTime:
+		return arrow.PrimitiveTypes.Int64
+	default:
+		return StringType
+	}
+}
+
+// Field describes one flow-log field.
+type Field struct {
+	Name    string // AWS name, as in a header and in ${...}: "log-status"
+	Column  string // column name, as Athena and Parquet name it: "log_status"
+	Version int    // flow-log version that introduced it; 6 for the Transit Gateway layout
+	Kind    Kind
+	Doc     string
+}
+
+// Fields lists every field of versions 2–11 in the order of the AWS documentation, then the fields
+// that only the Transit Gateway layout has. The index of a field here is its FieldID.
+var Fields = []Field{
+	{"version", "version", 2, KindInt32, "flow log version"},
+	{"account-id", "account_id", 2, KindString, "AWS account that owns the interface"},
+	{"interface-id", "interface_id", 2, KindString, "network interface (ENI) id"},
+	{"srcaddr", "srcaddr", 2, KindAddr, "source address (for an ENI: its primary private address)"},
+	{"dstaddr", "dstaddr", 2, KindAddr, "destination address"},
+	{"srcport", "srcport", 2, KindPort, "source port"},
+	{"dstport", "dstport", 2, KindPort, "destination port"},
+	{"protocol", "protocol", 2, KindProto, "IANA protocol number"},
+	{"packets", "packets", 2, KindInt64, "packets in the interval"},
+	{"bytes", "bytes", 2, KindInt64, "bytes in the interval"},
+	{"start", "start", 2, KindTime, "first packet, Unix seconds"},
+	{"end", "end", 2, KindTime, "last packet, Unix seconds"},
+	{"action", "action", 2, KindString, "ACCEPT or REJECT"},
+	{"log-status", "log_status", 2, KindString, "OK, NODATA or SKIPDATA"},
+	{"vpc-id", "vpc_id", 3, KindString, "VPC id"},
+	{"subnet-id", "subnet_id", 3, KindString, "subnet id"},
+	{"instance-id", "instance_id", 3, KindString, "instance id; - for requester-managed interfaces"},
+	{"tcp-flags", "tcp_flags", 3, KindInt32, "TCP flags ORed over the interval"},
+	{"type", "type", 3, KindString, "IPv4, IPv6 or EFA"},
+	{"pkt-srcaddr", "pkt_srcaddr", 3, KindAddr, "packet-level source address"},
+	{"pkt-dstaddr", "pkt_dstaddr", 3, KindAddr, "packet-level destination address"},
+	{"region", "region", 4, KindString, "region of the interface"},
+	{"az-id", "az_id", 4, KindString, "Availability Zone id"},
+	{"sublocation-type", "sublocation_type", 4, KindString, "wavelength, outpost or localzone"},
+	{"sublocation-id", "sublocation_id", 4, KindString, "sublocation id"},
+	{"pkt-src-aws-service", "pkt_src_aws_service", 5, KindString, "AWS service of the packet source"},
+	{"pkt-dst-aws-service", "pkt_dst_aws_service", 5, KindString, "AWS service of the packet destination"},
+	{"flow-direction", "flow_direction", 5, KindString, "ingress or egress"},
+	{"traffic-path", "traffic_path", 5, KindInt32, "egress path (1–8)"},
+	{"ecs-cluster-arn", "ecs_cluster_arn", 7, KindString, "ECS cluster ARN"},
+	{"ecs-cluster-name", "ecs_cluster_name", 7, KindString, "ECS cluster name"},
+	{"ecs-container-instance-arn", "ecs_container_instance_arn", 7, KindString, "ECS container instance ARN"},
+	{"ecs-container-instance-id", "ecs_container_instance_id", 7, KindString, "ECS container instance id"},
+	{"ecs-container-id", "ecs_container_id", 7, KindString, "Docker id of the first container"},
+	{"ecs-second-container-id", "ecs_second_container_id", 7, KindString, "Docker id of the second container"},
+	{"ecs-service-name", "ecs_service_name", 7, KindString, "ECS service name"},
+	{"ecs-task-definition-arn", "ecs_task_definition_arn", 7, KindString, "ECS task definition ARN"},
+	{"ecs-task-arn", "ecs_task_arn", 7, KindString, "ECS task ARN"},
+	{"ecs-task-id", "ecs_task_id", 7, KindString, "ECS task id"},
+	{"reject-reason", "reject_reason", 8, KindString, "why traffic was rejected (BPA)"},
+	{"resource-id", "resource_id", 9, KindString, "resource id (e.g. a regional NAT gateway)"},
+	{"encryption-status", "encryption_status", 10, KindInt32, "encryption in transit (0–3)"},
+	{"instance-tag", "instance_tag", 11, KindString, "instance tag value (percent-encoded)"},
+	{"instance-tag-2", "instance_tag_2", 11, KindString, "second instance tag value"},
+	{"interface-tag", "interface_tag", 11, KindString, "interface tag value"},
+	{"interface-tag-2", "interface_tag_2", 11, KindString, "second interface tag value"},
+	{"asg-tag", "asg_tag", 11, KindString, "Auto Scaling group tag value"},
+	{"asg-tag-2", "asg_tag_2", 11, KindString, "second Auto Scaling group tag value"},
+	{"interface-type", "interface_type", 11, KindString, "interface type (nat_gateway, vpc_endpoint, …)"},
+	{"next-hop-interface-id", "next_hop_interface_id", 11, KindString, "next-hop interface id"},
+	{"next-hop-subnet-id", "next_hop_subnet_id", 11, KindString, "next-hop subnet id"},
+	{"next-hop-az-id", "next_hop_az_id", 11, KindString, "next-hop AZ id"},
+	{"next-hop-vpc-id", "next_hop_vpc_id", 11, KindString, "next-hop VPC id"},
+	{"next-hop-interface-type", "next_hop_interface_type", 11, KindString, "next-hop interface type"},
+	// Transit Gateway layout only.
+	{"resource-type", "resource_type", 6, KindString, "TransitGateway"},
+	{"tgw-id", "tgw_id", 6, KindString, "transit gateway id"},
+	{"tgw-attachment-id", "tgw_attachment_id", 6, KindString, "attachment id"},
+	{"tgw-src-vpc-account-id", "tgw_src_vpc_account_id", 6, KindString, "source VPC account"},
+	{"tgw-dst-vpc-account-id", "tgw_dst_vpc_account_id", 6, KindString, "destination VPC account"},
+	{"tgw-src-vpc-id", "tgw_src_vpc_id", 6, KindString, "source VPC"},
+	{"tgw-dst-vpc-id", "tgw_dst_vpc_id", 6, KindString, "destination VPC"},
+	{"tgw-src-subnet-id", "tgw_src_subnet_id", 6, KindString, "source subnet"},
+	{"tgw-dst-subnet-id", "tgw_dst_subnet_id", 6, KindString, "destination subnet"},
+	{"tgw-src-eni", "tgw_src_eni", 6, KindString, "source ENI"},
+	{"tgw-dst-eni", "tgw_dst_eni", 6, KindString, "destination ENI"},
+	{"tgw-src-az-id", "tgw_src_az_id", 6, KindString, "source AZ id"},
+	{"tgw-dst-az-id", "tgw_dst_az_id", 6, KindString, "destination AZ id"},
+	{"tgw-pair-attachment-id", "tgw_pair_attachment_id", 6, KindString, "paired attachment id"},
+	{"packets-lost-no-route", "packets_lost_no_route", 6, KindInt64, "packets lost: no route"},
+	{"packets-lost-blackhole", "packets_lost_blackhole", 6, KindInt64, "packets lost: blackhole route"},
+	{"packets-lost-mtu-exceeded", "packets_lost_mtu_exceeded", 6, KindInt64, "packets lost: MTU exceeded"},
+	{"packets-lost-ttl-expired", "packets_lost_ttl_expired", 6, KindInt64, "packets lost: TTL expired"},
+}
+
+// FieldID indexes Fields.
+type FieldID uint8
+
+// Well-known field ids, used by code that needs a particular field.
+const (
+	FVersion FieldID = iota
+	FAccountID
+	FInterfaceID
+	FSrcAddr
+	FDstAddr
+	FSrcPort
+	FDstPort
+	FProtocol
+	FPackets
+	FBytes
+	FStart
+	FEnd
+	FAction
+	FLogStatus
+)
+
+var fieldByName = func() map[string]FieldID {
+	m := make(map[string]FieldID, 2*len(Fields))
+	for i, f := range Fields {
+		m[f.Name] = FieldID(i)
+		m[f.Column] = FieldID(i)
+	}
+	if len(Fields) > fieldSlots {
+		panic("BUG: more fields than a Layout indexes")
+	}
+	return m
+}()
+
+// LookupField finds a field by its AWS name ("log-status") or column name ("log_status").
+func LookupField(name string) (FieldID, bool) {
+	id, ok := fieldByName[name]
+	return id, ok
+}
+
+// Layout is the ordered list of fields of a line: the header of an S3 object, or the user's --fields.
+type Layout struct {
+	IDs    []FieldID
+	index  [fieldSlots]int8 // position of each field in IDs, or -1
+	schema *arrow.Schema
+	text   string
+}
+
+// NewLayout builds a layout from field ids. A field may not repeat.
+func NewLayout(ids []FieldID) (*Layout, error) {
+	if len(ids) == 0 {
+		return nil, fmt.Errorf("empty field list")
+	}
+	if len(ids) > maxFields {
+		return nil, fmt.Errorf("%d fields, at most %d are supported", len(ids), maxFields)
+	}
+	l := &Layout{IDs: append([]FieldID(nil), ids...)}
+	for i := range l.index {
+		l.index[i] = -1
+	}
+	names := make([]string, len(ids))
+	afs := make([]arrow.Field, len(ids))
+	for i, id := range ids {
+		if l.index[id] >= 0 {
+			return nil, fmt.Errorf("field %q appears twice", Fields[id].Name)
+		}
+		l.index[id] = int8(i)
+		f := Fields[id]
+		names[i] = f.Name
+		afs[i] = arrow.Field{Name: f.Column, Type: f.Kind.ArrowType(), Nullable: true}
+		if f.Kind == KindAddr {
+			afs[i].Metadata = arrow.NewMetadata([]string{"flowlens.type"}, []string{"ip"})
+		}
+	}
+	l.text = strings.Join(names, " ")
+	l.schema = arrow.NewSchema(afs, nil)
+	return l, nil
+}
+
+// ParseLayout reads a field list in any of the spellings users write: "${version} ${srcaddr}",
+// "version srcaddr" or "version,srcaddr", with AWS or column names.
+func ParseLayout(s string) (*Layout, error) {
+	toks := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' || r == '\n' })
+	ids := make([]FieldID, 0, len(toks))
+	for _, t := range toks {
+		name := t
+		if strings.HasPrefix(name, "${") && strings.HasSuffix(name, "}") {
+			name = name[2 : len(name)-1]
+		}
+		id, ok := LookupField(name)
+		if !ok {
+			return nil, fmt.Errorf("unknown field %q in field list (see 'flowlens help fields')", t)
+		}
+		ids = append(ids, id)
+	}
+	return NewLayout(ids)
+}
+
+// MustLayout is ParseLayout for lists known to be valid.
+func MustLayout(s string) *Layout {
+	l, err := ParseLayout(s)
+	if err != nil {
+		panic("BUG: " + err.Error())
+	}
+	return l
+}
+
+// Index returns the position of field id in the layout, or -1.
+func (l *Layout) Index(id FieldID) int { return int(l.index[id]) }
+
+// Has reports whether the layout holds field id.
+func (l *Layout) Has(id FieldID) bool { return l.index[id] >= 0 }
+
+// Schema is the Arrow schema of batches decoded with this layout.
+func (l *Layout) Schema() *arrow.Schema { return l.schema }
+
+// String returns the layout as a header line.
+func (l *Layout) String() string { return l.text }
+
+// Equal reports whether two layouts list the same fields in the same order. Nil equals nil only.
+func (l *Layout) Equal(o *Layout) bool {
+	if l == nil || o == nil {
+		return l == o
+	}
+	return l == o || l.text == o.text
+}
+
+// maxFields bounds a layout: every field at most once.
+const maxFields = 80
+
+// fieldSlots bounds len(Fields).
+const fieldSlots = 96
+
+// DefaultLayout is the version 2 default format.
+var DefaultLayout = MustLayout("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
+
+// TransitGatewayLayout is the 36-field Transit Gateway flow log layout.
+var TransitGatewayLayout = MustLayout("version resource-type account-id tgw-id tgw-attachment-id tgw-src-vpc-account-id " +
+	"tgw-dst-vpc-account-id tgw-src-vpc-id tgw-dst-vpc-id tgw-src-subnet-id tgw-dst-subnet-id tgw-src-eni tgw-dst-eni " +
+	"tgw-src-az-id tgw-dst-az-id tgw-pair-attachment-id srcaddr dstaddr srcport dstport protocol packets bytes start end " +
+	"log-status type packets-lost-no-route packets-lost-blackhole packets-lost-mtu-exceeded packets-lost-ttl-expired " +
+	"tcp-flags region flow-direction pkt-src-aws-service pkt-dst-aws-service")
+
+// AllFieldsLayout returns every VPC field up to version v in documented order (v from 2 to 11, 6 excluded).
+// Headerless lines whose field count equals one of these are read with it, as Elastic's parser does.
+func AllFieldsLayout(v int) *Layout {
+	var ids []FieldID
+	for i, f := range Fields {
+		if f.Version <= v && f.Version != 6 {
+			ids = append(ids, FieldID(i))
+		}
+	}
+	l, _ := NewLayout(ids)
+	return l
+}
+
+// layoutByCount maps a headerless line's field count to the layout assumed for it.
+var layoutByCount = func() map[int]*Layout {
+	m := map[int]*Layout{DefaultLayout.Len(): DefaultLayout, TransitGatewayLayout.Len(): TransitGatewayLayout}
+	for _, v := range []int{3, 4, 5, 7, 8, 9, 10, 11} {
+		l := AllFieldsLayout(v)
+		if _, dup := m[l.Len()]; dup {
+			panic("BUG: two implicit layouts with the same field count")
+		}
+		m[l.Len()] = l
+	}
+	return m
+}()
+
+// Len is the number of fields.
+func (l *Layout) Len() int { return len(l.IDs) }
+
+// V5Layout is the custom layout the generator writes for NAT and service analysis (the AWS v5 example order).
+var V5Layout = MustLayout("version srcaddr dstaddr srcport dstport protocol start end type packets bytes account-id " +
+	"vpc-id subnet-id instance-id interface-id region az-id sublocation-type sublocation-id action tcp-flags " +
+	"pkt-srcaddr pkt-dstaddr pkt-src-aws-service pkt-dst-aws-service traffic-path flow-direction log-status")

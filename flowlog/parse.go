@@ -1,0 +1,109 @@
+package flowlog
+
+import (
+	"net/netip"
+	"unsafe"
+)
+
+// parseUint parses a decimal unsigned integer of at most 19 digits (no sign, no spaces).
+func parseUint(b []byte) (uint64, bool) {
+	if len(b) == 0 || len(b) > 19 {
+		return 0, false
+	}
+	var v uint64
+	for _, c := range b {
+		c -= '0'
+		if c > 9 {
+			return 0, false
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, true
+}
+
+// parseAddr parses an IPv4 or IPv6 address into 16 bytes, IPv4 as ::ffff:a.b.c.d.
+func parseAddr(b []byte, dst *[16]byte) bool {
+	if v, ok := parseIPv4(b); ok {
+		*dst = [16]byte{10: 0xff, 11: 0xff, 12: byte(v >> 24), 13: byte(v >> 16), 14: byte(v >> 8), 15: byte(v)}
+		return true
+	}
+	if len(b) < 2 || len(b) > 45 {
+		return false
+	}
+	hasColon := false
+	for _, c := range b {
+		if c == ':' {
+			hasColon = true
+		} else if c == '%' {
+			return false // zones never appear in flow logs
+		}
+	}
+	if !hasColon {
+		return false
+	}
+	// ParseAddr does not keep its argument once it holds no zone, so a view of b is safe here.
+	a, err := netip.ParseAddr(unsafe.String(&b[0], len(b)))
+	if err != nil || !a.Is6() {
+		return false
+	}
+	*dst = a.As16()
+	return true
+}
+
+// parseIPv4 parses dotted-quad IPv4 text. Leading zeros are rejected, as netip does.
+func parseIPv4(b []byte) (uint32, bool) {
+	if len(b) < 7 || len(b) > 15 {
+		return 0, false
+	}
+	var v uint32
+	var part uint32
+	digits, dots := 0, 0
+	for _, c := range b {
+		if c == '.' {
+			if digits == 0 || dots == 3 {
+				return 0, false
+			}
+			v = v<<8 | part
+			part, digits = 0, 0
+			dots++
+			continue
+		}
+		c -= '0'
+		if c > 9 || (digits == 1 && part == 0) {
+			return 0, false
+		}
+		part = part*10 + uint32(c)
+		digits++
+		if part > 255 {
+			return 0, false
+		}
+	}
+	if dots != 3 || digits == 0 {
+		return 0, false
+	}
+	return v<<8 | part, true
+}
+
+// AddrString formats a 16-byte address column value as text: IPv4-mapped values as dotted quads.
+func AddrString(b []byte) string {
+	return AddrFrom(b).String()
+}
+
+// AddrFrom converts a 16-byte address column value to a netip.Addr, IPv4-mapped values unmapped.
+func AddrFrom(b []byte) netip.Addr {
+	return netip.AddrFrom16([16]byte(b)).Unmap()
+}
+
+// looksLikeISOTime reports whether tok is an ISO-8601 timestamp such as 2022-12-14T14:55:28.000Z,
+// as CloudWatch exports put before each line.
+func looksLikeISOTime(tok []byte) bool {
+	if len(tok) < 19 || len(tok) > 35 || tok[4] != '-' || tok[7] != '-' || (tok[10] != 'T' && tok[10] != 't') || tok[13] != ':' {
+		return false
+	}
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12} {
+		if tok[i] < '0' || tok[i] > '9' {
+			return false
+		}
+	}
+	return true
+}

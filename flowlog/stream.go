@@ -1,0 +1,339 @@
+package flowlog
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/klauspost/compress/gzip"
+)
+
+// DefaultBlockSize is the size of the blocks of whole lines read at a time.
+const DefaultBlockSize = 4 << 20
+
+// maxLine bounds one line: a longer one is a broken input, not a flow log.
+const maxLine = 64 << 20
+
+var (
+	gzipPool  sync.Pool // *gzip.Reader, reused with Reset
+	bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
+)
+
+// Emit receives decoded batches in input order. The batch is released when Emit returns: Retain it
+// to keep it.
+type Emit func(arrow.RecordBatch) error
+
+// DecodeStream decodes one object, plain text or gzip (detected from its first bytes; multi-member
+// gzip is one stream), and calls emit for each batch in input order. With opts.Workers > 1 one
+// goroutine decompresses and cuts blocks of whole lines while the workers decode them.
+//
+// The returned error is a *StreamError when the object cannot be read to its end (the records before
+// the fault were emitted and are counted), a *ParseError in strict mode, or emit's error.
+func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options, emit Emit) (*Stats, error) {
+	opts = opts.withDefaults()
+	cr := &countingReader{r: r}
+	br := bufioPool.Get().(*bufio.Reader)
+	br.Reset(cr)
+	defer func() { br.Reset(nil); bufioPool.Put(br) }()
+
+	var text io.Reader = br
+	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
+		zr, _ := gzipPool.Get().(*gzip.Reader)
+		var err error
+		if zr == nil {
+			zr, err = gzip.NewReader(br)
+		} else {
+			err = zr.Reset(br)
+		}
+		if err != nil {
+			st := &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: cr.n}
+			return st, &StreamError{Object: object, Err: err}
+		}
+		defer gzipPool.Put(zr)
+		text = zr
+	}
+	lr := &lineReader{r: text}
+	var st *Stats
+	var err error
+	if opts.Workers <= 1 {
+		st, err = decodeSequential(ctx, lr, object, opts, emit)
+	} else {
+		st, err = decodeParallel(ctx, lr, object, opts, emit)
+	}
+	st.Objects = 1
+	st.BytesRead = cr.n
+	if se, ok := err.(*StreamError); ok {
+		st.ObjectsFailed = 1
+		se.RecordsRead = st.Records
+		se.LinesRead = st.Lines
+	}
+	return st, err
+}
+
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// lineReader cuts a stream into blocks of whole lines, carrying the partial last line over.
+type lineReader struct {
+	r     io.Reader
+	tail  []byte
+	line  int64 // line number of the next block's first line, less one
+	err   error // the read error that ended the stream (nil at a clean EOF)
+	done  bool
+	bytes int64
+}
+
+// next fills buf (keeping its capacity, growing it for a long line) with whole lines and returns
+// them with the number of their first line. At the end of the stream the last line is returned
+// even without its newline, except after a read error: then it is dropped as incomplete.
+func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byte) {
+	buf = append(buf[:0], lr.tail...)
+	lr.tail = lr.tail[:0]
+	for {
+		if len(buf) == cap(buf) {
+			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
+				lr.tail = append(lr.tail, buf[i+1:]...)
+				first = lr.line + 1
+				return lr.cut(buf[:i+1]), first, nil
+			}
+			if cap(buf) >= maxLine {
+				// One line longer than any flow log: hand it over as it is; it will count as malformed.
+				first = lr.line + 1
+				return lr.cut(buf), first, nil
+			}
+			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+		}
+		n, err := lr.r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if err != nil {
+			lr.done = true
+			if err != io.EOF {
+				lr.err = err
+				i := bytes.LastIndexByte(buf, '\n')
+				partial = buf[i+1:]
+				buf = buf[:i+1]
+			}
+			if len(buf) == 0 {
+				return nil, lr.line + 1, partial
+			}
+			first = lr.line + 1
+			return lr.cut(buf), first, partial
+		}
+	}
+}
+
+var nl = []byte{'\n'}
+
+// cut accounts for a block's lines and returns it.
+func (lr *lineReader) cut(b []byte) []byte {
+	lines := int64(bytes.Count(b, nl))
+	if len(b) > 0 && b[len(b)-1] != '\n' {
+		lines++
+	}
+	lr.line += lines
+	lr.bytes += int64(len(b))
+	return b
+}
+
+func (lr *lineReader) streamError(object string) error {
+	if lr.err == nil {
+		return nil
+	}
+	return &StreamError{Object: object, Err: lr.err}
+}
+
+// notePartial counts the incomplete last line of a broken stream as malformed.
+func notePartial(st *Stats, object string, line int64, partial []byte) {
+	if len(bytes.TrimSpace(partial)) == 0 {
+		return
+	}
+	st.Lines++
+	st.addMalformed(&ParseError{Object: object, Line: line, Reason: "incomplete last line of a broken stream", Text: clip(partial, 200)})
+}
+
+func emitAll(recs []arrow.RecordBatch, emit Emit) error {
+	var err error
+	for _, r := range recs {
+		if err == nil {
+			err = emit(r)
+		}
+		r.Release()
+	}
+	return err
+}
+
+func decodeSequential(ctx context.Context, lr *lineReader, object string, opts Options, emit Emit) (*Stats, error) {
+	d := NewDecoder(object, opts)
+	defer d.Close()
+	buf := make([]byte, 0, opts.BlockSize)
+	for !lr.done {
+		if err := ctx.Err(); err != nil {
+			return d.Stats(), err
+		}
+		block, first, partial := lr.next(buf)
+		if cap(block) > cap(buf) {
+			buf = block[:0]
+		}
+		err := d.Decode(block, first)
+		if lr.done && err == nil {
+			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
+			d.Flush()
+		}
+		if err2 := emitAll(d.Take(), emit); err == nil {
+			err = err2
+		}
+		if err != nil {
+			d.Stats().BytesText = lr.bytes
+			return d.Stats(), err
+		}
+	}
+	st := d.Stats()
+	st.BytesText = lr.bytes
+	return st, lr.streamError(object)
+}
+
+type blockJob struct {
+	buf   []byte
+	first int64
+	start *Layout
+	res   chan blockResult
+}
+
+type blockResult struct {
+	job     blockJob
+	recs    []arrow.RecordBatch
+	stats   Stats
+	end     *Layout
+	depends bool
+	err     error
+}
+
+// decodeBlock decodes one block for the parallel path, starting from layout start.
+func decodeBlock(d *Decoder, j blockJob) blockResult {
+	d.stats = Stats{}
+	d.layout = j.start
+	d.sawHeader, d.dependsOnStart = false, false
+	err := d.Decode(j.buf, j.first)
+	d.Flush()
+	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart, err: err}
+}
+
+// decodeParallel: one goroutine reads blocks, opts.Workers decode them, and this goroutine emits
+// their batches in order. Workers decode optimistically with the layout last known when the block was
+// cut; a block whose lines depended on a header that a worker had not seen yet is decoded again here.
+func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Options, emit Emit) (*Stats, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	nbuf := 2*opts.Workers + 2
+	free := make(chan []byte, nbuf)
+	for i := 0; i < nbuf; i++ {
+		free <- make([]byte, 0, opts.BlockSize)
+	}
+	jobs := make(chan blockJob, nbuf)
+	order := make(chan chan blockResult, nbuf)
+	var latest atomic.Pointer[Layout]
+	var partial []byte
+	var partialLine int64
+
+	go func() { // the reader
+		defer close(order)
+		defer close(jobs)
+		for !lr.done {
+			var buf []byte
+			select {
+			case buf = <-free:
+			case <-ctx.Done():
+				return
+			}
+			block, first, p := lr.next(buf)
+			if lr.done {
+				partial = append(partial, p...)
+				partialLine = first + int64(bytes.Count(block, nl))
+			}
+			j := blockJob{buf: block, first: first, start: latest.Load(), res: make(chan blockResult, 1)}
+			select {
+			case jobs <- j:
+				order <- j.res
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+
+	var wg sync.WaitGroup
+	for w := 0; w < opts.Workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			d := NewDecoder(object, opts)
+			defer d.Close()
+			for j := range jobs {
+				j.res <- decodeBlock(d, j)
+			}
+		}()
+	}
+
+	var redo *Decoder
+	defer func() {
+		if redo != nil {
+			redo.Close()
+		}
+	}()
+	st := &Stats{}
+	var prevEnd *Layout
+	var err error
+	for res := range order {
+		r := <-res
+		if err != nil { // draining after a failure
+			emitAll(r.recs, func(arrow.RecordBatch) error { return nil })
+			continue
+		}
+		if r.depends && !r.job.start.Equal(prevEnd) {
+			emitAll(r.recs, func(arrow.RecordBatch) error { return nil })
+			if redo == nil {
+				redo = NewDecoder(object, opts)
+			}
+			j := r.job
+			j.start = prevEnd
+			r = decodeBlock(redo, j)
+		}
+		if r.end != nil || prevEnd != nil {
+			prevEnd = r.end
+			latest.Store(prevEnd)
+		}
+		st.Add(&r.stats)
+		err = r.err
+		if err2 := emitAll(r.recs, emit); err == nil {
+			err = err2
+		}
+		if err == nil {
+			err = ctx.Err()
+		}
+		free <- r.job.buf[:0]
+		if err != nil {
+			cancel()
+		}
+	}
+	wg.Wait()
+	if err != nil {
+		return st, err
+	}
+	notePartial(st, object, partialLine, partial)
+	st.BytesText = lr.bytes
+	return st, lr.streamError(object)
+}
+
+// GzipBackend names the gzip decompressor compiled in.
+const GzipBackend = "klauspost/compress (pure Go)"
