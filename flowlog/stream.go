@@ -189,6 +189,8 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 		err := d.Decode(block, first)
 		if lr.done && err == nil {
 			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
+		}
+		if lr.done || err != nil {
 			d.Flush()
 		}
 		if err2 := emitAll(d.Take(), emit); err == nil {
