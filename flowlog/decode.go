@@ -58,7 +58,8 @@ type Decoder struct {
 	layout *Layout // set by the last header; nil before any
 	cur    *Layout // layout of the batch being built
 	cols   []column
-	n      int // rows in the batch being built
+	n       int  // rows in the batch being built
+	started bool // the batch's buffers are allocated
 	out    []arrow.RecordBatch
 
 	// For optimistic parallel decoding: did a line of this block depend on the layout at its start?
@@ -79,6 +80,7 @@ func NewDecoder(object string, opts Options) *Decoder {
 // Reset starts a new object, keeping buffers. Batches not yet taken are released.
 func (d *Decoder) Reset(object string) {
 	d.releaseOut()
+	d.releaseColumns()
 	d.object = object
 	d.layout = nil
 	d.cur = nil
@@ -227,7 +229,7 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 		d.cur = layout
 		d.setupColumns()
 	}
-	if d.n == 0 {
+	if !d.started {
 		d.startBatch()
 	}
 	d.parseRow(l, toks, lineNo, orig)
@@ -321,6 +323,7 @@ type column struct {
 }
 
 func (d *Decoder) setupColumns() {
+	d.releaseColumns()
 	ids := d.cur.IDs
 	if cap(d.cols) < len(ids) {
 		d.cols = make([]column, len(ids))
@@ -355,6 +358,7 @@ func kindWidth(k Kind) int {
 }
 
 func (d *Decoder) startBatch() {
+	d.started = true
 	rows := d.opts.BatchRows
 	nb := int(bitutil.BytesForBits(int64(rows)))
 	for i := range d.cols {
@@ -522,6 +526,7 @@ func (d *Decoder) finishBatch() arrow.RecordBatch {
 		a.Release()
 	}
 	d.n = 0
+	d.started = false
 	return rec
 }
 
@@ -542,6 +547,12 @@ func (d *Decoder) dictData(t *internTable) *array.Data {
 // Close releases the buffers of a batch in progress and of batches not taken.
 func (d *Decoder) Close() {
 	d.releaseOut()
+	d.releaseColumns()
+	d.n = 0
+}
+
+func (d *Decoder) releaseColumns() {
+	d.started = false
 	for i := range d.cols {
 		c := &d.cols[i]
 		if c.valid != nil {
@@ -553,7 +564,6 @@ func (d *Decoder) Close() {
 			c.data = nil
 		}
 	}
-	d.n = 0
 }
 
 func itoa(n int) string {
