@@ -55,12 +55,13 @@ type Decoder struct {
 	opts   Options
 	object string
 
-	layout *Layout // set by the last header; nil before any
-	cur    *Layout // layout of the batch being built
-	cols   []column
-	n       int  // rows in the batch being built
-	started bool // the batch's buffers are allocated
-	out    []arrow.RecordBatch
+	layout    *Layout // set by the last header; nil before any
+	cur       *Layout // layout of the batch being built
+	cols      []column
+	n         int  // rows in the batch being built
+	statusCol int  // position of log-status in the layout, or -1
+	started   bool // the batch's buffers are allocated
+	out       []arrow.RecordBatch
 
 	// For optimistic parallel decoding: did a line of this block depend on the layout at its start?
 	sawHeader      bool
@@ -174,32 +175,13 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 			return
 		}
 	}
-
-	// Cut the line into tokens at runs of spaces.
-	nt := 0
-	for i := 0; i < len(l); {
-		if l[i] == ' ' {
-			i++
-			continue
+	if len(l) > 20 && l[4] == '-' && l[7] == '-' {
+		if sp := bytes.IndexByte(l, ' '); sp > 0 && looksLikeISOTime(l[:sp]) {
+			l = bytes.TrimLeft(l[sp:], " ") // a CloudWatch export's timestamp before the record
 		}
-		j := i + 1
-		for j < len(l) && l[j] != ' ' {
-			j++
-		}
-		if nt == len(d.toks) {
-			d.malformed(lineNo, orig, "", "", "too many fields")
-			return
-		}
-		d.toks[nt] = [2]int32{int32(i), int32(j)}
-		nt++
-		i = j + 1
 	}
-	toks := d.toks[:nt]
-	if nt > 1 && looksLikeISOTime(l[toks[0][0]:toks[0][1]]) {
-		toks = toks[1:] // a CloudWatch export's timestamp before the record
-	}
-	if c := l[toks[0][0]]; c >= 'a' && c <= 'z' {
-		if hl := d.header(l, toks); hl != nil {
+	if c := l[0]; c >= 'a' && c <= 'z' && d.isHeaderStart(l) {
+		if hl := d.header(l, d.tokenize(l)); hl != nil {
 			d.stats.Headers++
 			d.layout = hl
 			d.sawHeader = true
@@ -215,14 +197,16 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 		layout = d.opts.Fields
 	}
 	if layout == nil {
-		layout = layoutByCount[len(toks)]
-		if layout == nil {
-			d.malformed(lineNo, orig, "", "", "line has "+itoa(len(toks))+" fields and no header precedes it: the default layout has 14 (give --fields)")
-			return
+		// No header and no --fields: the field count picks the layout. Try the last one first.
+		layout = d.cur
+		if layout == nil || !layoutByCount[layout.Len()].Equal(layout) || countFields(l) != layout.Len() {
+			nt := countFields(l)
+			layout = layoutByCount[nt]
+			if layout == nil {
+				d.malformed(lineNo, orig, "", "", "line has "+itoa(nt)+" fields and no header precedes it: the default layout has 14 (give --fields)")
+				return
+			}
 		}
-	} else if len(toks) != layout.Len() {
-		d.malformed(lineNo, orig, "", "", "line has "+itoa(len(toks))+" fields, the layout has "+itoa(layout.Len()))
-		return
 	}
 	if layout != d.cur {
 		d.Flush()
@@ -232,7 +216,191 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	if !d.started {
 		d.startBatch()
 	}
+	millis := d.stats.MillisTimes
+	if status, ok := d.parseFast(l); ok {
+		d.countStatus(status)
+		d.n++
+		if d.n == d.opts.BatchRows {
+			d.Flush()
+		}
+		return
+	}
+	d.undoRow()
+	d.stats.MillisTimes = millis
+	// The exact path finds what is wrong, field by field.
+	toks := d.tokenize(l)
+	if toks == nil {
+		d.malformed(lineNo, orig, "", "", "too many fields")
+		return
+	}
+	if len(toks) != layout.Len() {
+		d.malformed(lineNo, orig, "", "", "line has "+itoa(len(toks))+" fields, the layout has "+itoa(layout.Len()))
+		return
+	}
 	d.parseRow(l, toks, lineNo, orig)
+}
+
+// isHeaderStart reports whether the first token of l is a field name.
+func (d *Decoder) isHeaderStart(l []byte) bool {
+	sp := bytes.IndexByte(l, ' ')
+	if sp < 0 {
+		sp = len(l)
+	}
+	_, ok := fieldByName[unsafe.String(&l[0], sp)]
+	return ok
+}
+
+// tokenize cuts l at runs of spaces into d.toks; nil when there are too many tokens.
+func (d *Decoder) tokenize(l []byte) [][2]int32 {
+	nt := 0
+	for i := 0; i < len(l); {
+		if l[i] == ' ' {
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(l) && l[j] != ' ' {
+			j++
+		}
+		if nt == len(d.toks) {
+			return nil
+		}
+		d.toks[nt] = [2]int32{int32(i), int32(j)}
+		nt++
+		i = j + 1
+	}
+	return d.toks[:nt]
+}
+
+// countFields counts the runs of non-space bytes in l.
+func countFields(l []byte) int {
+	n := 0
+	prev := byte(' ')
+	for _, c := range l {
+		if c != ' ' && prev == ' ' {
+			n++
+		}
+		prev = c
+	}
+	return n
+}
+
+// parseFast decodes a line into row d.n in one pass over its bytes, the field parsers cutting the
+// tokens as they go. It reports false on anything unusual; the caller then undoes the row and takes
+// the exact path to name the fault.
+func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
+	n := d.n
+	cols := d.cols
+	i := 0
+	for f := range cols {
+		for i < len(l) && l[i] == ' ' {
+			i++
+		}
+		if i >= len(l) {
+			return -1, false
+		}
+		c := &cols[f]
+		if l[i] == '-' && (i+1 == len(l) || l[i+1] == ' ') {
+			bitutil.ClearBit(c.bits, n)
+			c.nulls++
+			i++
+			continue
+		}
+		// The switch is parseField's, inlined: this loop runs for every field of every line.
+		var j int
+		var fok bool
+		switch c.kind {
+		case KindString:
+			j = i
+			for j < len(l) && l[j] != ' ' {
+				j++
+			}
+			c.i32[n] = c.dict.intern(l[i:j])
+			fok = true
+		case KindAddr:
+			j, fok = scanAddr(l, i, (*[16]byte)(c.addr[n*16:]))
+		case KindPort:
+			var v uint64
+			v, j = scanUint(l, i)
+			c.u16[n] = uint16(v)
+			fok = j > i && j-i <= 5 && v <= math.MaxUint16
+		case KindProto:
+			var v uint64
+			v, j = scanUint(l, i)
+			c.u8[n] = uint8(v)
+			fok = j > i && j-i <= 3 && v <= math.MaxUint8
+		case KindInt64:
+			var v uint64
+			v, j = scanUint(l, i)
+			c.i64[n] = int64(v)
+			fok = j > i && j-i <= 19 && v <= math.MaxInt64
+		default:
+			j, fok = d.parseField(c, n, l, i)
+		}
+		if !fok || (j < len(l) && l[j] != ' ') {
+			return -1, false
+		}
+		i = j
+	}
+	for i < len(l) && l[i] == ' ' {
+		i++
+	}
+	status = -1
+	if s := d.statusCol; s >= 0 && bitutil.BitIsSet(cols[s].bits, n) {
+		status = cols[s].i32[n]
+	}
+	return status, i == len(l)
+}
+
+// parseField parses the field that starts at l[i] into row n of c and returns where it ends.
+func (d *Decoder) parseField(c *column, n int, l []byte, i int) (int, bool) {
+	switch c.kind {
+	case KindString:
+		j := i
+		for j < len(l) && l[j] != ' ' {
+			j++
+		}
+		c.i32[n] = c.dict.intern(l[i:j])
+		return j, true
+	case KindAddr:
+		return scanAddr(l, i, (*[16]byte)(c.addr[n*16:]))
+	case KindPort:
+		v, j := scanUint(l, i)
+		c.u16[n] = uint16(v)
+		return j, j > i && j-i <= 5 && v <= math.MaxUint16
+	case KindProto:
+		v, j := scanUint(l, i)
+		c.u8[n] = uint8(v)
+		return j, j > i && j-i <= 3 && v <= math.MaxUint8
+	case KindInt32:
+		v, j := scanUint(l, i)
+		c.i32[n] = int32(v)
+		return j, j > i && j-i <= 10 && v <= math.MaxInt32
+	case KindInt64:
+		v, j := scanUint(l, i)
+		c.i64[n] = int64(v)
+		return j, j > i && j-i <= 19 && v <= math.MaxInt64
+	case KindTime:
+		v, j := scanUint(l, i)
+		if v >= 100_000_000_000 { // after the year 5138 in seconds: milliseconds
+			v /= 1000
+			d.stats.MillisTimes++
+		}
+		c.i64[n] = int64(v)
+		return j, j > i && j-i <= 19
+	}
+	return i, false
+}
+
+// undoRow clears what a failed parse wrote into row d.n: nulls and the millisecond count.
+func (d *Decoder) undoRow() {
+	for i := range d.cols {
+		c := &d.cols[i]
+		if c.bits != nil && !bitutil.BitIsSet(c.bits, d.n) {
+			bitutil.SetBit(c.bits, d.n)
+			c.nulls--
+		}
+	}
 }
 
 // header returns the layout a header line sets, or nil when the line is not a header.
@@ -325,6 +493,7 @@ type column struct {
 func (d *Decoder) setupColumns() {
 	d.releaseColumns()
 	ids := d.cur.IDs
+	d.statusCol = d.cur.Index(FLogStatus)
 	if cap(d.cols) < len(ids) {
 		d.cols = make([]column, len(ids))
 	}
@@ -391,11 +560,12 @@ func (d *Decoder) startBatch() {
 	}
 }
 
-// parseRow decodes the tokens of one line into row d.n.
+// parseRow is the exact path: it decodes the tokens of a line one by one into row d.n and reports
+// the first field that fails.
 func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte) {
 	n := d.n
 	status := int32(-1)
-	millis := int64(0)
+	millis := d.stats.MillisTimes
 	for f, t := range toks {
 		tok := l[t[0]:t[1]]
 		c := &d.cols[f]
@@ -404,64 +574,31 @@ func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte)
 			c.nulls++
 			continue
 		}
-		switch c.kind {
-		case KindString:
-			c.i32[n] = c.dict.intern(tok)
-			if c.field == FLogStatus {
-				status = c.i32[n]
-			}
-		case KindAddr:
-			if !parseAddr(tok, (*[16]byte)(c.addr[n*16:])) {
-				d.rowError(lineNo, orig, f, tok, "not an IPv4 or IPv6 address")
-				return
-			}
-		case KindPort:
-			v, ok := parseUint(tok)
-			if !ok || v > math.MaxUint16 {
-				d.rowError(lineNo, orig, f, tok, "not a port number")
-				return
-			}
-			c.u16[n] = uint16(v)
-		case KindProto:
-			v, ok := parseUint(tok)
-			if !ok || v > math.MaxUint8 {
-				d.rowError(lineNo, orig, f, tok, "not a protocol number")
-				return
-			}
-			c.u8[n] = uint8(v)
-		case KindInt32:
-			v, ok := parseUint(tok)
-			if !ok || v > math.MaxInt32 {
-				d.rowError(lineNo, orig, f, tok, "not a number")
-				return
-			}
-			c.i32[n] = int32(v)
-		case KindInt64:
-			v, ok := parseUint(tok)
-			if !ok || v > math.MaxInt64 {
-				d.rowError(lineNo, orig, f, tok, "not a number")
-				return
-			}
-			c.i64[n] = int64(v)
-		case KindTime:
-			v, ok := parseUint(tok)
-			if !ok {
-				d.rowError(lineNo, orig, f, tok, "not a Unix time")
-				return
-			}
-			if v >= 100_000_000_000 { // after year 5138 in seconds: milliseconds
-				v /= 1000
-				millis++
-			}
-			c.i64[n] = int64(v)
+		if j, ok := d.parseField(c, n, tok, 0); !ok || j != len(tok) {
+			d.stats.MillisTimes = millis
+			d.undoRow()
+			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), kindProblem[c.kind])
+			return
+		}
+		if c.field == FLogStatus {
+			status = c.i32[n]
 		}
 	}
-	d.stats.MillisTimes += millis
 	d.countStatus(status)
 	d.n++
 	if d.n == d.opts.BatchRows {
 		d.Flush()
 	}
+}
+
+var kindProblem = [...]string{
+	KindString: "not a string",
+	KindAddr:   "not an IPv4 or IPv6 address",
+	KindPort:   "not a port number",
+	KindProto:  "not a protocol number",
+	KindInt32:  "not a number",
+	KindInt64:  "not a number",
+	KindTime:   "not a Unix time",
 }
 
 func (d *Decoder) countStatus(idx int32) {
@@ -477,18 +614,6 @@ func (d *Decoder) countStatus(idx int32) {
 	default:
 		d.stats.Records++
 	}
-}
-
-// rowError undoes the partly written row d.n and reports the line as malformed.
-func (d *Decoder) rowError(lineNo int64, orig []byte, f int, tok []byte, reason string) {
-	for i := range d.cols {
-		c := &d.cols[i]
-		if !bitutil.BitIsSet(c.bits, d.n) {
-			bitutil.SetBit(c.bits, d.n)
-			c.nulls--
-		}
-	}
-	d.malformed(lineNo, orig, Fields[d.cols[f].field].Name, clip(tok, 64), reason)
 }
 
 // finishBatch wraps the columns' buffers as an Arrow record batch.

@@ -1,6 +1,7 @@
 package flowlog
 
 import (
+	"encoding/binary"
 	"net/netip"
 	"unsafe"
 )
@@ -19,6 +20,64 @@ func parseUint(b []byte) (uint64, bool) {
 		v = v*10 + uint64(c)
 	}
 	return v, true
+}
+
+// scanUint reads the decimal digits at l[i:] and returns their value and where they end. More than
+// 19 digits overflow: callers bound the length.
+func scanUint(l []byte, i int) (uint64, int) {
+	var v uint64
+	j := i
+	for ; j < len(l); j++ {
+		c := l[j] - '0'
+		if c > 9 {
+			break
+		}
+		v = v*10 + uint64(c)
+	}
+	return v, j
+}
+
+// scanAddr parses the address at l[i:] into dst and returns where it ends. Dotted quads are read in
+// place; anything else goes through parseAddr.
+func scanAddr(l []byte, i int, dst *[16]byte) (int, bool) {
+	var v uint32
+	j := i
+	for part := 0; part < 4; part++ {
+		start := j
+		var o uint32
+		for j < len(l) && j-start < 4 {
+			c := l[j] - '0'
+			if c > 9 {
+				break
+			}
+			o = o*10 + uint32(c)
+			j++
+		}
+		if j == start || j-start > 3 || o > 255 || (l[start] == '0' && j-start > 1) {
+			return scanOther(l, i, dst)
+		}
+		v = v<<8 | o
+		if part < 3 {
+			if j >= len(l) || l[j] != '.' {
+				return scanOther(l, i, dst)
+			}
+			j++
+		}
+	}
+	if j < len(l) && l[j] != ' ' {
+		return scanOther(l, i, dst)
+	}
+	binary.BigEndian.PutUint64(dst[:8], 0)
+	binary.BigEndian.PutUint64(dst[8:], 0xffff<<32|uint64(v))
+	return j, true
+}
+
+func scanOther(l []byte, i int, dst *[16]byte) (int, bool) {
+	j := i
+	for j < len(l) && l[j] != ' ' {
+		j++
+	}
+	return j, parseAddr(l[i:j], dst)
 }
 
 // parseAddr parses an IPv4 or IPv6 address into 16 bytes, IPv4 as ::ffff:a.b.c.d.
