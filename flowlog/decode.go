@@ -60,6 +60,8 @@ type Decoder struct {
 	cols      []column
 	n         int  // rows in the batch being built
 	statusCol int  // position of log-status in the layout, or -1
+	rowsHint  int  // when > 0, no batch will hold more rows: allocate no more
+	capRows   int  // rows the batch being built has room for
 	started   bool // the batch's buffers are allocated
 	out       []arrow.RecordBatch
 
@@ -220,7 +222,7 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	if status, ok := d.parseFast(l); ok {
 		d.countStatus(status)
 		d.n++
-		if d.n == d.opts.BatchRows {
+		if d.n == d.capRows {
 			d.Flush()
 		}
 		return
@@ -529,6 +531,10 @@ func kindWidth(k Kind) int {
 func (d *Decoder) startBatch() {
 	d.started = true
 	rows := d.opts.BatchRows
+	if d.rowsHint > 0 && d.rowsHint < rows {
+		rows = d.rowsHint
+	}
+	d.capRows = rows
 	nb := int(bitutil.BytesForBits(int64(rows)))
 	for i := range d.cols {
 		c := &d.cols[i]
@@ -586,7 +592,7 @@ func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte)
 	}
 	d.countStatus(status)
 	d.n++
-	if d.n == d.opts.BatchRows {
+	if d.n == d.capRows {
 		d.Flush()
 	}
 }

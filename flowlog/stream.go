@@ -209,6 +209,7 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 type blockJob struct {
 	buf   []byte
 	first int64
+	lines int // lines in buf: no batch of the block holds more rows
 	start *Layout
 	res   chan blockResult
 }
@@ -227,8 +228,10 @@ func decodeBlock(d *Decoder, j blockJob) blockResult {
 	d.stats = Stats{}
 	d.layout = j.start
 	d.sawHeader, d.dependsOnStart = false, false
+	d.rowsHint = j.lines
 	err := d.Decode(j.buf, j.first)
 	d.Flush()
+	d.rowsHint = 0
 	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart, err: err}
 }
 
@@ -264,7 +267,13 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 				partial = append(partial, p...)
 				partialLine = first + int64(bytes.Count(block, nl))
 			}
-			j := blockJob{buf: block, first: first, start: latest.Load(), res: make(chan blockResult, 1)}
+			if first == 1 && len(block) > 0 {
+				// Most objects begin with their header: know it before any block is decoded.
+				if h := leadingHeader(block); h != nil {
+					latest.Store(h)
+				}
+			}
+			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), start: latest.Load(), res: make(chan blockResult, 1)}
 			select {
 			case jobs <- j:
 				order <- j.res
@@ -339,3 +348,20 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 
 // GzipBackend names the gzip decompressor compiled in.
 const GzipBackend = "klauspost/compress (pure Go)"
+
+// leadingHeader returns the layout of the header that begins block, or nil.
+func leadingHeader(block []byte) *Layout {
+	if i := bytes.IndexByte(block, '\n'); i >= 0 {
+		block = block[:i]
+	}
+	d := &Decoder{}
+	l := bytes.TrimRight(block, " \r")
+	if len(l) == 0 || l[0] < 'a' || l[0] > 'z' || !d.isHeaderStart(l) {
+		return nil
+	}
+	toks := d.tokenize(l)
+	if toks == nil {
+		return nil
+	}
+	return d.header(l, toks)
+}
