@@ -220,11 +220,7 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	}
 	millis := d.stats.MillisTimes
 	if status, ok := d.parseFast(l); ok {
-		d.countStatus(status)
-		d.n++
-		if d.n == d.capRows {
-			d.Flush()
-		}
+		d.rowDone(status)
 		return
 	}
 	d.undoRow()
@@ -528,24 +524,46 @@ func kindWidth(k Kind) int {
 	}
 }
 
+// firstBatchRows is the room a batch starts with when the rows to come are unknown; it doubles as
+// needed up to BatchRows, so that small inputs do not pay for 64 Ki-row buffers.
+const firstBatchRows = 4096
+
 func (d *Decoder) startBatch() {
 	d.started = true
-	rows := d.opts.BatchRows
-	if d.rowsHint > 0 && d.rowsHint < rows {
-		rows = d.rowsHint
+	rows := min(d.opts.BatchRows, firstBatchRows)
+	if d.rowsHint > 0 {
+		rows = min(d.opts.BatchRows, d.rowsHint)
 	}
+	for i := range d.cols {
+		c := &d.cols[i]
+		c.valid = memory.NewResizableBuffer(d.opts.Alloc)
+		c.data = memory.NewResizableBuffer(d.opts.Alloc)
+		c.nulls = 0
+		if c.dict != nil {
+			c.dict.reset()
+		}
+	}
+	d.capRows = 0
+	d.growBatch(rows)
+}
+
+// growBatch makes room for rows rows in every column, keeping what is written.
+func (d *Decoder) growBatch(rows int) {
+	old := d.capRows
 	d.capRows = rows
 	nb := int(bitutil.BytesForBits(int64(rows)))
 	for i := range d.cols {
 		c := &d.cols[i]
-		c.valid = memory.NewResizableBuffer(d.opts.Alloc)
 		c.valid.Resize(nb)
 		c.bits = c.valid.Bytes()
-		for j := range c.bits {
-			c.bits[j] = 0xff
+		// Rows from old on start valid; the bits of rows before old are kept.
+		whole := (old + 7) / 8 // first byte holding no row before old
+		for j := old; j < min(rows, 8*whole); j++ {
+			bitutil.SetBit(c.bits, j)
 		}
-		c.nulls = 0
-		c.data = memory.NewResizableBuffer(d.opts.Alloc)
+		for k := whole; k < len(c.bits); k++ {
+			c.bits[k] = 0xff
+		}
 		c.data.Resize(rows * kindWidth(c.kind))
 		b := c.data.Bytes()
 		switch c.kind {
@@ -560,8 +578,18 @@ func (d *Decoder) startBatch() {
 		default:
 			c.i64 = arrow.Int64Traits.CastFromBytes(b)
 		}
-		if c.dict != nil {
-			c.dict.reset()
+	}
+}
+
+// rowDone counts a decoded row and makes room for the next, finishing the batch when it is full.
+func (d *Decoder) rowDone(status int32) {
+	d.countStatus(status)
+	d.n++
+	if d.n == d.capRows {
+		if d.capRows < d.opts.BatchRows {
+			d.growBatch(min(2*d.capRows, d.opts.BatchRows))
+		} else {
+			d.Flush()
 		}
 	}
 }
@@ -590,11 +618,7 @@ func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte)
 			status = c.i32[n]
 		}
 	}
-	d.countStatus(status)
-	d.n++
-	if d.n == d.capRows {
-		d.Flush()
-	}
+	d.rowDone(status)
 }
 
 var kindProblem = [...]string{

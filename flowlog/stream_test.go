@@ -93,7 +93,8 @@ func sameStats(t *testing.T, what string, a, b *flowlog.Stats) {
 // layout changes inside a stream and blocks are far smaller than a batch.
 func TestParallelEqualsSequential(t *testing.T) {
 	in := mixed(t)
-	want, wst, err := decodeReader(t, in, flowlog.Options{Workers: 1})
+	// One row per batch: no batch ever grows, the simplest path is the reference.
+	want, wst, err := decodeReader(t, in, flowlog.Options{Workers: 1, BatchRows: 1})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -101,6 +102,7 @@ func TestParallelEqualsSequential(t *testing.T) {
 		t.Fatalf("unexpected accounting %+v", wst)
 	}
 	for _, o := range []flowlog.Options{
+		{Workers: 1},
 		{Workers: 2},
 		{Workers: 3, BlockSize: 4096},
 		{Workers: 4, BlockSize: 64 << 10, BatchRows: 1000},
