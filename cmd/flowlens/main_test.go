@@ -1,0 +1,155 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// flowlens runs the CLI in-process and returns its exit status, stdout and stderr.
+func flowlens(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var o, e bytes.Buffer
+	stdout, stderr = &o, &e
+	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
+	code := run(context.Background(), args)
+	return code, o.String(), e.String()
+}
+
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("../../testdata/golden/cmd", name)
+	if *update {
+		os.MkdirAll(filepath.Dir(path), 0o755)
+		os.WriteFile(path, []byte(got), 0o644)
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (go test ./cmd/flowlens -update)", err)
+	}
+	if got != string(want) {
+		t.Fatalf("%s differs:\n got:\n%s\nwant:\n%s", name, got, want)
+	}
+}
+
+const peer = "../../testdata/peer/"
+
+func TestCatGolden(t *testing.T) {
+	code, out, errOut := flowlens(t, "cat", peer+"elastic-beats/accept-reject-traffic.log", peer+"elastic-beats/no-data-skip-data.log", peer+"elastic-beats/bad.log")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "cat.jsonl", out)
+	golden(t, "cat.stderr", errOut)
+	code, out, _ = flowlens(t, "cat", "--format", "csv", peer+"elastic-beats/tcp-flag-sequence-skip-data.log", peer+"elastic-beats/ipv6.log")
+	if code != 0 {
+		t.Fatal(code)
+	}
+	golden(t, "cat.csv", out)
+}
+
+func TestCatFieldsAndOutput(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "out.jsonl")
+	stats := filepath.Join(dir, "stats.json")
+	code, stdout, errOut := flowlens(t, "cat", "--fields", "${version} ${interface-id} ${account-id} ${vpc-id} ${subnet-id} ${instance-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${tcp-flags} ${type} ${pkt-srcaddr} ${pkt-dstaddr} ${action} ${log-status}",
+		"-o", out, "--stats-json", stats, peer+"elastic-beats/custom-transit-gateway.log")
+	if code != 0 || stdout != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, errOut)
+	}
+	b, _ := os.ReadFile(out)
+	if !strings.Contains(string(b), `"tcp_flags":3,"type":"IPv4","pkt_srcaddr":"10.20.33.164"`) {
+		t.Fatalf("output %s", b)
+	}
+	var st map[string]any
+	sb, _ := os.ReadFile(stats)
+	if err := json.Unmarshal(sb, &st); err != nil || st["records"] != 1.0 || st["lines"] != 1.0 {
+		t.Fatalf("stats %s", sb)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(m) > 0 {
+		t.Fatalf("temporary files left: %v", m)
+	}
+}
+
+func TestExitStatus(t *testing.T) {
+	dir := t.TempDir()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	zw.Write(bytes.Repeat([]byte("2 1 eni-1 10.0.0.1 10.0.0.2 1 443 6 2 100 1600000000 1600000060 ACCEPT OK\n"), 5000))
+	zw.Close()
+	trunc := filepath.Join(dir, "trunc.log.gz")
+	os.WriteFile(trunc, z.Bytes()[:z.Len()/2], 0o644)
+	good := peer + "elastic-beats/ipv6.log"
+
+	f := func(want int, errWant string, args ...string) {
+		t.Helper()
+		code, _, errOut := flowlens(t, args...)
+		if code != want || !strings.Contains(errOut, errWant) {
+			t.Fatalf("%v: exit %d (want %d), stderr:\n%s", args, code, want, errOut)
+		}
+	}
+	f(0, "1 records", "cat", good)
+	f(1, "cannot read "+trunc+" after ", "cat", good, trunc)
+	f(1, "1 failed", "cat", trunc, good)
+	f(1, "no such file or directory", "cat", filepath.Join(dir, "nope.log"))
+	f(1, `cannot parse dstport "x"`, "cat", "--strict", writeFile(t, dir, "bad.log", "2 1 eni-1 10.0.0.1 10.0.0.2 1 x 6 2 100 1600000000 1600000060 ACCEPT OK\n"))
+	f(0, "1 malformed", "cat", writeFile(t, dir, "bad2.log", "2 1 eni-1 10.0.0.1 10.0.0.2 1 x 6 2 100 1600000000 1600000060 ACCEPT OK\n"))
+	f(2, "no sources given", "cat")
+	f(2, "unknown flag: --bogus", "cat", "--bogus", good)
+	f(2, `unknown field "nope"`, "cat", "--fields", "version nope", good)
+	f(2, `unknown row format "xml"`, "cat", "--format", "xml", good)
+	f(2, `unknown command "frobnicate"`, "frobnicate")
+	f(2, "-o DIR", "gen")
+}
+
+func writeFile(t *testing.T, dir, name, s string) string {
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(s), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestHelp(t *testing.T) {
+	for _, args := range [][]string{{"help"}, {"help", "cat"}, {"cat", "--help"}, {"help", "gen"}, {"help", "fields"}, {"version"}} {
+		code, out, _ := flowlens(t, args...)
+		if code != 0 || out == "" {
+			t.Fatalf("%v: exit %d", args, code)
+		}
+	}
+	_, out, _ := flowlens(t, "help", "cat")
+	if !strings.Contains(out, "Examples:") || !strings.Contains(out, "--stats-json") {
+		t.Fatalf("help cat:\n%s", out)
+	}
+	_, out, _ = flowlens(t, "help", "fields")
+	if !strings.Contains(out, "pkt-src-aws-service") || !strings.Contains(out, "tgw-pair-attachment-id") {
+		t.Fatalf("help fields:\n%s", out)
+	}
+	_, out, _ = flowlens(t, "version")
+	if !strings.Contains(out, "gzip: klauspost") {
+		t.Fatalf("version: %s", out)
+	}
+}
+
+// TestGenThenCat is the README's first command: generate a small data set and decode it.
+func TestGenThenCat(t *testing.T) {
+	dir := t.TempDir()
+	code, _, errOut := flowlens(t, "gen", "--records", "20000", "--objects", "3", "--layout", "hive", "-o", dir)
+	if code != 0 {
+		t.Fatal(errOut)
+	}
+	code, out, errOut := flowlens(t, "cat", dir)
+	if code != 0 || strings.Count(out, "\n") != 20000 || !strings.Contains(errOut, "3 objects (0 failed)") {
+		t.Fatalf("exit %d, %d lines, %s", code, strings.Count(out, "\n"), errOut)
+	}
+}
