@@ -60,7 +60,7 @@ type Decoder struct {
 	cols      []column
 	n         int  // rows in the batch being built
 	statusCol int  // position of log-status in the layout, or -1
-	rowsHint  int  // when > 0, no batch will hold more rows: allocate no more
+	rowsHint  int  // when > 0, the rows a new batch makes room for at first (it grows as needed)
 	capRows   int  // rows the batch being built has room for
 	started   bool // the batch's buffers are allocated
 	out       []arrow.RecordBatch

@@ -6,22 +6,6 @@ import (
 	"unsafe"
 )
 
-// parseUint parses a decimal unsigned integer of at most 19 digits (no sign, no spaces).
-func parseUint(b []byte) (uint64, bool) {
-	if len(b) == 0 || len(b) > 19 {
-		return 0, false
-	}
-	var v uint64
-	for _, c := range b {
-		c -= '0'
-		if c > 9 {
-			return 0, false
-		}
-		v = v*10 + uint64(c)
-	}
-	return v, true
-}
-
 // scanUint reads the decimal digits at l[i:] and returns their value and where they end. More than
 // 19 digits overflow: callers bound the length.
 func scanUint(l []byte, i int) (uint64, int) {

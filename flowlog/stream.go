@@ -186,6 +186,11 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 		if cap(block) > cap(buf) {
 			buf = block[:0]
 		}
+		// Size new batches for what is coming: a full batch while blocks keep coming, else the lines left.
+		d.rowsHint = opts.BatchRows
+		if lr.done {
+			d.rowsHint = max(int(lr.line-first+1), 1)
+		}
 		err := d.Decode(block, first)
 		if lr.done && err == nil {
 			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
