@@ -309,14 +309,25 @@ func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
 		var fok bool
 		switch c.kind {
 		case KindString:
-			j = i
-			for j < len(l) && l[j] != ' ' {
-				j++
-			}
+			j = nextSpace(l, i)
 			c.i32[n] = c.dict.intern(l[i:j])
 			fok = true
 		case KindAddr:
 			j, fok = scanAddr(l, i, (*[16]byte)(c.addr[n*16:]))
+		case KindTime:
+			var v uint64
+			v, j = scanUint(l, i)
+			if v >= millisFrom {
+				v /= 1000
+				d.stats.MillisTimes++
+			}
+			c.i64[n] = int64(v)
+			fok = j > i && j-i <= 19
+		case KindInt32:
+			var v uint64
+			v, j = scanUint(l, i)
+			c.i32[n] = int32(v)
+			fok = j > i && j-i <= 10 && v <= math.MaxInt32
 		case KindPort:
 			var v uint64
 			v, j = scanUint(l, i)
@@ -350,14 +361,14 @@ func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
 	return status, i == len(l)
 }
 
+// millisFrom is the smallest start/end taken for milliseconds: as seconds it is after the year 5138.
+const millisFrom = 100_000_000_000
+
 // parseField parses the field that starts at l[i] into row n of c and returns where it ends.
 func (d *Decoder) parseField(c *column, n int, l []byte, i int) (int, bool) {
 	switch c.kind {
 	case KindString:
-		j := i
-		for j < len(l) && l[j] != ' ' {
-			j++
-		}
+		j := nextSpace(l, i)
 		c.i32[n] = c.dict.intern(l[i:j])
 		return j, true
 	case KindAddr:
@@ -380,7 +391,7 @@ func (d *Decoder) parseField(c *column, n int, l []byte, i int) (int, bool) {
 		return j, j > i && j-i <= 19 && v <= math.MaxInt64
 	case KindTime:
 		v, j := scanUint(l, i)
-		if v >= 100_000_000_000 { // after the year 5138 in seconds: milliseconds
+		if v >= millisFrom {
 			v /= 1000
 			d.stats.MillisTimes++
 		}

@@ -2,6 +2,7 @@ package flowlog
 
 import (
 	"encoding/binary"
+	"math/bits"
 	"net/netip"
 	"unsafe"
 )
@@ -27,18 +28,27 @@ func scanAddr(l []byte, i int, dst *[16]byte) (int, bool) {
 	var v uint32
 	j := i
 	for part := 0; part < 4; part++ {
-		start := j
-		var o uint32
-		for j < len(l) && j-start < 4 {
-			c := l[j] - '0'
-			if c > 9 {
-				break
-			}
-			o = o*10 + uint32(c)
-			j++
-		}
-		if j == start || j-start > 3 || o > 255 || (l[start] == '0' && j-start > 1) {
+		if j >= len(l) {
 			return scanOther(l, i, dst)
+		}
+		o := uint32(l[j] - '0')
+		if o > 9 {
+			return scanOther(l, i, dst)
+		}
+		j++
+		if j < len(l) && l[j]-'0' <= 9 {
+			if o == 0 {
+				return scanOther(l, i, dst) // a leading zero
+			}
+			o = o*10 + uint32(l[j]-'0')
+			j++
+			if j < len(l) && l[j]-'0' <= 9 {
+				o = o*10 + uint32(l[j]-'0')
+				j++
+				if o > 255 {
+					return scanOther(l, i, dst)
+				}
+			}
 		}
 		v = v<<8 | o
 		if part < 3 {
@@ -56,11 +66,23 @@ func scanAddr(l []byte, i int, dst *[16]byte) (int, bool) {
 	return j, true
 }
 
-func scanOther(l []byte, i int, dst *[16]byte) (int, bool) {
-	j := i
-	for j < len(l) && l[j] != ' ' {
-		j++
+// nextSpace returns the index of the first space at or after i, or len(l); eight bytes at a time.
+func nextSpace(l []byte, i int) int {
+	for i+8 <= len(l) {
+		x := binary.LittleEndian.Uint64(l[i:]) ^ 0x2020202020202020
+		if t := (x - 0x0101010101010101) &^ x & 0x8080808080808080; t != 0 {
+			return i + bits.TrailingZeros64(t)/8
+		}
+		i += 8
 	}
+	for i < len(l) && l[i] != ' ' {
+		i++
+	}
+	return i
+}
+
+func scanOther(l []byte, i int, dst *[16]byte) (int, bool) {
+	j := nextSpace(l, i)
 	return j, parseAddr(l[i:j], dst)
 }
 
