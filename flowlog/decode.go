@@ -219,8 +219,8 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 		d.startBatch()
 	}
 	millis := d.stats.MillisTimes
-	if status, ok := d.parseFast(l); ok {
-		d.rowDone(status)
+	if d.parseCols(l, d.cols) {
+		d.rowDone(d.rowStatus())
 		return
 	}
 	d.undoRow()
@@ -283,19 +283,19 @@ func countFields(l []byte) int {
 	return n
 }
 
-// parseFast decodes a line into row d.n in one pass over its bytes, the field parsers cutting the
-// tokens as they go. It reports false on anything unusual; the caller then undoes the row and takes
-// the exact path to name the fault.
-func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
+// parseCols decodes the fields of cols from l into row d.n in one pass over the bytes, each field
+// parser cutting its token as it goes, and reports whether every field parsed and l is used up. The
+// fast path gives it a whole line and every column; the exact path one token and its column, to name
+// the field that fails. After false the caller undoes the row.
+func (d *Decoder) parseCols(l []byte, cols []column) bool {
 	n := d.n
-	cols := d.cols
 	i := 0
 	for f := range cols {
 		for i < len(l) && l[i] == ' ' {
 			i++
 		}
 		if i >= len(l) {
-			return -1, false
+			return false
 		}
 		c := &cols[f]
 		if l[i] == '-' && (i+1 == len(l) || l[i+1] == ' ') {
@@ -304,7 +304,6 @@ func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
 			i++
 			continue
 		}
-		// The switch is parseField's, inlined: this loop runs for every field of every line.
 		var j int
 		var fok bool
 		switch c.kind {
@@ -343,63 +342,28 @@ func (d *Decoder) parseFast(l []byte) (status int32, ok bool) {
 			v, j = scanUint(l, i)
 			c.i64[n] = int64(v)
 			fok = j > i && j-i <= 19 && v <= math.MaxInt64
-		default:
-			j, fok = d.parseField(c, n, l, i)
 		}
 		if !fok || (j < len(l) && l[j] != ' ') {
-			return -1, false
+			return false
 		}
 		i = j
 	}
 	for i < len(l) && l[i] == ' ' {
 		i++
 	}
-	status = -1
-	if s := d.statusCol; s >= 0 && bitutil.BitIsSet(cols[s].bits, n) {
-		status = cols[s].i32[n]
+	return i == len(l)
+}
+
+// rowStatus returns the dictionary index of row d.n's log-status, or -1 when it has none.
+func (d *Decoder) rowStatus() int32 {
+	if s := d.statusCol; s >= 0 && bitutil.BitIsSet(d.cols[s].bits, d.n) {
+		return d.cols[s].i32[d.n]
 	}
-	return status, i == len(l)
+	return -1
 }
 
 // millisFrom is the smallest start/end taken for milliseconds: as seconds it is after the year 5138.
 const millisFrom = 100_000_000_000
-
-// parseField parses the field that starts at l[i] into row n of c and returns where it ends.
-func (d *Decoder) parseField(c *column, n int, l []byte, i int) (int, bool) {
-	switch c.kind {
-	case KindString:
-		j := nextSpace(l, i)
-		c.i32[n] = c.dict.intern(l[i:j])
-		return j, true
-	case KindAddr:
-		return scanAddr(l, i, (*[16]byte)(c.addr[n*16:]))
-	case KindPort:
-		v, j := scanUint(l, i)
-		c.u16[n] = uint16(v)
-		return j, j > i && j-i <= 5 && v <= math.MaxUint16
-	case KindProto:
-		v, j := scanUint(l, i)
-		c.u8[n] = uint8(v)
-		return j, j > i && j-i <= 3 && v <= math.MaxUint8
-	case KindInt32:
-		v, j := scanUint(l, i)
-		c.i32[n] = int32(v)
-		return j, j > i && j-i <= 10 && v <= math.MaxInt32
-	case KindInt64:
-		v, j := scanUint(l, i)
-		c.i64[n] = int64(v)
-		return j, j > i && j-i <= 19 && v <= math.MaxInt64
-	case KindTime:
-		v, j := scanUint(l, i)
-		if v >= millisFrom {
-			v /= 1000
-			d.stats.MillisTimes++
-		}
-		c.i64[n] = int64(v)
-		return j, j > i && j-i <= 19
-	}
-	return i, false
-}
 
 // undoRow clears what a failed parse wrote into row d.n: nulls and the millisecond count.
 func (d *Decoder) undoRow() {
@@ -608,28 +572,18 @@ func (d *Decoder) rowDone(status int32) {
 // parseRow is the exact path: it decodes the tokens of a line one by one into row d.n and reports
 // the first field that fails.
 func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte) {
-	n := d.n
-	status := int32(-1)
 	millis := d.stats.MillisTimes
 	for f, t := range toks {
 		tok := l[t[0]:t[1]]
-		c := &d.cols[f]
-		if len(tok) == 1 && tok[0] == '-' {
-			bitutil.ClearBit(c.bits, n)
-			c.nulls++
-			continue
-		}
-		if j, ok := d.parseField(c, n, tok, 0); !ok || j != len(tok) {
+		if !d.parseCols(tok, d.cols[f:f+1]) {
 			d.stats.MillisTimes = millis
 			d.undoRow()
+			c := &d.cols[f]
 			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), kindProblem[c.kind])
 			return
 		}
-		if c.field == FLogStatus {
-			status = c.i32[n]
-		}
 	}
-	d.rowDone(status)
+	d.rowDone(d.rowStatus())
 }
 
 var kindProblem = [...]string{

@@ -13,16 +13,26 @@ import (
 	"github.com/flowlens/flowlens/query"
 )
 
-// decode runs the whole stream path over in and returns the JSON Lines of the records and the stats.
-// It checks that no Arrow buffer leaks and that the accounting identity holds.
+// decode runs the whole stream path over in (an object named t.log) and returns the JSON Lines of
+// the records and the stats; see decodeNamed.
 func decode(t testing.TB, in string, opts flowlog.Options) (string, *flowlog.Stats, error) {
+	t.Helper()
+	return decodeNamed(t, "t.log", []byte(in), opts)
+}
+
+// decodeNamed decodes in as the object name. It checks that no Arrow buffer leaks, that no batch
+// exceeds opts.BatchRows, and that the accounting identity holds.
+func decodeNamed(t testing.TB, name string, in []byte, opts flowlog.Options) (string, *flowlog.Stats, error) {
 	t.Helper()
 	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
 	defer mem.AssertSize(t, 0)
 	opts.Alloc = mem
 	var out bytes.Buffer
 	rw, _ := query.NewRowWriter(&out, query.JSONL)
-	st, err := flowlog.DecodeStream(context.Background(), strings.NewReader(in), "t.log", opts, func(r arrow.RecordBatch) error {
+	st, err := flowlog.DecodeStream(context.Background(), bytes.NewReader(in), name, opts, func(r arrow.RecordBatch) error {
+		if opts.BatchRows > 0 && r.NumRows() > int64(opts.BatchRows) {
+			t.Errorf("batch of %d rows, limit %d", r.NumRows(), opts.BatchRows)
+		}
 		return rw.Write(r)
 	})
 	rw.Flush()

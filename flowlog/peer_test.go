@@ -63,7 +63,8 @@ func peerInputs(t *testing.T) map[string]string {
 	}
 }
 
-func readPeer(t *testing.T, name, fields string) ([]map[string]any, *flowlog.Stats) {
+// decodePeer decodes one peer input with the field list it needs.
+func decodePeer(t *testing.T, name, fields string) (string, *flowlog.Stats) {
 	t.Helper()
 	in, err := os.ReadFile(filepath.Join("../testdata/peer", name))
 	if err != nil {
@@ -77,6 +78,12 @@ func readPeer(t *testing.T, name, fields string) ([]map[string]any, *flowlog.Sta
 	if err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
+	return out, st
+}
+
+func readPeer(t *testing.T, name, fields string) ([]map[string]any, *flowlog.Stats) {
+	t.Helper()
+	out, st := decodePeer(t, name, fields)
 	var rows []map[string]any
 	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
 		if l == "" {
@@ -94,18 +101,7 @@ func readPeer(t *testing.T, name, fields string) ([]map[string]any, *flowlog.Sta
 // TestPeerGolden decodes every peer input and compares `cat` output and accounting with golden files.
 func TestPeerGolden(t *testing.T) {
 	for name, fields := range peerInputs(t) {
-		in, err := os.ReadFile(filepath.Join("../testdata/peer", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		opts := flowlog.Options{}
-		if fields != "" {
-			opts.Fields = flowlog.MustLayout(fields)
-		}
-		out, st, err := decode(t, string(in), opts)
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
+		out, st := decodePeer(t, name, fields)
 		got := out + fmt.Sprintf("# lines %d: records %d, nodata %d, skipdata %d, headers %d, blank %d, malformed %d\n",
 			st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
 		for _, e := range st.FirstMalformed {

@@ -17,7 +17,6 @@ import (
 
 	"github.com/flowlens/flowlens/bench/gen"
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
 )
 
 // generated returns the plain text of generated objects, concatenated (each begins with its header).
@@ -53,22 +52,7 @@ func mixed(t testing.TB) []byte {
 
 func decodeReader(t testing.TB, in []byte, opts flowlog.Options) (string, *flowlog.Stats, error) {
 	t.Helper()
-	mem := memory.NewCheckedAllocator(memory.NewGoAllocator())
-	defer mem.AssertSize(t, 0)
-	opts.Alloc = mem
-	var out bytes.Buffer
-	rw, _ := query.NewRowWriter(&out, query.JSONL)
-	st, err := flowlog.DecodeStream(context.Background(), bytes.NewReader(in), "obj", opts, func(r arrow.RecordBatch) error {
-		if r.NumRows() > int64(opts.BatchRows) && opts.BatchRows > 0 {
-			t.Errorf("batch of %d rows, limit %d", r.NumRows(), opts.BatchRows)
-		}
-		return rw.Write(r)
-	})
-	rw.Flush()
-	if !st.Balanced() {
-		t.Fatalf("accounting does not balance: %+v", st)
-	}
-	return out.String(), st, err
+	return decodeNamed(t, "obj", in, opts)
 }
 
 func sameStats(t *testing.T, what string, a, b *flowlog.Stats) {
