@@ -48,6 +48,14 @@ func openOutput(path string) (io.Writer, func(ok bool) error, error) {
 	if path == "" || path == "-" {
 		return stdout, func(bool) error { return nil }, nil
 	}
+	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
+		// A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written as it is: never replaced.
+		f, err := os.OpenFile(path, os.O_WRONLY, 0)
+		if err != nil {
+			return nil, nil, err
+		}
+		return f, func(bool) error { return f.Close() }, nil
+	}
 	f, err := query.CreateAtomic(path)
 	if err != nil {
 		return nil, nil, err

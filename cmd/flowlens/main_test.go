@@ -99,6 +99,10 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 	f(0, "1 records", "cat", good)
+	f(0, "1 records", "cat", "-o", os.DevNull, good) // written to, never replaced
+	if fi, err := os.Stat(os.DevNull); err != nil || fi.Mode().IsRegular() {
+		t.Fatalf("%s was replaced", os.DevNull)
+	}
 	f(1, "cannot read "+trunc+" after ", "cat", good, trunc)
 	f(1, "1 failed", "cat", trunc, good)
 	f(1, "no such file or directory", "cat", filepath.Join(dir, "nope.log"))
