@@ -39,9 +39,9 @@ lint: vet
 
 # The README's first command: generate a small data set and decode it.
 demo:
-	$(GO) run ./cmd/flowlens gen --records 200000 --objects 6 --layout aws -o /tmp/flowlens-demo
-	$(GO) run ./cmd/flowlens cat -o /tmp/flowlens-demo.jsonl /tmp/flowlens-demo
-	@head -3 /tmp/flowlens-demo.jsonl
+	$(GO) run ./cmd/flowlens gen --records 200000 --objects 6 --layout aws -o demo-data/flowlens-demo
+	$(GO) run ./cmd/flowlens cat -o demo-data/flowlens-demo.jsonl demo-data/flowlens-demo
+	@head -3 demo-data/flowlens-demo.jsonl
 
 clean:
 	rm -rf bin

@@ -27,7 +27,7 @@ and flags give the same bytes.
 
 Examples:
   flowlens gen -o sample
-  flowlens gen --records 10000000 --objects 40 --layout aws --days 2 -o /tmp/flows
+  flowlens gen --records 10000000 --objects 40 --layout aws --days 2 -o flows
   flowlens gen --fields v5 --no-nat-instance-copies -o nat-sample`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 			out := fs.StringP("output", "o", "", "output directory (required)")
