@@ -83,23 +83,20 @@ func runDecode(b *testing.B, in []byte, textBytes int, records int64, opts flowl
 
 // BenchmarkDecode decodes plain text from memory into Arrow batches.
 func BenchmarkDecode(b *testing.B) {
-	for _, l := range layouts {
-		for _, w := range []int{1, 2} {
-			b.Run(fmt.Sprintf("layout=%s/workers=%d", l.name, w), func(b *testing.B) {
-				d := getBenchData(b, l.name, l.l)
-				runDecode(b, d.text, len(d.text), d.records, flowlog.Options{Workers: w})
-			})
-		}
-	}
+	benchDecode(b, func(d *benchData) []byte { return d.text })
 }
 
 // BenchmarkDecodeGzip decodes one gzip object; with workers > 1 one goroutine decompresses.
 func BenchmarkDecodeGzip(b *testing.B) {
+	benchDecode(b, func(d *benchData) []byte { return d.gz })
+}
+
+func benchDecode(b *testing.B, input func(*benchData) []byte) {
 	for _, l := range layouts {
 		for _, w := range []int{1, 2} {
 			b.Run(fmt.Sprintf("layout=%s/workers=%d", l.name, w), func(b *testing.B) {
 				d := getBenchData(b, l.name, l.l)
-				runDecode(b, d.gz, len(d.text), d.records, flowlog.Options{Workers: w})
+				runDecode(b, input(d), len(d.text), d.records, flowlog.Options{Workers: w})
 			})
 		}
 	}

@@ -80,26 +80,8 @@ func NewDecoder(object string, opts Options) *Decoder {
 	return &Decoder{opts: opts.withDefaults(), object: object}
 }
 
-// Reset starts a new object, keeping buffers. Batches not yet taken are released.
-func (d *Decoder) Reset(object string) {
-	d.releaseOut()
-	d.releaseColumns()
-	d.object = object
-	d.layout = nil
-	d.cur = nil
-	d.n = 0
-	d.stats = Stats{}
-	d.strict = nil
-}
-
 // Stats returns the accounting so far.
 func (d *Decoder) Stats() *Stats { return &d.stats }
-
-// Layout returns the layout set by the last header seen, or nil.
-func (d *Decoder) Layout() *Layout { return d.layout }
-
-// SetLayout sets the header layout in force, as if a header had been read (nil: none).
-func (d *Decoder) SetLayout(l *Layout) { d.layout = l }
 
 // Take returns the finished batches and forgets them: the caller releases each.
 func (d *Decoder) Take() []arrow.RecordBatch {

@@ -86,12 +86,8 @@ func scanOther(l []byte, i int, dst *[16]byte) (int, bool) {
 	return j, parseAddr(l[i:j], dst)
 }
 
-// parseAddr parses an IPv4 or IPv6 address into 16 bytes, IPv4 as ::ffff:a.b.c.d.
+// parseAddr parses an IPv6 address into 16 bytes; scanAddr has already read dotted quads.
 func parseAddr(b []byte, dst *[16]byte) bool {
-	if v, ok := parseIPv4(b); ok {
-		*dst = [16]byte{10: 0xff, 11: 0xff, 12: byte(v >> 24), 13: byte(v >> 16), 14: byte(v >> 8), 15: byte(v)}
-		return true
-	}
 	if len(b) < 2 || len(b) > 45 {
 		return false
 	}
@@ -113,40 +109,6 @@ func parseAddr(b []byte, dst *[16]byte) bool {
 	}
 	*dst = a.As16()
 	return true
-}
-
-// parseIPv4 parses dotted-quad IPv4 text. Leading zeros are rejected, as netip does.
-func parseIPv4(b []byte) (uint32, bool) {
-	if len(b) < 7 || len(b) > 15 {
-		return 0, false
-	}
-	var v uint32
-	var part uint32
-	digits, dots := 0, 0
-	for _, c := range b {
-		if c == '.' {
-			if digits == 0 || dots == 3 {
-				return 0, false
-			}
-			v = v<<8 | part
-			part, digits = 0, 0
-			dots++
-			continue
-		}
-		c -= '0'
-		if c > 9 || (digits == 1 && part == 0) {
-			return 0, false
-		}
-		part = part*10 + uint32(c)
-		digits++
-		if part > 255 {
-			return 0, false
-		}
-	}
-	if dots != 3 || digits == 0 {
-		return 0, false
-	}
-	return v<<8 | part, true
 }
 
 // AddrString formats a 16-byte address column value as text: IPv4-mapped values as dotted quads.
