@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"time"
 )
 
 // Source is one object to read: a local file or standard input.
@@ -139,4 +140,21 @@ func DecodeSources(ctx context.Context, sources []Source, opts Options, emit Emi
 		}
 	}
 	return total, failed, nil
+}
+
+// PruneByKey drops the sources whose path says (by its S3 key layout or AWS file name) that they
+// cannot hold records starting in [from, to), allowing late for late delivery; see KeyInfo.MayHold.
+// Sources whose path says nothing about time, and stdin, are kept.
+func PruneByKey(sources []Source, from, to time.Time, late time.Duration) (kept []Source, skipped int) {
+	if from.IsZero() && to.IsZero() {
+		return sources, 0
+	}
+	for _, s := range sources {
+		if s.Path != "" && !ParseObjectKey(s.Path).MayHold(from, to, late) {
+			skipped++
+			continue
+		}
+		kept = append(kept, s)
+	}
+	return kept, skipped
 }

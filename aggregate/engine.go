@@ -1,0 +1,173 @@
+package aggregate
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// Config configures an Engine.
+type Config struct {
+	Specs []Spec
+	// From and To keep the records whose start lies in [From, To); zero means unbounded.
+	From, To time.Time
+	// Location is the time zone of hours and days (UTC when nil).
+	Location *time.Location
+	// MemoryLimit bounds the aggregation state of all workers together, in bytes (none when <= 0).
+	MemoryLimit int64
+}
+
+// Engine holds what the workers of one run share: the group-bys, the string ids and the memory
+// budget. Each goroutine that reads batches has its own Worker; Merge combines them.
+type Engine struct {
+	cfg      Config
+	specs    []Spec
+	layouts  []keyLayout   // per spec
+	dlayouts [][]keyLayout // per spec, per distinct field
+	conds    [][]Cond      // distinct Where lists
+	specCond []int         // spec -> index in conds
+	from, to int64
+	hasFrom  bool
+	hasTo    bool
+	strs     *Strings
+	budget   *Budget
+	needRej  bool
+}
+
+// New checks the specs and returns an engine.
+func New(cfg Config) (*Engine, error) {
+	e := &Engine{cfg: cfg, specs: cfg.Specs, strs: NewStrings(), budget: NewBudget(cfg.MemoryLimit)}
+	if cfg.Location == nil {
+		e.cfg.Location = time.UTC
+	}
+	if !cfg.From.IsZero() {
+		e.from, e.hasFrom = cfg.From.Unix(), true
+	}
+	if !cfg.To.IsZero() {
+		e.to, e.hasTo = cfg.To.Unix(), true
+	}
+	seen := map[string]bool{}
+	condIndex := map[string]int{}
+	for i := range e.specs {
+		s := &e.specs[i]
+		if err := s.validate(); err != nil {
+			return nil, err
+		}
+		if seen[s.Name] {
+			return nil, fmt.Errorf("two aggregations are named %s", s.Name)
+		}
+		seen[s.Name] = true
+		e.layouts = append(e.layouts, newKeyLayout(s.Keys))
+		var dl []keyLayout
+		for _, f := range s.Distinct {
+			dl = append(dl, newKeyLayout([]Key{{Field: f}}))
+		}
+		e.dlayouts = append(e.dlayouts, dl)
+		ck := condKey(s.Where)
+		ci, ok := condIndex[ck]
+		if !ok {
+			ci = len(e.conds)
+			condIndex[ck] = ci
+			e.conds = append(e.conds, s.Where)
+		}
+		e.specCond = append(e.specCond, ci)
+		for _, m := range s.Measures {
+			if m == RejectFlows || m == RejectPackets || m == RejectBytes {
+				e.needRej = true
+			}
+		}
+	}
+	return e, nil
+}
+
+// Strings returns the run's string ids.
+func (e *Engine) Strings() *Strings { return e.strs }
+
+// Budget returns the run's memory budget.
+func (e *Engine) Budget() *Budget { return e.budget }
+
+// Specs returns the group-bys.
+func (e *Engine) Specs() []Spec { return e.specs }
+
+// Location is the time zone of hours and days.
+func (e *Engine) Location() *time.Location { return e.cfg.Location }
+
+// measured says which measure columns a spec's tables keep.
+func (e *Engine) measured(i int) []bool {
+	s := &e.specs[i]
+	on := make([]bool, int(numMeasures)+len(s.Distinct))
+	for _, m := range s.Measures {
+		on[m] = true
+	}
+	for j := range s.Distinct {
+		on[Distinct(j)] = true
+	}
+	return on
+}
+
+func (e *Engine) newTables(i int) (*table, []*table) {
+	s := &e.specs[i]
+	t := newTable(e.layouts[i].w, e.measured(i), e.budget, s.Name)
+	var ds []*table
+	for j := range s.Distinct {
+		ds = append(ds, newTable(e.layouts[i].w+e.dlayouts[i][j].w, nil, e.budget, s.Name+" distinct "+flowlog.Fields[s.Distinct[j]].Name))
+	}
+	return t, ds
+}
+
+// zoneCache gives the UTC offset of an instant, remembering the span over which it holds.
+type zoneCache struct {
+	loc    *time.Location
+	utc    bool
+	lo, hi int64
+	off    int64
+}
+
+func newZoneCache(loc *time.Location) zoneCache {
+	return zoneCache{loc: loc, utc: loc == time.UTC, lo: 1, hi: 0}
+}
+
+func (z *zoneCache) offset(v int64) int64 {
+	if z.utc {
+		return 0
+	}
+	if v >= z.lo && v < z.hi {
+		return z.off
+	}
+	t := time.Unix(v, 0).In(z.loc)
+	_, off := t.Zone()
+	z.off = int64(off)
+	s, e := t.ZoneBounds()
+	z.lo, z.hi = math.MinInt64, math.MaxInt64
+	if !s.IsZero() {
+		z.lo = s.Unix()
+	}
+	if !e.IsZero() {
+		z.hi = e.Unix()
+	}
+	return z.off
+}
+
+// hourStart is the start of v's hour in the zone, as Unix seconds. Zones change offset at whole local
+// hours, so one offset holds for the whole hour.
+func (z *zoneCache) hourStart(v int64) int64 {
+	off := z.offset(v)
+	l := v + off
+	return l - floorMod(l, 3600) - off
+}
+
+// day is v's local date as days since 1970-01-01.
+func (z *zoneCache) day(v int64) int64 {
+	l := v + z.offset(v)
+	return (l - floorMod(l, 86400)) / 86400
+}
+
+func floorMod(a, b int64) int64 {
+	m := a % b
+	if m < 0 {
+		m += b
+	}
+	return m
+}

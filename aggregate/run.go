@@ -1,0 +1,213 @@
+package aggregate
+
+import (
+	"context"
+	"errors"
+	"io"
+	"sort"
+	"sync"
+	"sync/atomic"
+
+	"github.com/apache/arrow-go/v18/arrow"
+
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// Progress counts what a run has done so far; another goroutine may read it at any time.
+type Progress struct {
+	Objects     atomic.Int64 // objects finished
+	BytesRead   atomic.Int64 // bytes read from the objects as stored
+	Records     atomic.Int64 // rows decoded
+	TotalObject int64        // objects to read
+	TotalBytes  int64        // their size, where known (-1 for stdin is counted as 0)
+}
+
+// Run reads the sources with `workers` goroutines and aggregates them with e. With at least as many
+// objects as workers, each worker owns one object at a time, decoding and aggregating it itself (the
+// largest objects first, so that the last ones finish together); with fewer, each object is split:
+// one goroutine decompresses, the workers decode its blocks, and the batches go, one channel send
+// per batch, to one aggregating Worker per goroutine. Objects that cannot be read are listed with
+// why and the run goes on; a strict-mode parse error, the memory budget or ctx stop it. The stats
+// are merged in source order, so the malformed lines kept are the same whatever the scheduling.
+func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.Options, workers int, prog *Progress) (*Result, *flowlog.Stats, []flowlog.ObjectError, error) {
+	workers = max(workers, 1)
+	if prog == nil {
+		prog = &Progress{}
+	}
+	prog.TotalObject = int64(len(sources))
+	for _, s := range sources {
+		prog.TotalBytes += max(s.Size, 0)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+
+	stats := make([]*flowlog.Stats, len(sources))
+	oerrs := make([]error, len(sources))
+	var aggs []*Worker
+	var fatal error
+	var mu sync.Mutex
+	fail := func(err error) {
+		mu.Lock()
+		if fatal == nil {
+			fatal = err
+		}
+		mu.Unlock()
+		cancel()
+	}
+
+	if len(sources) >= workers && workers > 1 {
+		order := make([]int, len(sources))
+		for i := range order {
+			order[i] = i
+		}
+		// Largest first; stdin (size unknown) before all.
+		sort.SliceStable(order, func(a, b int) bool {
+			sa, sb := sources[order[a]].Size, sources[order[b]].Size
+			if sa < 0 || sb < 0 {
+				return sa < 0 && sb >= 0
+			}
+			return sa > sb
+		})
+		next := make(chan int, len(order))
+		for _, i := range order {
+			next <- i
+		}
+		close(next)
+		var wg sync.WaitGroup
+		for g := 0; g < workers; g++ {
+			w := e.NewWorker()
+			aggs = append(aggs, w)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				o := opts
+				o.Workers = 1
+				for i := range next {
+					if ctx.Err() != nil {
+						return
+					}
+					st, err := readObject(ctx, sources[i], o, prog, w.Add)
+					stats[i] = st
+					if err != nil {
+						if !isObjectError(err) {
+							fail(err)
+							return
+						}
+						oerrs[i] = err
+					}
+				}
+			}()
+		}
+		wg.Wait()
+	} else {
+		batches := make(chan arrow.RecordBatch, 2*workers)
+		var wg sync.WaitGroup
+		for g := 0; g < workers; g++ {
+			w := e.NewWorker()
+			aggs = append(aggs, w)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for b := range batches {
+					if ctx.Err() == nil {
+						if err := w.Add(b); err != nil {
+							fail(err)
+						}
+					}
+					b.Release()
+				}
+			}()
+		}
+		emit := func(b arrow.RecordBatch) error {
+			b.Retain()
+			select {
+			case batches <- b:
+				return nil
+			case <-ctx.Done():
+				b.Release()
+				return ctx.Err()
+			}
+		}
+		o := opts
+		o.Workers = workers
+		for i, s := range sources {
+			if ctx.Err() != nil {
+				break
+			}
+			st, err := readObject(ctx, s, o, prog, emit)
+			stats[i] = st
+			if err != nil {
+				if !isObjectError(err) {
+					fail(err)
+					break
+				}
+				oerrs[i] = err
+			}
+		}
+		close(batches)
+		wg.Wait()
+	}
+
+	total := &flowlog.Stats{}
+	var failed []flowlog.ObjectError
+	for i, st := range stats {
+		if st != nil {
+			total.Add(st)
+		}
+		if oerrs[i] != nil {
+			failed = append(failed, flowlog.ObjectError{Object: sources[i].Name, Err: oerrs[i]})
+		}
+	}
+	if fatal == nil && ctx.Err() != nil {
+		fatal = ctx.Err()
+	}
+	if fatal != nil {
+		for _, w := range aggs {
+			w.Release()
+		}
+		return nil, total, failed, fatal
+	}
+	res, err := e.Merge(aggs, workers)
+	return res, total, failed, err
+}
+
+// isObjectError reports whether err concerns one object only (it could not be opened or read to
+// its end), so that the run goes on without it.
+func isObjectError(err error) bool {
+	var se *flowlog.StreamError
+	var oe *openError
+	return errors.As(err, &se) || errors.As(err, &oe)
+}
+
+type openError struct{ err error }
+
+func (e *openError) Error() string { return e.err.Error() }
+func (e *openError) Unwrap() error { return e.err }
+
+// readObject decodes one object into emit, counting progress.
+func readObject(ctx context.Context, s flowlog.Source, opts flowlog.Options, prog *Progress, emit flowlog.Emit) (*flowlog.Stats, error) {
+	rc, err := s.Open()
+	if err != nil {
+		prog.Objects.Add(1)
+		return &flowlog.Stats{Objects: 1, ObjectsFailed: 1}, &openError{err}
+	}
+	defer rc.Close()
+	cr := &progressReader{r: rc, n: &prog.BytesRead}
+	st, err := flowlog.DecodeStream(ctx, cr, s.Name, opts, func(b arrow.RecordBatch) error {
+		prog.Records.Add(b.NumRows())
+		return emit(b)
+	})
+	prog.Objects.Add(1)
+	return st, err
+}
+
+type progressReader struct {
+	r io.Reader
+	n *atomic.Int64
+}
+
+func (p *progressReader) Read(b []byte) (int, error) {
+	n, err := p.r.Read(b)
+	p.n.Add(int64(n))
+	return n, err
+}

@@ -1,0 +1,114 @@
+package aggregate
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// Trunc derives a key from a time column.
+type Trunc uint8
+
+// Time truncations. Hours and days are those of the engine's time zone.
+const (
+	TruncNone Trunc = iota
+	TruncHour       // the start of the hour, as Unix seconds
+	TruncDay        // the local date, as days since 1970-01-01
+)
+
+// Key is one part of a group key: a decoded column, or the hour or day of a time column.
+type Key struct {
+	Field flowlog.FieldID
+	Trunc Trunc
+}
+
+func (k Key) String() string {
+	n := flowlog.Fields[k.Field].Name
+	switch k.Trunc {
+	case TruncHour:
+		return "hour(" + n + ")"
+	case TruncDay:
+		return "day(" + n + ")"
+	}
+	return n
+}
+
+// Measure is a value kept per group.
+type Measure uint8
+
+// Measures. Flows counts records; the Reject measures count records whose action is REJECT.
+const (
+	Bytes Measure = iota
+	Packets
+	Flows
+	RejectFlows
+	RejectPackets
+	RejectBytes
+	MinStart // earliest start, Unix seconds (math.MaxInt64 when no record had one)
+	MaxEnd   // latest end, Unix seconds (math.MinInt64 when no record had one)
+	numMeasures
+)
+
+var measureNames = [numMeasures]string{"bytes", "packets", "flows", "rejected_flows", "rejected_packets", "rejected_bytes", "min_start", "max_end"}
+
+func (m Measure) String() string {
+	if m < numMeasures {
+		return measureNames[m]
+	}
+	return fmt.Sprintf("distinct#%d", int(m-numMeasures))
+}
+
+// Distinct returns the measure that holds the exact count of distinct values of Spec.Distinct[i].
+func Distinct(i int) Measure { return numMeasures + Measure(i) }
+
+// Cond keeps the rows whose string field holds one of In (a null never matches).
+type Cond struct {
+	Field flowlog.FieldID
+	In    []string
+}
+
+// Spec is one group-by: rows that pass every Where condition are grouped by Keys, and each group
+// keeps Measures and the exact number of distinct values of each Distinct field (nulls not counted).
+// A key part whose column a batch lacks is null for that batch's rows.
+type Spec struct {
+	Name     string
+	Keys     []Key
+	Measures []Measure
+	Where    []Cond
+	Distinct []flowlog.FieldID
+}
+
+func (s *Spec) validate() error {
+	if s.Name == "" {
+		return fmt.Errorf("aggregation without a name")
+	}
+	for _, k := range s.Keys {
+		if int(k.Field) >= len(flowlog.Fields) {
+			return fmt.Errorf("aggregation %s: unknown key field %d", s.Name, k.Field)
+		}
+		if k.Trunc != TruncNone && flowlog.Fields[k.Field].Kind != flowlog.KindTime {
+			return fmt.Errorf("aggregation %s: %s is not a time field", s.Name, k)
+		}
+	}
+	for _, m := range s.Measures {
+		if m >= numMeasures {
+			return fmt.Errorf("aggregation %s: unknown measure %d", s.Name, m)
+		}
+	}
+	for _, c := range s.Where {
+		if int(c.Field) >= len(flowlog.Fields) || flowlog.Fields[c.Field].Kind != flowlog.KindString {
+			return fmt.Errorf("aggregation %s: a condition needs a string field", s.Name)
+		}
+	}
+	return nil
+}
+
+// condKey identifies a Where list, so that specs with the same conditions share a selection.
+func condKey(cs []Cond) string {
+	var b strings.Builder
+	for _, c := range cs {
+		fmt.Fprintf(&b, "%d:%q;", c.Field, c.In)
+	}
+	return b.String()
+}

@@ -1,0 +1,309 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/query"
+)
+
+// reportFlags are the flags of the report (and demo) command.
+type reportFlags struct {
+	decode   decodeFlags
+	from, to string
+	late     time.Duration
+	tz       string
+	top      int
+	format   string
+	out      string
+	memLimit string
+	quiet    bool
+}
+
+func (f *reportFlags) add(fs *pflag.FlagSet) {
+	f.decode.add(fs)
+	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
+	fs.StringVar(&f.to, "to", "", "only records that start before this time")
+	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
+	fs.StringVar(&f.tz, "tz", "UTC", "time zone of hours, days and --from/--to without an offset (IANA name)")
+	fs.IntVar(&f.top, "top", 20, "rows in each top-N list")
+	fs.StringVar(&f.format, "format", "auto", "table or json (auto: table on a terminal, json otherwise or for -o *.json)")
+	fs.StringVarP(&f.out, "output", "o", "", "write the report to FILE (atomically) instead of stdout")
+	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+}
+
+func init() {
+	register(&command{
+		name:  "report",
+		usage: "[flags] SOURCES…",
+		short: "the standard report: top interfaces, addresses, conversations, peak hours, rejects, ports",
+		long: `Reads flow-log objects (files, directories walked recursively, globs, or - for stdin; plain or gzip)
+and reports who sent how much, when the peaks were and what was rejected. Directories mirrored from S3
+keep the AWS key layouts (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/, or the Hive form):
+with --from/--to, objects whose key or file name lies outside the range are skipped unread, and the
+records read are still filtered by their own start time.
+
+A flow is counted in the hour of its start. Flows are counted per interface as logged: a flow that
+two interfaces log is two observations. Traffic counts records with log-status OK.
+
+The JSON form (--format json) is a versioned contract ("schema_version": 1), described in the README.
+Exit status 0 only when every object was read fully; the report is written all the same and names
+the objects that failed.
+
+Examples:
+  flowlens report flows/
+  flowlens report --from 2026-11-01 --to 2026-11-02 --top 10 mirror/AWSLogs/
+  flowlens report --format json -o report.json 'flows/*.log.gz'
+  zcat export.log.gz | flowlens report --tz Europe/Berlin -`,
+		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+			var f reportFlags
+			f.add(fs)
+			return func(ctx context.Context, args []string) int {
+				if len(args) == 0 {
+					return usageError("report", "no sources given")
+				}
+				return runReport(ctx, "report", &f, args)
+			}
+		},
+	})
+}
+
+// runReport reads the sources and writes the standard report.
+func runReport(ctx context.Context, name string, f *reportFlags, args []string) int {
+	opts, err := f.decode.options()
+	if err != nil {
+		return usageError(name, "%v", err)
+	}
+	loc, err := time.LoadLocation(f.tz)
+	if err != nil {
+		return usageError(name, "--tz %q: %v", f.tz, err)
+	}
+	from, err := parseTimeFlag(f.from, loc)
+	if err != nil {
+		return usageError(name, "--from: %v", err)
+	}
+	to, err := parseTimeFlag(f.to, loc)
+	if err != nil {
+		return usageError(name, "--to: %v", err)
+	}
+	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
+		return usageError(name, "--from must be before --to")
+	}
+	if f.top < 1 {
+		return usageError(name, "--top must be at least 1")
+	}
+	limit, err := memoryLimit(f.memLimit)
+	if err != nil {
+		return usageError(name, "--memory-limit: %v", err)
+	}
+	format := f.format
+	switch format {
+	case "auto":
+		format = "json"
+		if (f.out == "" || f.out == "-") && isTerminal(stdout) {
+			format = "table"
+		} else if f.out != "" && f.out != "-" && !strings.EqualFold(filepath.Ext(f.out), ".json") {
+			format = "table"
+		}
+	case "table", "json":
+	default:
+		return usageError(name, "--format %q: want table or json", f.format)
+	}
+
+	sources, err := flowlog.ExpandLocal(args)
+	if err != nil {
+		return fail(name, err)
+	}
+	sources, skipped := flowlog.PruneByKey(sources, from, to, f.late)
+
+	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
+	if err != nil {
+		return fail(name, err)
+	}
+	prog := &aggregate.Progress{}
+	stopProgress := startProgress(prog, f.quiet)
+	res, st, failed, err := aggregate.Run(ctx, e, sources, opts, f.decode.workers, prog)
+	stopProgress()
+	if err != nil {
+		return fail(name, err)
+	}
+	rep := query.BuildReport(res, query.ReportInput{Stats: st, Failed: failed, Skipped: skipped},
+		query.ReportOptions{Top: f.top, From: from, To: to, Location: loc})
+
+	w, done, err := openOutput(f.out)
+	if err != nil {
+		return fail(name, err)
+	}
+	if format == "json" {
+		err = rep.WriteJSON(w)
+	} else {
+		err = rep.WriteTable(w)
+	}
+	if err2 := done(err == nil); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return fail(name, err)
+	}
+	if !f.quiet {
+		printStats(stderr, st, failed)
+		if skipped > 0 {
+			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside --from/--to\n", skipped)
+		}
+	} else {
+		for _, fo := range failed {
+			fmt.Fprintf(stderr, "flowlens %s: %v\n", name, fo.Err)
+		}
+	}
+	if len(failed) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339; times without an
+// offset are in loc.
+func parseTimeFlag(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q: want 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339", s)
+}
+
+// memoryLimit reads --memory-limit, or picks half of the memory the process may use.
+func memoryLimit(s string) (int64, error) {
+	if s == "" {
+		return defaultMemoryLimit(), nil
+	}
+	n, err := parseSize(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1<<20 {
+		return 0, fmt.Errorf("%q is less than 1 MiB", s)
+	}
+	return n, nil
+}
+
+// parseSize reads 500MB, 4GiB, 2G, 1048576.
+func parseSize(s string) (int64, error) {
+	t := strings.TrimSpace(s)
+	units := []struct {
+		suffix string
+		mult   int64
+	}{{"KiB", 1 << 10}, {"MiB", 1 << 20}, {"GiB", 1 << 30}, {"TiB", 1 << 40},
+		{"KB", 1e3}, {"MB", 1e6}, {"GB", 1e9}, {"TB", 1e12}, {"K", 1 << 10}, {"M", 1 << 20}, {"G", 1 << 30}, {"T", 1 << 40}, {"B", 1}}
+	mult := int64(1)
+	for _, u := range units {
+		if len(t) > len(u.suffix) && strings.EqualFold(t[len(t)-len(u.suffix):], u.suffix) {
+			mult, t = u.mult, strings.TrimSpace(t[:len(t)-len(u.suffix)])
+			break
+		}
+	}
+	var v float64
+	if _, err := fmt.Sscanf(t, "%g", &v); err != nil || v <= 0 {
+		return 0, fmt.Errorf("cannot read size %q: want e.g. 512MiB, 4GiB or 2G", s)
+	}
+	return int64(v * float64(mult)), nil
+}
+
+// defaultMemoryLimit is half of the container's memory limit (cgroup v2 or v1) or of the machine's
+// memory, 4 GiB when neither is known.
+func defaultMemoryLimit() int64 {
+	var total int64
+	for _, p := range []string{"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"} {
+		if b, err := os.ReadFile(p); err == nil {
+			var v int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(string(b)), "%d", &v); err == nil && v > 0 && v < 1<<50 {
+				total = v
+				break
+			}
+		}
+	}
+	if b, err := os.ReadFile("/proc/meminfo"); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			var kb int64
+			if _, err := fmt.Sscanf(line, "MemTotal: %d kB", &kb); err == nil {
+				if m := kb << 10; total == 0 || m < total {
+					total = m
+				}
+				break
+			}
+		}
+	}
+	if total == 0 {
+		return 4 << 30
+	}
+	return total / 2
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// startProgress draws a progress line on stderr, when it is a terminal, until the returned func is
+// called.
+func startProgress(p *aggregate.Progress, quiet bool) func() {
+	if quiet || !isTerminal(stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	began := time.Now()
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(stderr, "\r\033[K")
+				return
+			case <-t.C:
+				fmt.Fprint(stderr, "\r\033[K"+progressLine(p, time.Since(began)))
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+func progressLine(p *aggregate.Progress, elapsed time.Duration) string {
+	objs, read, recs := p.Objects.Load(), p.BytesRead.Load(), p.Records.Load()
+	s := elapsed.Seconds()
+	line := fmt.Sprintf("objects %d/%d · %s", objs, p.TotalObject, query.SI(read))
+	if p.TotalBytes > 0 {
+		line += "/" + query.SI(p.TotalBytes)
+	}
+	if s > 0 {
+		line += fmt.Sprintf(" · %.2fM records/s", float64(recs)/s/1e6)
+	}
+	if p.TotalBytes > 0 && read > 0 && read < p.TotalBytes {
+		eta := time.Duration(float64(elapsed) * float64(p.TotalBytes-read) / float64(read)).Round(time.Second)
+		line += " · ETA " + eta.String()
+	}
+	return line
+}
