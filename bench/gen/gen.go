@@ -599,6 +599,14 @@ func (g *objGen) prepare() {
 				}
 				return append(b, "ingress"...)
 			})
+		case "reject-reason":
+			// Block Public Access rejects a share of the rejected flows; the others have no reason.
+			f = data(func(b []byte, x *rec) []byte {
+				if x.action == "REJECT" && x.srcPort%4 == 0 {
+					return append(b, "BPA"...)
+				}
+				return append(b, '-')
+			})
 		default:
 			f = func(b []byte, _ *rec) []byte { return append(b, '-') }
 		}
