@@ -107,14 +107,21 @@ func (e *Engine) measured(i int) []bool {
 	return on
 }
 
-func (e *Engine) newTables(i int) (*table, []*table) {
+// newTables returns empty tables for spec i: wide keys, narrow keys (nil when the key has no address),
+// and the (group, value) pairs of each distinct field.
+func (e *Engine) newTables(i int) (*table, *table, []*table) {
 	s := &e.specs[i]
 	t := newTable(e.layouts[i].w, e.measured(i), e.budget, s.Name)
+	var nt *table
+	if e.layouts[i].nw > 0 {
+		nt = newTable(e.layouts[i].nw, e.measured(i), e.budget, s.Name)
+		nt.narrow = true
+	}
 	var ds []*table
 	for j := range s.Distinct {
 		ds = append(ds, newTable(e.layouts[i].w+e.dlayouts[i][j].w, nil, e.budget, s.Name+" distinct "+flowlog.Fields[s.Distinct[j]].Name))
 	}
-	return t, ds
+	return t, nt, ds
 }
 
 // zoneCache gives the UTC offset of an instant, remembering the span over which it holds.

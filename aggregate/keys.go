@@ -12,13 +12,25 @@ import (
 // are never negative: the decoder reads unsigned numbers); a string is its run-wide id from Strings.
 // An address takes two words, big-endian so that word order is byte order, and a key with addresses
 // has one more word whose bit i says that address part i is null.
+//
+// Most flow-log addresses are IPv4, so a key whose addresses are all IPv4 (and not null) has a narrow
+// form: each address is its 32 bits, two to a word, and there is no null word. A conversation key is
+// then one word instead of five. Each worker keeps the narrow keys in a table of their own; no key has
+// both forms, so the two tables never hold the same group.
 type keyLayout struct {
 	parts []Key
 	kinds []flowlog.Kind
 	offs  []int // first word of each part
 	w     int   // words per key
 	nullW int   // the null-bits word, or -1
+
+	nw     int    // words of the narrow form; 0 when the key has no address
+	noffs  []int  // word of each part in the narrow form
+	nshift []uint // bit offset of an address in its narrow word (0 or 32)
 }
+
+// v4Mapped is the high word of ::ffff:a.b.c.d's low half; its high half is 0.
+const v4Mapped = 0x0000ffff00000000
 
 func newKeyLayout(keys []Key) keyLayout {
 	kl := keyLayout{parts: keys, nullW: -1}
@@ -37,8 +49,62 @@ func newKeyLayout(keys []Key) keyLayout {
 	if naddr > 0 {
 		kl.nullW = kl.w
 		kl.w++
+		ai := 0
+		for _, kind := range kl.kinds {
+			if kind == flowlog.KindAddr {
+				if ai%2 == 0 {
+					kl.noffs = append(kl.noffs, kl.nw)
+					kl.nshift = append(kl.nshift, 0)
+					kl.nw++
+				} else {
+					kl.noffs = append(kl.noffs, kl.nw-1)
+					kl.nshift = append(kl.nshift, 32)
+				}
+				ai++
+				continue
+			}
+			kl.noffs = append(kl.noffs, kl.nw)
+			kl.nshift = append(kl.nshift, 0)
+			kl.nw++
+		}
 	}
 	return kl
+}
+
+// widen writes the wide form of narrow key n into w.
+func (kl *keyLayout) widen(n, w []uint64) {
+	for i, kind := range kl.kinds {
+		o := kl.offs[i]
+		if kind == flowlog.KindAddr {
+			w[o] = 0
+			w[o+1] = v4Mapped | (n[kl.noffs[i]]>>kl.nshift[i])&0xffffffff
+			continue
+		}
+		w[o] = n[kl.noffs[i]]
+	}
+	if kl.nullW >= 0 {
+		w[kl.nullW] = 0
+	}
+}
+
+// narrow writes the narrow form of wide key w into n and reports whether it has one.
+func (kl *keyLayout) narrow(w, n []uint64) bool {
+	if kl.nw == 0 || w[kl.nullW] != 0 {
+		return false
+	}
+	clear(n[:kl.nw])
+	for i, kind := range kl.kinds {
+		o := kl.offs[i]
+		if kind == flowlog.KindAddr {
+			if w[o] != 0 || w[o+1]>>32 != v4Mapped>>32 {
+				return false
+			}
+			n[kl.noffs[i]] |= (w[o+1] & 0xffffffff) << kl.nshift[i]
+			continue
+		}
+		n[kl.noffs[i]] = w[o]
+	}
+	return true
 }
 
 // Value is one decoded part of a group key.

@@ -42,11 +42,12 @@ type Table struct {
 // Group names one group of a Table.
 type Group struct{ part, g int32 }
 
-// Merge combines the workers' states into a Result and releases them. The tables are merged by hash
-// partition: partition p of every worker's table goes into goroutine p, so the merge runs on
-// `parallel` goroutines with no locks. The result is the same whatever the number of workers.
-func (e *Engine) Merge(workers []*Worker, parallel int) (*Result, error) {
-	parallel = max(parallel, 1)
+// Merge combines the workers' states into a Result. The sharded group-bys need no merge: worker p
+// holds shard p. The others are merged by hash partition: partition p of every worker's table goes
+// into goroutine p, with no locks. The result is the same whatever the number of workers. The
+// workers must not be used afterwards.
+func (e *Engine) Merge(workers []*Worker) (*Result, error) {
+	parallel := max(len(workers), 1)
 	res := &Result{e: e}
 	for _, w := range workers {
 		res.Rows += w.Rows
@@ -56,16 +57,16 @@ func (e *Engine) Merge(workers []*Worker, parallel int) (*Result, error) {
 			res.seen[f] = res.seen[f] || s
 		}
 	}
+	sharded := func(i int) bool { return len(workers) > 0 && workers[0].sharded(i) }
 	type job struct{ spec, part int }
-	merged := make([][]*table, len(e.specs))
-	dmerged := make([][][]*table, len(e.specs))
+	type merged struct {
+		wide, narrow *table
+		distinct     []*table
+	}
+	out := make([][]merged, len(e.specs))
 	var jobs []job
 	for i := range e.specs {
-		merged[i] = make([]*table, parallel)
-		dmerged[i] = make([][]*table, len(e.specs[i].Distinct))
-		for j := range dmerged[i] {
-			dmerged[i][j] = make([]*table, parallel)
-		}
+		out[i] = make([]merged, parallel)
 		for p := 0; p < parallel; p++ {
 			jobs = append(jobs, job{i, p})
 		}
@@ -81,23 +82,33 @@ func (e *Engine) Merge(workers []*Worker, parallel int) (*Result, error) {
 		go func() {
 			defer wg.Done()
 			for jb := range next {
-				t, ds := e.newTables(jb.spec)
+				var m merged
 				var err error
-				for _, w := range workers {
-					err = mergePartition(t, w.tables[jb.spec], jb.part, parallel)
-					for j, d := range ds {
+				if sharded(jb.spec) {
+					w := workers[jb.part]
+					m.wide, m.narrow = w.tables[jb.spec], w.ntables[jb.spec]
+					w.tables[jb.spec], w.ntables[jb.spec] = nil, nil
+					_, _, m.distinct = e.newTables(jb.spec)
+				} else {
+					m.wide, m.narrow, m.distinct = e.newTables(jb.spec)
+					for _, w := range workers {
+						err = mergePartition(m.wide, w.tables[jb.spec], jb.part, parallel)
+						if err == nil && m.narrow != nil {
+							err = mergePartition(m.narrow, w.ntables[jb.spec], jb.part, parallel)
+						}
+						if err != nil {
+							break
+						}
+					}
+				}
+				for j, d := range m.distinct {
+					for _, w := range workers {
 						if err == nil {
 							err = mergePartition(d, w.dtables[jb.spec][j], jb.part, parallel)
 						}
 					}
-					if err != nil {
-						break
-					}
 				}
-				merged[jb.spec][jb.part] = t
-				for j, d := range ds {
-					dmerged[jb.spec][j][jb.part] = d
-				}
+				out[jb.spec][jb.part] = m
 				if err != nil {
 					mu.Lock()
 					if first == nil {
@@ -116,20 +127,36 @@ func (e *Engine) Merge(workers []*Worker, parallel int) (*Result, error) {
 	for _, w := range workers {
 		w.Release()
 	}
-	if first != nil {
-		for i := range merged {
-			for _, t := range merged[i] {
-				t.release()
+	for i := range e.specs {
+		t := &Table{Spec: &e.specs[i], kl: &e.layouts[i], strs: e.strs}
+		for _, m := range out[i] {
+			if first != nil {
+				for _, x := range append([]*table{m.wide, m.narrow}, m.distinct...) {
+					if x != nil {
+						x.release()
+					}
+				}
+				continue
+			}
+			t.parts = append(t.parts, m.wide)
+			if m.narrow != nil {
+				t.parts = append(t.parts, m.narrow)
 			}
 		}
-		return nil, first
-	}
-	for i := range e.specs {
-		t := &Table{Spec: &e.specs[i], kl: &e.layouts[i], strs: e.strs, parts: merged[i]}
+		if first != nil {
+			continue
+		}
 		for j := range e.specs[i].Distinct {
-			t.countDistinct(j, dmerged[i][j], e.dlayouts[i][j].w)
+			var pairs []*table
+			for _, m := range out[i] {
+				pairs = append(pairs, m.distinct[j])
+			}
+			t.countDistinct(j, pairs, e.dlayouts[i][j].w)
 		}
 		res.Tables = append(res.Tables, t)
+	}
+	if first != nil {
+		return nil, first
 	}
 	return res, nil
 }
@@ -137,8 +164,8 @@ func (e *Engine) Merge(workers []*Worker, parallel int) (*Result, error) {
 // mergePartition folds the groups of src that fall in partition p of n into dst.
 func mergePartition(dst, src *table, p, n int) error {
 	for g := 0; g < src.n; g++ {
-		if partitionOf(src.hashes[g], n) == p {
-			dst.mergeGroup(src, g)
+		if h := hashKey(src.key(g)); partitionOf(h, n) == p {
+			dst.mergeGroup(src, g, h)
 		}
 	}
 	return dst.err
@@ -148,6 +175,7 @@ func mergePartition(dst, src *table, p, n int) error {
 func (t *Table) countDistinct(j int, pairs []*table, dw int) {
 	kw := t.kl.w
 	m := Distinct(j)
+	nk := make([]uint64, max(t.kl.nw, 1))
 	for _, d := range pairs {
 		for g := 0; g < d.n; g++ {
 			k := d.key(g)
@@ -155,12 +183,31 @@ func (t *Table) countDistinct(j int, pairs []*table, dw int) {
 				continue
 			}
 			gk := k[:kw]
+			// The group lives in the narrow table of its partition when its key has a narrow form.
+			want := false
+			if t.kl.narrow(gk, nk) {
+				gk, want = nk[:t.kl.nw], true
+			}
 			h := hashKey(gk)
-			pt := t.parts[partitionOf(h, len(t.parts))]
-			pt.vals[m][pt.find(gk, h)]++
+			pp := t.partsPerPartition()
+			i := partitionOf(h, len(t.parts)/pp) * pp
+			if want {
+				i++
+			}
+			pt := t.parts[i]
+			g := int(pt.find(gk, h))
+			pt.rows[g*pt.stride+pt.moff[m]]++
 		}
 		d.release()
 	}
+}
+
+// partsPerPartition is 2 when the key has a narrow form (a wide and a narrow table per partition).
+func (t *Table) partsPerPartition() int {
+	if t.kl.nw > 0 {
+		return 2
+	}
+	return 1
 }
 
 // isNullKey reports whether a one-part key is null: a zero word, or an address with its null bit.
@@ -191,19 +238,25 @@ func (t *Table) Groups() []Group {
 	return out
 }
 
+// wideKey returns group g's key in its wide form (valid until the next call with the same buf).
+func (t *Table) wideKey(g Group, buf []uint64) []uint64 {
+	pt := t.parts[g.part]
+	k := pt.key(int(g.g))
+	if !pt.narrow {
+		return k
+	}
+	t.kl.widen(k, buf)
+	return buf[:t.kl.w]
+}
+
 // Key returns part i of group g's key.
 func (t *Table) Key(g Group, i int) Value {
-	return t.kl.decode(t.parts[g.part].key(int(g.g)), i, t.strs)
+	buf := make([]uint64, t.kl.w)
+	return t.kl.decode(t.wideKey(g, buf), i, t.strs)
 }
 
 // Value returns measure m of group g (0 when the spec does not keep it).
-func (t *Table) Value(g Group, m Measure) int64 {
-	v := t.parts[g.part].vals[m]
-	if v == nil {
-		return 0
-	}
-	return v[g.g]
-}
+func (t *Table) Value(g Group, m Measure) int64 { return t.parts[g.part].value(int(g.g), m) }
 
 // Less orders groups by the measures in by, largest first, then by key, smallest first: a total
 // order, so output never depends on the number of workers.
@@ -214,7 +267,18 @@ func (t *Table) Less(a, b Group, by []Measure) bool {
 			return va > vb
 		}
 	}
-	return t.kl.compare(t.parts[a.part].key(int(a.g)), t.parts[b.part].key(int(b.g)), t.strs) < 0
+	var ba, bb [16]uint64
+	ka := t.wideKey(a, t.scratch(ba[:]))
+	kb := t.wideKey(b, t.scratch(bb[:]))
+	return t.kl.compare(ka, kb, t.strs) < 0
+}
+
+// scratch returns buf when the wide key fits in it, else a new slice.
+func (t *Table) scratch(buf []uint64) []uint64 {
+	if t.kl.w <= len(buf) {
+		return buf[:t.kl.w]
+	}
+	return make([]uint64, t.kl.w)
 }
 
 // Top returns the k first groups in the order of Less (all groups when k <= 0).
@@ -257,6 +321,7 @@ func (h *groupHeap) Pop() any {
 
 // Rollup re-groups the table by the key parts listed in keep (in that order), combining measures:
 // bytes per hour from bytes per (interface, hour). Distinct counts do not roll up and are dropped.
+// The result holds wide keys only.
 func (t *Table) Rollup(name string, keep ...int) *Table {
 	keys := make([]Key, len(keep))
 	for i, p := range keep {
@@ -269,11 +334,14 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 		measured[m] = true
 	}
 	out := newTable(kl.w, measured, nil, name)
-	src := &table{w: kl.w, vals: make([][]int64, numMeasures)}
 	key := make([]uint64, kl.w)
-	for _, p := range t.parts {
+	buf := make([]uint64, t.kl.w)
+	for pi, p := range t.parts {
+		// Fold each group through a one-row table of the new key, so that mergeGroup combines each
+		// measure its own way.
+		one := newTable(kl.w, measured, nil, name)
 		for g := 0; g < p.n; g++ {
-			old := p.key(g)
+			old := t.wideKey(Group{int32(pi), int32(g)}, buf)
 			clear(key)
 			ai := 0
 			for i, part := range keep {
@@ -288,14 +356,15 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 				}
 				key[kl.offs[i]] = old[t.kl.offs[part]]
 			}
-			// Fold through a one-group table so that mergeGroup combines each measure its own way.
-			src.keys, src.hashes, src.n = key, []uint64{hashKey(key)}, 1
-			for m := range src.vals {
-				if measured[m] {
-					src.vals[m] = []int64{p.vals[m][g]}
+			one.n, one.rows = 0, one.rows[:0]
+			clear(one.slots)
+			og := int(one.find(key, hashKey(key)))
+			for m, off := range one.moff {
+				if off >= 0 {
+					one.rows[og*one.stride+off] = uint64(p.value(g, Measure(m)))
 				}
 			}
-			out.mergeGroup(src, 0)
+			out.mergeGroup(one, og, hashKey(key))
 		}
 	}
 	return &Table{Spec: spec, kl: &kl, strs: t.strs, parts: []*table{out}}

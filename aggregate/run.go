@@ -73,48 +73,70 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 			next <- i
 		}
 		close(next)
+		aggs = e.NewWorkers(workers)
 		var wg sync.WaitGroup
-		for g := 0; g < workers; g++ {
-			w := e.NewWorker()
-			aggs = append(aggs, w)
+		for _, w := range aggs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
 				o := opts
 				o.Workers = 1
-				for i := range next {
-					if ctx.Err() != nil {
-						return
-					}
-					st, err := readObject(ctx, sources[i], o, prog, w.Add)
-					stats[i] = st
-					if err != nil {
-						if !isObjectError(err) {
-							fail(err)
-							return
+				err := func() error {
+					for i := range next {
+						if ctx.Err() != nil {
+							return nil
 						}
-						oerrs[i] = err
+						st, err := readObject(ctx, sources[i], o, prog, w.Add)
+						stats[i] = st
+						if err != nil {
+							if !isObjectError(err) {
+								return err
+							}
+							oerrs[i] = err
+						}
 					}
+					return nil
+				}()
+				// Done and Drain even after a failure: the other workers may be sending to this one.
+				w.Done()
+				if err2 := w.Drain(); err == nil {
+					err = err2
+				}
+				if err != nil {
+					fail(err)
 				}
 			}()
 		}
 		wg.Wait()
 	} else {
 		batches := make(chan arrow.RecordBatch, 2*workers)
+		aggs = e.NewWorkers(workers)
 		var wg sync.WaitGroup
-		for g := 0; g < workers; g++ {
-			w := e.NewWorker()
-			aggs = append(aggs, w)
+		for _, w := range aggs {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				for b := range batches {
-					if ctx.Err() == nil {
-						if err := w.Add(b); err != nil {
-							fail(err)
+				inbox := w.inbox()
+			loop:
+				for {
+					select {
+					case b, ok := <-batches:
+						if !ok {
+							break loop
 						}
+						if ctx.Err() == nil {
+							if err := w.Add(b); err != nil {
+								fail(err)
+							}
+						}
+						b.Release()
+					case c := <-inbox:
+						w.apply(c)
 					}
-					b.Release()
+				}
+				w.Done()
+				if err := w.Drain(); err != nil {
+					fail(err)
 				}
 			}()
 		}
@@ -167,7 +189,7 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 		}
 		return nil, total, failed, fatal
 	}
-	res, err := e.Merge(aggs, workers)
+	res, err := e.Merge(aggs)
 	return res, total, failed, err
 }
 

@@ -7,20 +7,23 @@ import (
 )
 
 // table is the state of one group-by in one worker (or one partition of a merge): an open-addressing
-// hash table over fixed-width keys, with the measures of each group in flat columns. It grows when
-// half full, and the key and measure columns are given room for that many groups at once, so that
-// appends never reallocate; each growth asks the memory budget first. A table whose growth the
-// budget refused still grows (the rows of the batch in hand need slots) and keeps the error, which
-// the worker returns after the batch: the overshoot is one doubling of one table.
+// hash table over fixed-width keys. A group is one row of words, its key then its measures, so that
+// a probe that finds its group touches two cache lines: the slot and the row. A slot holds the top
+// 32 bits of the key's hash beside the group's index+1, so that most mismatches are decided without
+// reading a row. The table grows when half full, and the rows get room for that many groups at once,
+// so that appends never reallocate; each growth asks the memory budget first. A table whose growth
+// the budget refused still grows (the rows of the batch in hand need slots) and keeps the error,
+// which the worker returns after the batch: the overshoot is one doubling of one table.
 type table struct {
 	w      int      // words per key
-	keys   []uint64 // group g's key is keys[g*w : g*w+w]
-	hashes []uint64 // per group
-	slots  []uint32 // group+1; 0 is empty
+	stride int      // words per row: key, then measures
+	moff   []int    // per measure (Measure, then distinct counts): its word in a row, or -1
+	rows   []uint64 // group g is rows[g*stride : (g+1)*stride]
+	slots  []uint64 // 0 is empty; else hash>>32 <<32 | group+1
 	mask   uint64
-	vals   [][]int64 // per measure (nil when not kept); distinct counts after the plain measures
-	n      int       // groups
-	held   int64     // bytes reserved from the budget
+	n      int   // groups
+	held   int64 // bytes reserved from the budget
+	narrow bool  // keys are in the layout's narrow (IPv4) encoding
 
 	budget *Budget
 	name   string
@@ -28,10 +31,12 @@ type table struct {
 }
 
 func newTable(w int, measured []bool, b *Budget, name string) *table {
-	t := &table{w: w, vals: make([][]int64, len(measured)), budget: b, name: name}
+	t := &table{w: w, stride: w, moff: make([]int, len(measured)), budget: b, name: name}
 	for m, on := range measured {
+		t.moff[m] = -1
 		if on {
-			t.vals[m] = []int64{}
+			t.moff[m] = t.stride
+			t.stride++
 		}
 	}
 	t.resize(64)
@@ -41,71 +46,59 @@ func newTable(w int, measured []bool, b *Budget, name string) *table {
 // resize rehashes into size slots (a power of two), with room for size/2 groups.
 func (t *table) resize(size int) {
 	groups := size / 2
-	cost := int64(size)*4 + int64(groups)*int64(8*t.w+8)
-	for _, v := range t.vals {
-		if v != nil {
-			cost += int64(groups) * 8
-		}
-	}
+	cost := int64(size)*8 + int64(groups)*int64(8*t.stride)
 	if t.budget != nil {
-		if err := t.budget.reserve(cost-t.held, t.name, t.n); err != nil && t.err == nil {
-			t.err = err
+		if err := t.budget.reserve(cost-t.held, t.name, t.n); err != nil {
+			if t.err == nil {
+				t.err = err
+			}
 			t.budget.reserve(cost-t.held, "", 0) // the memory is taken all the same
 		}
 	}
 	t.held = cost
-	t.grow(size, groups)
-}
-
-func (t *table) grow(size, groups int) {
-	keys := make([]uint64, t.n*t.w, groups*t.w)
-	copy(keys, t.keys)
-	t.keys = keys
-	hashes := make([]uint64, t.n, groups)
-	copy(hashes, t.hashes)
-	t.hashes = hashes
-	for m, v := range t.vals {
-		if v != nil {
-			nv := make([]int64, t.n, groups)
-			copy(nv, v)
-			t.vals[m] = nv
-		}
-	}
-	t.slots = make([]uint32, size)
+	rows := make([]uint64, t.n*t.stride, (groups+1)*t.stride) // +1: the insert that triggers growth
+	copy(rows, t.rows)
+	t.rows = rows
+	t.slots = make([]uint64, size)
 	t.mask = uint64(size - 1)
 	for g := 0; g < t.n; g++ {
-		i := t.hashes[g] & t.mask
+		h := hashKey(t.key(g))
+		i := h & t.mask
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = uint32(g + 1)
+		t.slots[i] = h>>32<<32 | uint64(g+1)
 	}
 }
 
 // find returns the group of key k (hash h), adding it with initial measures when new.
 func (t *table) find(k []uint64, h uint64) uint32 {
-	w := t.w
+	w, stride := t.w, t.stride
+	tag := h >> 32 << 32
 	for i := h & t.mask; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
-			g := uint32(t.n)
+			g := t.n
 			t.n++
-			t.keys = append(t.keys, k...)
-			t.hashes = append(t.hashes, h)
-			for m, v := range t.vals {
-				if v != nil {
-					t.vals[m] = append(v, initial(Measure(m)))
+			t.rows = append(t.rows, k...)
+			t.rows = t.rows[:g*stride+stride]
+			row := t.rows[g*stride+w:]
+			for m, o := range t.moff {
+				if o >= 0 {
+					row[o-w] = uint64(initial(Measure(m)))
 				}
 			}
-			t.slots[i] = g + 1
+			t.slots[i] = tag | uint64(g+1)
 			if t.n*2 > len(t.slots) {
 				t.resize(2 * len(t.slots))
 			}
-			return g
+			return uint32(g)
 		}
-		g := s - 1
-		if t.hashes[g] == h && equalWords(t.keys[int(g)*w:int(g)*w+w], k) {
-			return g
+		if s&^0xffffffff == tag {
+			g := int(uint32(s)) - 1
+			if equalWords(t.rows[g*stride:g*stride+w], k) {
+				return uint32(g)
+			}
 		}
 	}
 }
@@ -130,23 +123,32 @@ func initial(m Measure) int64 {
 }
 
 // key returns the words of group g.
-func (t *table) key(g int) []uint64 { return t.keys[g*t.w : g*t.w+t.w] }
+func (t *table) key(g int) []uint64 { return t.rows[g*t.stride : g*t.stride+t.w] }
 
-// mergeGroup folds group g of o into t (which has room for it).
-func (t *table) mergeGroup(o *table, g int) {
-	d := t.find(o.key(g), o.hashes[g])
-	for m, v := range t.vals {
-		if v == nil {
+// value returns measure m of group g (0 when the table does not keep it).
+func (t *table) value(g int, m Measure) int64 {
+	if int(m) >= len(t.moff) || t.moff[m] < 0 {
+		return 0
+	}
+	return int64(t.rows[g*t.stride+t.moff[m]])
+}
+
+// mergeGroup folds group g of o (whose key hashes to h) into t, measure by measure.
+func (t *table) mergeGroup(o *table, g int, h uint64) {
+	d := int(t.find(o.key(g), h))
+	for m, off := range t.moff {
+		if off < 0 || o.moff[m] < 0 {
 			continue
 		}
-		x := o.vals[m][g]
+		x := int64(o.rows[g*o.stride+o.moff[m]])
+		p := &t.rows[d*t.stride+off]
 		switch Measure(m) {
 		case MinStart:
-			v[d] = min(v[d], x)
+			*p = uint64(min(int64(*p), x))
 		case MaxEnd:
-			v[d] = max(v[d], x)
+			*p = uint64(max(int64(*p), x))
 		default:
-			v[d] += x
+			*p += uint64(x)
 		}
 	}
 }
@@ -160,12 +162,7 @@ func (t *table) release() {
 		t.budget.reserve(-t.held, "", 0)
 	}
 	t.held = 0
-	t.keys, t.hashes, t.slots = nil, nil, nil
-	for m := range t.vals {
-		if t.vals[m] != nil {
-			t.vals[m] = nil
-		}
-	}
+	t.rows, t.slots = nil, nil
 	t.n = 0
 }
 

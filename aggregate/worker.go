@@ -3,6 +3,8 @@ package aggregate
 import (
 	"encoding/binary"
 	"fmt"
+	"sync"
+	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -11,13 +13,22 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 )
 
-// Worker aggregates the batches one goroutine reads into its own tables: no locks per row, no
-// allocation per row. Batches are processed a column at a time: a selection of rows, then the keys
-// of the selected rows, then one hash probe per row, then one pass per measure.
+// Worker aggregates the batches one goroutine reads: no locks per row, no allocation per row.
+// Batches are processed a column at a time: a selection of rows, then the keys of the selected rows,
+// then one hash probe per row, then one pass per measure.
+//
+// Group-bys whose key holds an address (sources, conversations: millions of groups) are hash-sharded
+// across the workers of a run: the worker that reads a batch computes the keys and their hashes,
+// keeps the rows of its own shard and sends each other worker its rows (one message per batch,
+// group-by and worker), so that every group lives in exactly one worker and nothing is held twice or
+// merged. The other group-bys are small; each worker keeps all of its groups and Merge combines them.
 type Worker struct {
 	e       *Engine
-	tables  []*table
-	dtables [][]*table
+	id      int
+	ex      *exchange  // nil for a worker of its own
+	tables  []*table   // per spec: wide keys
+	ntables []*table   // per spec: narrow keys (nil when the key has no address)
+	dtables [][]*table // per spec, per distinct field
 
 	// Counts of the rows seen, for the input accounting.
 	Rows       int64 // rows of the batches (records, NODATA and SKIPDATA)
@@ -25,21 +36,35 @@ type Worker struct {
 	OutOfRange int64 // records outside it (or with no start when a range is set)
 	seen       [numFieldSlots]bool
 
-	// Per batch.
+	own    batchCtx // the batch being added
+	peer   batchCtx // the batch of the chunk being applied (another worker's)
+	base   []int32
+	sels   [][]int32
+	serial uint64
+	out    []*chunk // per worker, while routing a batch
+	err    error // the first failure of a chunk applied while sending or draining
+}
+
+const numFieldSlots = 128
+
+// batchCtx is one batch's columns as Go slices, and the scratch of the work on it.
+type batchCtx struct {
+	w      *Worker
+	rec    arrow.RecordBatch
+	id     uint64 // producer<<40 | serial
 	schema *arrow.Schema
 	colIdx [numFieldSlots]int
 	views  [numFieldSlots]colView
 	gen    uint32
 	zone   zoneCache
-	base   []int32
-	sels   [][]int32
-	rej    []bool
+	rej    []bool // per row: action is REJECT (for the rows marked so far)
 	keys   []uint64
 	dkeys  []uint64
+	hashes []uint64
 	gids   []uint32
+	selN   []int32
+	selW   []int32
 }
-
-const numFieldSlots = 128
 
 // colView is one column of the batch in hand, as Go slices.
 type colView struct {
@@ -62,16 +87,123 @@ func (c *colView) isNull(r int32) bool {
 	return c.valid != nil && !bitutil.BitIsSet(c.valid, c.voff+int(r))
 }
 
-// NewWorker returns a worker with empty tables.
+// exchange carries rows between the workers of a run: one inbox per worker.
+type exchange struct {
+	inbox     []chan *chunk
+	producing atomic.Int32
+	pool      sync.Pool
+}
+
+// chunk is the rows of one batch, for one sharded group-by, that belong to another worker's shard:
+// their row numbers, keys and hashes. The batch is retained until the receiver has applied them.
+type chunk struct {
+	rec     arrow.RecordBatch
+	batchID uint64 // producer<<40 | serial
+	spec    int
+	narrow  bool
+	sel     []int32
+	keys    []uint64
+	hashes  []uint64
+}
+
+// NewWorker returns a worker of its own: it keeps every group it sees.
 func (e *Engine) NewWorker() *Worker {
-	w := &Worker{e: e, zone: newZoneCache(e.cfg.Location)}
+	w := &Worker{e: e}
 	for i := range e.specs {
-		t, ds := e.newTables(i)
+		t, nt, ds := e.newTables(i)
 		w.tables = append(w.tables, t)
+		w.ntables = append(w.ntables, nt)
 		w.dtables = append(w.dtables, ds)
 	}
 	w.sels = make([][]int32, len(e.conds))
+	w.own = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
+	w.peer = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
 	return w
+}
+
+// NewWorkers returns n workers that shard the large group-bys between them. Each must be driven by
+// its own goroutine: Add its batches, then Done, then Drain (which returns when every worker is done);
+// only then may they be merged.
+func (e *Engine) NewWorkers(n int) []*Worker {
+	ws := make([]*Worker, n)
+	var ex *exchange
+	if n > 1 {
+		ex = &exchange{inbox: make([]chan *chunk, n)}
+		ex.producing.Store(int32(n))
+		for i := range ex.inbox {
+			ex.inbox[i] = make(chan *chunk, 64)
+		}
+	}
+	for i := range ws {
+		ws[i] = e.NewWorker()
+		ws[i].id = i
+		ws[i].ex = ex
+	}
+	return ws
+}
+
+// sharded reports whether spec i is hash-sharded across workers.
+func (w *Worker) sharded(i int) bool { return w.ex != nil && w.e.layouts[i].nw > 0 }
+
+// Done says that this worker will Add no more batches.
+func (w *Worker) Done() {
+	if w.ex != nil && w.ex.producing.Add(-1) == 0 {
+		for _, c := range w.ex.inbox {
+			close(c)
+		}
+	}
+}
+
+// Drain applies the rows other workers send until all of them are done, and returns the first
+// failure of this worker.
+func (w *Worker) Drain() error {
+	if w.ex != nil {
+		for c := range w.ex.inbox[w.id] {
+			w.apply(c)
+		}
+	}
+	return w.err
+}
+
+// inbox is the channel of rows sent to this worker (nil for a worker of its own).
+func (w *Worker) inbox() <-chan *chunk {
+	if w.ex == nil {
+		return nil
+	}
+	return w.ex.inbox[w.id]
+}
+
+// send hands c to worker p, applying what arrives meanwhile so that two workers sending to each
+// other never wait for each other.
+func (w *Worker) send(p int, c *chunk) {
+	for {
+		select {
+		case w.ex.inbox[p] <- c:
+			return
+		case in := <-w.ex.inbox[w.id]:
+			w.apply(in)
+		}
+	}
+}
+
+// apply adds the rows of a chunk from another worker to this worker's shard.
+func (w *Worker) apply(c *chunk) {
+	b := &w.peer
+	b.reset(c.rec, c.batchID)
+	t := w.tables[c.spec]
+	if c.narrow {
+		t = w.ntables[c.spec]
+	}
+	if w.e.needRej {
+		b.markRejects(c.sel)
+	}
+	if err := b.probeKeys(c.spec, t, c.sel, c.keys, c.hashes); err != nil && w.err == nil {
+		w.err = err
+	}
+	b.rec = nil
+	c.rec.Release()
+	c.rec = nil
+	w.ex.pool.Put(c)
 }
 
 // Seen reports whether any batch this worker read had the field.
@@ -80,40 +212,53 @@ func (w *Worker) Seen(f flowlog.FieldID) bool { return w.seen[f] }
 // Release gives the worker's memory back to the budget.
 func (w *Worker) Release() {
 	for i, t := range w.tables {
-		t.release()
+		if t != nil {
+			t.release()
+		}
+		if nt := w.ntables[i]; nt != nil {
+			nt.release()
+		}
 		for _, d := range w.dtables[i] {
 			d.release()
 		}
 	}
 }
 
-func (w *Worker) bind(schema *arrow.Schema) {
-	if schema == w.schema {
-		return
-	}
-	w.schema = schema
-	for i := range w.colIdx {
-		w.colIdx[i] = -1
-	}
-	for i, f := range schema.Fields() {
-		if id, ok := flowlog.LookupField(f.Name); ok {
-			w.colIdx[id] = i
+// reset points the context at a new batch.
+func (b *batchCtx) reset(rec arrow.RecordBatch, id uint64) {
+	b.rec, b.id = rec, id
+	b.gen++
+	schema := rec.Schema()
+	if schema != b.schema {
+		b.schema = schema
+		for i := range b.colIdx {
+			b.colIdx[i] = -1
+		}
+		for i, f := range schema.Fields() {
+			if id, ok := flowlog.LookupField(f.Name); ok {
+				b.colIdx[id] = i
+			}
 		}
 	}
+	n := int(rec.NumRows())
+	if cap(b.rej) < n {
+		b.rej = make([]bool, n)
+	}
+	b.rej = b.rej[:n]
 }
 
-// view returns field f of rec as slices (ok false when the batch lacks it).
-func (w *Worker) view(rec arrow.RecordBatch, f flowlog.FieldID) *colView {
-	c := &w.views[f]
-	if c.gen == w.gen {
+// view returns field f of the batch as slices (ok false when the batch lacks it).
+func (b *batchCtx) view(f flowlog.FieldID) *colView {
+	c := &b.views[f]
+	if c.gen == b.gen {
 		return c
 	}
-	*c = colView{gen: w.gen, ids: c.ids[:0], kind: flowlog.Fields[f].Kind}
-	ci := w.colIdx[f]
+	*c = colView{gen: b.gen, ids: c.ids[:0], kind: flowlog.Fields[f].Kind}
+	ci := b.colIdx[f]
 	if ci < 0 {
 		return c
 	}
-	a := rec.Column(ci)
+	a := b.rec.Column(ci)
 	c.ok = true
 	if a.NullN() > 0 {
 		c.valid = a.NullBitmapBytes()
@@ -125,9 +270,9 @@ func (w *Worker) view(rec arrow.RecordBatch, f flowlog.FieldID) *colView {
 		c.i32 = d.Indices().(*array.Int32).Int32Values()
 		c.dict = d.Dictionary().(*array.String)
 	case flowlog.KindAddr:
-		b := a.Data().Buffers()[1].Bytes()
+		buf := a.Data().Buffers()[1].Bytes()
 		off := a.Data().Offset() * 16
-		c.addr = b[off : off+a.Len()*16]
+		c.addr = buf[off : off+a.Len()*16]
 	case flowlog.KindPort:
 		c.u16 = a.(*array.Uint16).Uint16Values()
 	case flowlog.KindProto:
@@ -141,9 +286,9 @@ func (w *Worker) view(rec arrow.RecordBatch, f flowlog.FieldID) *colView {
 }
 
 // stringIDs returns the run-wide ids of a string column's dictionary.
-func (w *Worker) stringIDs(c *colView) []uint64 {
+func (b *batchCtx) stringIDs(c *colView) []uint64 {
 	if !c.idsOK {
-		c.ids = w.e.strs.remap(c.dict, c.ids)
+		c.ids = b.w.e.strs.remap(c.dict, c.ids)
 		c.idsOK = true
 	}
 	return c.ids
@@ -171,42 +316,46 @@ func dictMatch(c *colView, in []string) []bool {
 func (w *Worker) Add(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	if n == 0 {
-		return nil
+		return w.err
 	}
-	w.gen++
-	w.bind(rec.Schema())
+	w.serial++
+	b := &w.own
+	b.reset(rec, uint64(w.id)<<40|w.serial)
+	defer func() { b.rec = nil }()
 	for _, f := range rec.Schema().Fields() {
 		if id, ok := flowlog.LookupField(f.Name); ok {
 			w.seen[id] = true
 		}
 	}
 	w.Rows += int64(n)
-	w.selectBase(rec, n)
+	w.selectBase()
 	if len(w.base) == 0 {
-		return nil
+		return w.err
 	}
 	for ci, conds := range w.e.conds {
-		w.sels[ci] = w.selectWhere(rec, conds, w.sels[ci])
+		w.sels[ci] = w.selectWhere(conds, w.sels[ci])
 	}
 	if w.e.needRej {
-		w.markRejects(rec, n)
+		b.markRejects(w.base)
 	}
 	for i := range w.e.specs {
 		sel := w.sels[w.e.specCond[i]]
 		if len(sel) == 0 {
 			continue
 		}
-		if err := w.addSpec(rec, i, sel); err != nil {
+		if err := w.addSpec(i, sel); err != nil {
 			return err
 		}
 	}
-	return nil
+	return w.err
 }
 
 // selectBase selects the records (not NODATA or SKIPDATA) whose start lies in the range.
-func (w *Worker) selectBase(rec arrow.RecordBatch, n int) {
+func (w *Worker) selectBase() {
+	b := &w.own
+	n := int(b.rec.NumRows())
 	base := w.base[:0]
-	status := w.view(rec, flowlog.FLogStatus)
+	status := b.view(flowlog.FLogStatus)
 	var skip []bool
 	if status.ok {
 		skip = dictMatch(status, []string{"NODATA", "SKIPDATA"})
@@ -219,7 +368,7 @@ func (w *Worker) selectBase(rec arrow.RecordBatch, n int) {
 	}
 	records := len(base)
 	if w.e.hasFrom || w.e.hasTo {
-		start := w.view(rec, flowlog.FStart)
+		start := b.view(flowlog.FStart)
 		kept := base[:0]
 		for _, r := range base {
 			if !start.ok || start.isNull(r) {
@@ -239,13 +388,13 @@ func (w *Worker) selectBase(rec arrow.RecordBatch, n int) {
 }
 
 // selectWhere narrows the base selection to the rows that meet every condition.
-func (w *Worker) selectWhere(rec arrow.RecordBatch, conds []Cond, out []int32) []int32 {
+func (w *Worker) selectWhere(conds []Cond, out []int32) []int32 {
 	if len(conds) == 0 {
 		return w.base
 	}
 	out = append(out[:0], w.base...)
 	for _, cd := range conds {
-		c := w.view(rec, cd.Field)
+		c := w.own.view(cd.Field)
 		if !c.ok {
 			return out[:0]
 		}
@@ -261,28 +410,151 @@ func (w *Worker) selectWhere(rec arrow.RecordBatch, conds []Cond, out []int32) [
 	return out
 }
 
-// markRejects sets w.rej[r] for rows whose action is REJECT.
-func (w *Worker) markRejects(rec arrow.RecordBatch, n int) {
-	if cap(w.rej) < n {
-		w.rej = make([]bool, n)
-	}
-	w.rej = w.rej[:n]
-	clear(w.rej)
-	act := w.view(rec, flowlog.FAction)
+// markRejects sets b.rej[r] for the rows of sel, true when the action is REJECT.
+func (b *batchCtx) markRejects(sel []int32) {
+	act := b.view(flowlog.FAction)
 	if !act.ok {
+		for _, r := range sel {
+			b.rej[r] = false
+		}
 		return
 	}
 	m := dictMatch(act, []string{"REJECT"})
-	for _, r := range w.base {
-		if !act.isNull(r) && m[act.i32[r]] {
-			w.rej[r] = true
-		}
+	for _, r := range sel {
+		b.rej[r] = !act.isNull(r) && m[act.i32[r]]
 	}
 }
 
-// fillKeys writes the key words of the selected rows: row k's key at dst[k*stride+base:].
-func (w *Worker) fillKeys(rec arrow.RecordBatch, kl *keyLayout, sel []int32, dst []uint64, stride, base int) {
-	if kl.nullW >= 0 {
+// addSpec aggregates the selected rows of the own batch into spec i's tables (or shards).
+func (w *Worker) addSpec(i int, sel []int32) error {
+	b := &w.own
+	kl := &w.e.layouts[i]
+	if kl.nw == 0 {
+		if err := w.route(i, w.tables[i], sel, false); err != nil {
+			return err
+		}
+	} else {
+		narrow, wide := b.splitV4(kl, sel)
+		if err := w.route(i, w.ntables[i], narrow, true); err != nil {
+			return err
+		}
+		if err := w.route(i, w.tables[i], wide, false); err != nil {
+			return err
+		}
+	}
+	for j, dl := range w.e.dlayouts[i] {
+		if err := b.addDistinct(i, j, &dl, sel, w.dtables[i][j]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// route computes the keys and hashes of the selected rows; those of this worker's shard (all of
+// them when the spec is not sharded) go into t, the others to their workers.
+func (w *Worker) route(i int, t *table, sel []int32, narrow bool) error {
+	n := len(sel)
+	if n == 0 {
+		return nil
+	}
+	b := &w.own
+	kl := &w.e.layouts[i]
+	kw := t.w
+	b.keys = grow(b.keys, n*kw)
+	b.fillKeys(kl, sel, b.keys, kw, 0, narrow)
+	b.hashes = grow(b.hashes, n)
+	for k := 0; k < n; k++ {
+		b.hashes[k] = hashKey(b.keys[k*kw : k*kw+kw])
+	}
+	if !w.sharded(i) {
+		return b.probeKeys(i, t, sel, b.keys, b.hashes)
+	}
+	nw := len(w.ex.inbox)
+	out := w.out[:0]
+	for range nw {
+		out = append(out, nil)
+	}
+	w.out = out
+	for p := range out {
+		c, _ := w.ex.pool.Get().(*chunk)
+		if c == nil {
+			c = &chunk{}
+		}
+		c.spec, c.narrow, c.batchID = i, narrow, b.id
+		c.sel, c.keys, c.hashes = c.sel[:0], c.keys[:0], c.hashes[:0]
+		out[p] = c
+	}
+	for k, r := range sel {
+		h := b.hashes[k]
+		c := out[partitionOf(h, nw)]
+		c.sel = append(c.sel, r)
+		c.keys = append(c.keys, b.keys[k*kw:k*kw+kw]...)
+		c.hashes = append(c.hashes, h)
+	}
+	mine := out[w.id]
+	err := b.probeKeys(i, t, mine.sel, mine.keys, mine.hashes)
+	w.ex.pool.Put(mine)
+	for p, c := range out {
+		if p == w.id {
+			continue
+		}
+		if len(c.sel) == 0 {
+			w.ex.pool.Put(c)
+			continue
+		}
+		b.rec.Retain()
+		c.rec = b.rec
+		w.send(p, c)
+	}
+	return err
+}
+
+// probeKeys finds (or adds) the groups of the given keys in t and adds the rows' measures.
+func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64) error {
+	n := len(sel)
+	if n == 0 {
+		return nil
+	}
+	kw := t.w
+	b.gids = growU32(b.gids, n)
+	gids := b.gids
+	for k := 0; k < n; k++ {
+		gids[k] = t.find(keys[k*kw:k*kw+kw], hashes[k])
+	}
+	if t.err != nil {
+		return t.err
+	}
+	for _, m := range b.w.e.specs[i].Measures {
+		b.update(m, t, sel, gids)
+	}
+	return nil
+}
+
+// addDistinct records the (group key, value) pairs of distinct field j of spec i in t; the group
+// key is in its wide form.
+func (b *batchCtx) addDistinct(i, j int, dl *keyLayout, sel []int32, t *table) error {
+	kl := &b.w.e.layouts[i]
+	kw := kl.w
+	dw := kw + dl.w
+	n := len(sel)
+	b.dkeys = grow(b.dkeys, n*dw)
+	b.fillKeys(kl, sel, b.dkeys, dw, 0, false)
+	b.fillKeys(dl, sel, b.dkeys, dw, kw, false)
+	for k := 0; k < n; k++ {
+		key := b.dkeys[k*dw : k*dw+dw]
+		t.find(key, hashKey(key))
+	}
+	return t.err
+}
+
+// fillKeys writes the key words of the selected rows: row k's key at dst[k*stride+base:]. With
+// narrow, the rows must all have IPv4 addresses (splitV4 chose them) and keys take the narrow form.
+func (b *batchCtx) fillKeys(kl *keyLayout, sel []int32, dst []uint64, stride, base int, narrow bool) {
+	if narrow {
+		for k := range sel {
+			clear(dst[k*stride+base : k*stride+base+kl.nw])
+		}
+	} else if kl.nullW >= 0 {
 		for k := range sel {
 			dst[k*stride+base+kl.nullW] = 0
 		}
@@ -290,9 +562,19 @@ func (w *Worker) fillKeys(rec arrow.RecordBatch, kl *keyLayout, sel []int32, dst
 	addrPart := 0
 	for p, key := range kl.parts {
 		o := base + kl.offs[p]
-		c := w.view(rec, key.Field)
+		if narrow {
+			o = base + kl.noffs[p]
+		}
+		c := b.view(key.Field)
 		kind := kl.kinds[p]
 		if kind == flowlog.KindAddr {
+			if narrow {
+				sh := kl.nshift[p]
+				for k, r := range sel {
+					dst[k*stride+o] |= uint64(binary.BigEndian.Uint32(c.addr[int(r)*16+12:])) << sh
+				}
+				continue
+			}
 			bit := uint64(1) << addrPart
 			addrPart++
 			for k, r := range sel {
@@ -316,7 +598,7 @@ func (w *Worker) fillKeys(rec arrow.RecordBatch, kl *keyLayout, sel []int32, dst
 		}
 		switch kind {
 		case flowlog.KindString:
-			ids := w.stringIDs(c)
+			ids := b.stringIDs(c)
 			for k, r := range sel {
 				if c.isNull(r) {
 					dst[k*stride+o] = 0
@@ -340,11 +622,11 @@ func (w *Worker) fillKeys(rec arrow.RecordBatch, kl *keyLayout, sel []int32, dst
 			switch key.Trunc {
 			case TruncHour:
 				for k, r := range sel {
-					dst[k*stride+o] = uint64(w.zone.hourStart(c.i64[r])) + 1
+					dst[k*stride+o] = uint64(b.zone.hourStart(c.i64[r])) + 1
 				}
 			case TruncDay:
 				for k, r := range sel {
-					dst[k*stride+o] = uint64(w.zone.day(c.i64[r])) + 1
+					dst[k*stride+o] = uint64(b.zone.day(c.i64[r])) + 1
 				}
 			default:
 				for k, r := range sel {
@@ -362,65 +644,51 @@ func (w *Worker) fillKeys(rec arrow.RecordBatch, kl *keyLayout, sel []int32, dst
 	}
 }
 
-// addSpec aggregates the selected rows into spec i's tables.
-func (w *Worker) addSpec(rec arrow.RecordBatch, i int, sel []int32) error {
-	kl := &w.e.layouts[i]
-	t := w.tables[i]
-	kw := kl.w
-	n := len(sel)
-	w.keys = grow(w.keys, n*kw)
-	w.fillKeys(rec, kl, sel, w.keys, kw, 0)
-	w.gids = growU32(w.gids, n)
-	gids := w.gids
-	keys := w.keys
-	for k := 0; k < n; k++ {
-		key := keys[k*kw : k*kw+kw]
-		gids[k] = t.find(key, hashKey(key))
-	}
-	if t.err != nil {
-		return t.err
-	}
-	for _, m := range w.e.specs[i].Measures {
-		w.update(rec, m, t.vals[m], sel, gids)
-	}
-	for j, dl := range w.e.dlayouts[i] {
-		if err := w.addDistinct(rec, i, j, &dl, sel); err != nil {
-			return err
+// splitV4 divides sel into the rows whose key addresses are all IPv4 (narrow keys) and the others.
+func (b *batchCtx) splitV4(kl *keyLayout, sel []int32) (narrow, wide []int32) {
+	narrow, wide = b.selN[:0], b.selW[:0]
+	var addrs [4]*colView
+	na := 0
+	for p, key := range kl.parts {
+		if kl.kinds[p] != flowlog.KindAddr {
+			continue
 		}
+		c := b.view(key.Field)
+		if !c.ok || na == len(addrs) {
+			b.selW = append(wide, sel...)
+			return narrow, b.selW
+		}
+		addrs[na] = c
+		na++
 	}
-	return nil
+rows:
+	for _, r := range sel {
+		for _, c := range addrs[:na] {
+			a := c.addr[int(r)*16 : int(r)*16+16]
+			if c.isNull(r) || binary.LittleEndian.Uint64(a) != 0 || binary.BigEndian.Uint32(a[8:]) != 0xffff {
+				wide = append(wide, r)
+				continue rows
+			}
+		}
+		narrow = append(narrow, r)
+	}
+	b.selN, b.selW = narrow, wide
+	return narrow, wide
 }
 
-// addDistinct records the (group key, value) pairs of distinct field j of spec i.
-func (w *Worker) addDistinct(rec arrow.RecordBatch, i, j int, dl *keyLayout, sel []int32) error {
-	kw := w.e.layouts[i].w
-	dw := kw + dl.w
-	n := len(sel)
-	w.dkeys = grow(w.dkeys, n*dw)
-	for k := 0; k < n; k++ {
-		copy(w.dkeys[k*dw:k*dw+kw], w.keys[k*kw:k*kw+kw])
-	}
-	w.fillKeys(rec, dl, sel, w.dkeys, dw, kw)
-	t := w.dtables[i][j]
-	for k := 0; k < n; k++ {
-		key := w.dkeys[k*dw : k*dw+dw]
-		t.find(key, hashKey(key))
-	}
-	return t.err
-}
-
-// update adds the selected rows to measure m of their groups. Null values add nothing.
-func (w *Worker) update(rec arrow.RecordBatch, m Measure, v []int64, sel []int32, gids []uint32) {
+// update adds the selected rows to measure m of their groups in t. Null values add nothing.
+func (b *batchCtx) update(m Measure, t *table, sel []int32, gids []uint32) {
+	rows, stride, off := t.rows, t.stride, t.moff[m]
 	switch m {
 	case Flows:
 		for _, g := range gids {
-			v[g]++
+			rows[int(g)*stride+off]++
 		}
 	case RejectFlows:
-		rej := w.rej
+		rej := b.rej
 		for k, r := range sel {
 			if rej[r] {
-				v[gids[k]]++
+				rows[int(gids[k])*stride+off]++
 			}
 		}
 	case Bytes, Packets, RejectBytes, RejectPackets:
@@ -428,7 +696,7 @@ func (w *Worker) update(rec arrow.RecordBatch, m Measure, v []int64, sel []int32
 		if m == Packets || m == RejectPackets {
 			f = flowlog.FPackets
 		}
-		c := w.view(rec, f)
+		c := b.view(f)
 		if !c.ok {
 			return
 		}
@@ -436,19 +704,19 @@ func (w *Worker) update(rec arrow.RecordBatch, m Measure, v []int64, sel []int32
 		switch {
 		case (m == Bytes || m == Packets) && c.valid == nil:
 			for k, r := range sel {
-				v[gids[k]] += vals[r]
+				rows[int(gids[k])*stride+off] += uint64(vals[r])
 			}
 		case m == Bytes || m == Packets:
 			for k, r := range sel {
 				if !c.isNull(r) {
-					v[gids[k]] += vals[r]
+					rows[int(gids[k])*stride+off] += uint64(vals[r])
 				}
 			}
 		default:
-			rej := w.rej
+			rej := b.rej
 			for k, r := range sel {
 				if rej[r] && !c.isNull(r) {
-					v[gids[k]] += vals[r]
+					rows[int(gids[k])*stride+off] += uint64(vals[r])
 				}
 			}
 		}
@@ -457,7 +725,7 @@ func (w *Worker) update(rec arrow.RecordBatch, m Measure, v []int64, sel []int32
 		if m == MaxEnd {
 			f = flowlog.FEnd
 		}
-		c := w.view(rec, f)
+		c := b.view(f)
 		if !c.ok {
 			return
 		}
@@ -467,13 +735,9 @@ func (w *Worker) update(rec arrow.RecordBatch, m Measure, v []int64, sel []int32
 				continue
 			}
 			x := vals[r]
-			g := gids[k]
-			if m == MinStart {
-				if x < v[g] {
-					v[g] = x
-				}
-			} else if x > v[g] {
-				v[g] = x
+			p := &rows[int(gids[k])*stride+off]
+			if (m == MinStart && x < int64(*p)) || (m == MaxEnd && x > int64(*p)) {
+				*p = uint64(x)
 			}
 		}
 	default:

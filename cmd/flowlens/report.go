@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -27,6 +28,7 @@ type reportFlags struct {
 	out      string
 	memLimit string
 	quiet    bool
+	cpuProf  string
 }
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
@@ -40,6 +42,7 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVarP(&f.out, "output", "o", "", "write the report to FILE (atomically) instead of stdout")
 	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 }
 
 func init() {
@@ -129,6 +132,16 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
 	if err != nil {
 		return fail(name, err)
+	}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return fail(name, err)
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			return fail(name, err)
+		}
+		defer func() { pprof.StopCPUProfile(); pf.Close() }()
 	}
 	prog := &aggregate.Progress{}
 	stopProgress := startProgress(prog, f.quiet)
