@@ -82,6 +82,47 @@ func New(cfg Config) (*Engine, error) {
 	return e, nil
 }
 
+// Need lists the fields the engine reads: decoding may leave the others out of the batches.
+func (e *Engine) Need() []flowlog.FieldID {
+	on := map[flowlog.FieldID]bool{flowlog.FLogStatus: true}
+	if e.hasFrom || e.hasTo {
+		on[flowlog.FStart] = true
+	}
+	if e.needRej {
+		on[flowlog.FAction] = true
+	}
+	for _, s := range e.specs {
+		for _, k := range s.Keys {
+			on[k.Field] = true
+		}
+		for _, c := range s.Where {
+			on[c.Field] = true
+		}
+		for _, f := range s.Distinct {
+			on[f] = true
+		}
+		for _, m := range s.Measures {
+			switch m {
+			case Bytes, RejectBytes:
+				on[flowlog.FBytes] = true
+			case Packets, RejectPackets:
+				on[flowlog.FPackets] = true
+			case MinStart:
+				on[flowlog.FStart] = true
+			case MaxEnd:
+				on[flowlog.FEnd] = true
+			}
+		}
+	}
+	var out []flowlog.FieldID
+	for id := range flowlog.Fields {
+		if on[flowlog.FieldID(id)] {
+			out = append(out, flowlog.FieldID(id))
+		}
+	}
+	return out
+}
+
 // Strings returns the run's string ids.
 func (e *Engine) Strings() *Strings { return e.strs }
 

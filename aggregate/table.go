@@ -10,10 +10,10 @@ import (
 // hash table over fixed-width keys. A group is one row of words, its key then its measures, so that
 // a probe that finds its group touches two cache lines: the slot and the row. A slot holds the top
 // 32 bits of the key's hash beside the group's index+1, so that most mismatches are decided without
-// reading a row. The table grows when half full, and the rows get room for that many groups at once,
-// so that appends never reallocate; each growth asks the memory budget first. A table whose growth
-// the budget refused still grows (the rows of the batch in hand need slots) and keeps the error,
-// which the worker returns after the batch: the overshoot is one doubling of one table.
+// reading a row. The slots double when half full; the rows grow by half when full. Each growth asks
+// the memory budget first. A table whose growth the budget refused still grows (the rows of the batch
+// in hand need room) and keeps the error, which the worker returns after the batch: the overshoot is
+// one growth of one table.
 type table struct {
 	w      int      // words per key
 	stride int      // words per row: key, then measures
@@ -43,10 +43,8 @@ func newTable(w int, measured []bool, b *Budget, name string) *table {
 	return t
 }
 
-// resize rehashes into size slots (a power of two), with room for size/2 groups.
-func (t *table) resize(size int) {
-	groups := size / 2
-	cost := int64(size)*8 + int64(groups)*int64(8*t.stride)
+// take accounts for the table's memory becoming cost bytes.
+func (t *table) take(cost int64) {
 	if t.budget != nil {
 		if err := t.budget.reserve(cost-t.held, t.name, t.n); err != nil {
 			if t.err == nil {
@@ -56,9 +54,13 @@ func (t *table) resize(size int) {
 		}
 	}
 	t.held = cost
-	rows := make([]uint64, t.n*t.stride, (groups+1)*t.stride) // +1: the insert that triggers growth
-	copy(rows, t.rows)
-	t.rows = rows
+}
+
+func (t *table) cost(slots, rowCap int) int64 { return int64(slots)*8 + int64(rowCap)*8 }
+
+// resize rehashes into size slots (a power of two).
+func (t *table) resize(size int) {
+	t.take(t.cost(size, cap(t.rows)))
 	t.slots = make([]uint64, size)
 	t.mask = uint64(size - 1)
 	for g := 0; g < t.n; g++ {
@@ -71,6 +73,15 @@ func (t *table) resize(size int) {
 	}
 }
 
+// growRows makes room for more groups: half as many again (at least 32).
+func (t *table) growRows() {
+	groups := max(t.n+t.n/2, 32)
+	t.take(t.cost(len(t.slots), groups*t.stride))
+	rows := make([]uint64, len(t.rows), groups*t.stride)
+	copy(rows, t.rows)
+	t.rows = rows
+}
+
 // find returns the group of key k (hash h), adding it with initial measures when new.
 func (t *table) find(k []uint64, h uint64) uint32 {
 	w, stride := t.w, t.stride
@@ -79,6 +90,9 @@ func (t *table) find(k []uint64, h uint64) uint32 {
 		s := t.slots[i]
 		if s == 0 {
 			g := t.n
+			if len(t.rows)+stride > cap(t.rows) {
+				t.growRows()
+			}
 			t.n++
 			t.rows = append(t.rows, k...)
 			t.rows = t.rows[:g*stride+stride]

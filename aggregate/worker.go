@@ -42,7 +42,7 @@ type Worker struct {
 	sels   [][]int32
 	serial uint64
 	out    []*chunk // per worker, while routing a batch
-	err    error // the first failure of a chunk applied while sending or draining
+	err    error    // the first failure of a chunk applied while sending or draining
 }
 
 const numFieldSlots = 128

@@ -86,6 +86,26 @@ func BenchmarkDecode(b *testing.B) {
 	benchDecode(b, func(d *benchData) []byte { return d.text })
 }
 
+// reportNeed is what the standard report reads.
+var reportNeed = []flowlog.FieldID{flowlog.FInterfaceID, flowlog.FSrcAddr, flowlog.FDstAddr, flowlog.FDstPort,
+	flowlog.FProtocol, flowlog.FPackets, flowlog.FBytes, flowlog.FStart, flowlog.FEnd, flowlog.FAction, flowlog.FLogStatus}
+
+// BenchmarkDecodeNeed decodes plain text keeping only the fields the report reads (one worker).
+func BenchmarkDecodeNeed(b *testing.B) {
+	for _, l := range layouts {
+		for _, need := range []string{"all", "report"} {
+			b.Run(fmt.Sprintf("layout=%s/need=%s", l.name, need), func(b *testing.B) {
+				d := getBenchData(b, l.name, l.l)
+				opts := flowlog.Options{}
+				if need == "report" {
+					opts.Need = reportNeed
+				}
+				runDecode(b, d.text, len(d.text), d.records, opts)
+			})
+		}
+	}
+}
+
 // BenchmarkDecodeGzip decodes one gzip object; with workers > 1 one goroutine decompresses.
 func BenchmarkDecodeGzip(b *testing.B) {
 	benchDecode(b, func(d *benchData) []byte { return d.gz })

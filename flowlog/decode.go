@@ -31,6 +31,10 @@ type Options struct {
 	Workers int
 	// BlockSize is the size of the blocks of whole lines handed to workers (DefaultBlockSize when 0).
 	BlockSize int
+	// Need lists the fields the caller reads; batches hold only those (and log-status). Nil means
+	// every field of the layout. The other fields are still checked, so that a line is malformed or
+	// not whatever Need says; only strings are neither stored nor interned, and no column is built.
+	Need []FieldID
 }
 
 func (o Options) withDefaults() Options {
@@ -57,6 +61,7 @@ type Decoder struct {
 
 	layout    *Layout // set by the last header; nil before any
 	cur       *Layout // layout of the batch being built
+	schema    *arrow.Schema // of the batches of cur: its fields, or those of them in Options.Need
 	cols      []column
 	n         int  // rows in the batch being built
 	statusCol int  // position of log-status in the layout, or -1
@@ -291,7 +296,9 @@ func (d *Decoder) parseCols(l []byte, cols []column) bool {
 		switch c.kind {
 		case KindString:
 			j = nextSpace(l, i)
-			c.i32[n] = c.dict.intern(l[i:j])
+			if !c.skip {
+				c.i32[n] = c.dict.intern(l[i:j])
+			}
 			fok = true
 		case KindAddr:
 			j, fok = scanAddr(l, i, (*[16]byte)(c.addr[n*16:]))
@@ -433,6 +440,7 @@ func (d *Decoder) unwrapJSON(l []byte) ([]byte, bool) {
 type column struct {
 	kind  Kind
 	field FieldID
+	skip  bool // checked but not kept (Options.Need)
 	valid *memory.Buffer
 	data  *memory.Buffer
 	bits  []byte
@@ -453,10 +461,14 @@ func (d *Decoder) setupColumns() {
 		d.cols = make([]column, len(ids))
 	}
 	d.cols = d.cols[:len(ids)]
+	d.schema = d.cur.Schema()
+	if d.opts.Need != nil {
+		d.schema = d.cur.project(d.opts.Need)
+	}
 	for i, id := range ids {
 		c := &d.cols[i]
 		dict := c.dict
-		*c = column{kind: Fields[id].Kind, field: id}
+		*c = column{kind: Fields[id].Kind, field: id, skip: d.opts.Need != nil && !keeps(d.opts.Need, id)}
 		if c.kind == KindString {
 			if dict == nil {
 				dict = newInternTable()
@@ -596,9 +608,15 @@ func (d *Decoder) countStatus(idx int32) {
 // finishBatch wraps the columns' buffers as an Arrow record batch.
 func (d *Decoder) finishBatch() arrow.RecordBatch {
 	n := d.n
-	arrs := make([]arrow.Array, len(d.cols))
+	arrs := make([]arrow.Array, 0, len(d.cols))
 	for i := range d.cols {
 		c := &d.cols[i]
+		if c.skip {
+			c.valid.Release()
+			c.data.Release()
+			c.valid, c.data, c.bits = nil, nil, nil
+			continue
+		}
 		valid := c.valid
 		if c.nulls == 0 {
 			valid.Release()
@@ -615,7 +633,7 @@ func (d *Decoder) finishBatch() arrow.RecordBatch {
 		} else {
 			data = array.NewData(c.kind.ArrowType(), n, []*memory.Buffer{valid, c.data}, nil, c.nulls, 0)
 		}
-		arrs[i] = array.MakeFromData(data)
+		arrs = append(arrs, array.MakeFromData(data))
 		data.Release()
 		if valid != nil {
 			valid.Release()
@@ -623,7 +641,7 @@ func (d *Decoder) finishBatch() arrow.RecordBatch {
 		c.data.Release()
 		c.valid, c.data, c.bits = nil, nil, nil
 	}
-	rec := array.NewRecordBatch(d.cur.Schema(), arrs, int64(n))
+	rec := array.NewRecordBatch(d.schema, arrs, int64(n))
 	for _, a := range arrs {
 		a.Release()
 	}
@@ -680,4 +698,18 @@ func itoa(n int) string {
 		n /= 10
 	}
 	return string(b[i:])
+}
+
+// keeps reports whether the batches of a decode with need hold field id: log-status always, for
+// the accounting of NODATA and SKIPDATA.
+func keeps(need []FieldID, id FieldID) bool {
+	if id == FLogStatus {
+		return true
+	}
+	for _, n := range need {
+		if n == id {
+			return true
+		}
+	}
+	return false
 }

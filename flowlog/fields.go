@@ -3,6 +3,7 @@ package flowlog
 import (
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/apache/arrow-go/v18/arrow"
 )
@@ -183,6 +184,9 @@ type Layout struct {
 	index  [fieldSlots]int8 // position of each field in IDs, or -1
 	schema *arrow.Schema
 	text   string
+
+	projMu    sync.Mutex
+	projected map[string]*arrow.Schema // schemas of projections, by need list
 }
 
 // NewLayout builds a layout from field ids. A field may not repeat.
@@ -252,6 +256,28 @@ func (l *Layout) Has(id FieldID) bool { return l.index[id] >= 0 }
 
 // Schema is the Arrow schema of batches decoded with this layout.
 func (l *Layout) Schema() *arrow.Schema { return l.schema }
+
+// project returns the schema of the layout's fields that need keeps, cached per need list.
+func (l *Layout) project(need []FieldID) *arrow.Schema {
+	key := fmt.Sprint(need)
+	l.projMu.Lock()
+	defer l.projMu.Unlock()
+	if s, ok := l.projected[key]; ok {
+		return s
+	}
+	var fields []arrow.Field
+	for i, id := range l.IDs {
+		if keeps(need, id) {
+			fields = append(fields, l.schema.Field(i))
+		}
+	}
+	s := arrow.NewSchema(fields, nil)
+	if l.projected == nil {
+		l.projected = map[string]*arrow.Schema{}
+	}
+	l.projected[key] = s
+	return s
+}
 
 // String returns the layout as a header line.
 func (l *Layout) String() string { return l.text }
