@@ -59,8 +59,8 @@ type Decoder struct {
 	opts   Options
 	object string
 
-	layout    *Layout // set by the last header; nil before any
-	cur       *Layout // layout of the batch being built
+	layout    *Layout       // set by the last header; nil before any
+	cur       *Layout       // layout of the batch being built
 	schema    *arrow.Schema // of the batches of cur: its fields, or those of them in Options.Need
 	cols      []column
 	n         int  // rows in the batch being built
