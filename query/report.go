@@ -176,11 +176,11 @@ type HourDoc struct {
 	Flows   int64  `json:"flows"`
 }
 
-// HourOfDayDoc is the mean traffic of one hour of the day over the hours covered.
+// HourOfDayDoc is the mean traffic of one hour of the day over the days covered.
 type HourOfDayDoc struct {
 	Hour      int     `json:"hour"`
 	MeanBytes float64 `json:"mean_bytes"`
-	Hours     int     `json:"hours"` // hours of the series at this hour of the day
+	Days      int     `json:"days"` // days averaged over: first to last local date of the records
 }
 
 // RejectsDoc describes the REJECT records.
@@ -398,37 +398,27 @@ func BuildReport(res *aggregate.Result, in ReportInput, opts ReportOptions) *Rep
 	return r
 }
 
-// hours fills the hourly series (every hour from the first to the last with traffic, empty hours
-// included), the busiest hours and, when the series spans more than a day, the hour-of-day profile.
+// hours fills the hourly series (the hours that have records, in order), the busiest hours and, when
+// the records span more than one day, the hour-of-day profile: for each hour of the day, the bytes in
+// that hour summed over the days covered (first to last local date, days without records included)
+// and divided by their number.
 func (r *Report) hours(t *aggregate.Table, top int, loc *time.Location) {
 	r.Hourly, r.BusiestHours, r.HourOfDay = []HourDoc{}, []HourDoc{}, []HourOfDayDoc{}
-	type hv struct{ b, p, f int64 }
-	by := map[int64]hv{}
-	var first, last int64
+	var profile [24]int64
+	var first, last time.Time
 	for _, g := range t.Top(0) { // key order: hours ascending, null first
 		k := t.Key(g, 0)
 		if k.Null {
 			continue
 		}
-		by[k.Int] = hv{t.Value(g, aggregate.Bytes), t.Value(g, aggregate.Packets), t.Value(g, aggregate.Flows)}
-		if len(by) == 1 {
-			first = k.Int
+		tm := time.Unix(k.Int, 0).In(loc)
+		if first.IsZero() {
+			first = tm
 		}
-		last = k.Int
-	}
-	if len(by) == 0 {
-		return
-	}
-	var profile [24]struct {
-		bytes int64
-		hours int
-	}
-	for h := first; h <= last; h = nextHour(h, loc) {
-		v := by[h]
-		tm := time.Unix(h, 0).In(loc)
-		r.Hourly = append(r.Hourly, HourDoc{tm.Format(time.RFC3339), v.b, v.p, v.f})
-		profile[tm.Hour()].bytes += v.b
-		profile[tm.Hour()].hours++
+		last = tm
+		b := t.Value(g, aggregate.Bytes)
+		r.Hourly = append(r.Hourly, HourDoc{tm.Format(time.RFC3339), b, t.Value(g, aggregate.Packets), t.Value(g, aggregate.Flows)})
+		profile[tm.Hour()] += b
 	}
 	for _, g := range t.Top(top, aggregate.Bytes) {
 		k := t.Key(g, 0)
@@ -438,24 +428,23 @@ func (r *Report) hours(t *aggregate.Table, top int, loc *time.Location) {
 		r.BusiestHours = append(r.BusiestHours, HourDoc{time.Unix(k.Int, 0).In(loc).Format(time.RFC3339),
 			t.Value(g, aggregate.Bytes), t.Value(g, aggregate.Packets), t.Value(g, aggregate.Flows)})
 	}
-	if len(r.Hourly) > 24 {
-		for h, p := range profile {
-			d := HourOfDayDoc{Hour: h, Hours: p.hours}
-			if p.hours > 0 {
-				d.MeanBytes = float64(p.bytes) / float64(p.hours)
-			}
-			r.HourOfDay = append(r.HourOfDay, d)
-		}
+	if first.IsZero() {
+		return
+	}
+	days := daysBetween(first, last) + 1
+	if days < 2 {
+		return
+	}
+	for h, b := range profile {
+		r.HourOfDay = append(r.HourOfDay, HourOfDayDoc{Hour: h, MeanBytes: float64(b) / float64(days), Days: days})
 	}
 }
 
-// nextHour is the start of the hour after the one starting at h (Unix s) in loc.
-func nextHour(h int64, loc *time.Location) int64 {
-	t := time.Unix(h, 0).In(loc)
-	// Offsets change at whole local hours: one hour later is the next local hour start, except in
-	// zones with half-hour offsets crossing a change, which truncating in local time handles.
-	n := t.Add(time.Hour)
-	return time.Date(n.Year(), n.Month(), n.Day(), n.Hour(), 0, 0, 0, loc).Unix()
+// daysBetween counts the local dates from a's to b's.
+func daysBetween(a, b time.Time) int {
+	da := time.Date(a.Year(), a.Month(), a.Day(), 12, 0, 0, 0, time.UTC)
+	db := time.Date(b.Year(), b.Month(), b.Day(), 12, 0, 0, 0, time.UTC)
+	return int(db.Sub(da).Hours() / 24)
 }
 
 func addrDocs[T any](t *aggregate.Table, top int, mk func(a *string, b, p, f int64) T) []T {

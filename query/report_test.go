@@ -341,24 +341,16 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	}
 	same("conversations", got.Conversations, wantConv)
 
-	// Hours: every hour from the first to the last, stepping through local hour starts.
+	// Hours: the hours with records, in order; the profile averages over the local dates covered.
 	hours := group(rows, func(r refRow) bool { return r.hasStart }, func(r refRow) []refKey { return []refKey{r.hour} })
-	byHour := map[int64]refAgg{}
-	first, last := int64(math.MaxInt64), int64(math.MinInt64)
-	for _, g := range hours {
-		byHour[g.keys[0].n] = g.agg
-		first, last = min(first, g.keys[0].n), max(last, g.keys[0].n)
-	}
+	sorted := append([]*refGroup(nil), hours...)
+	sort.Slice(sorted, func(i, j int) bool { return sorted[i].keys[0].n < sorted[j].keys[0].n })
 	wantHourly := []query.HourDoc{}
-	var prof [24][2]int64
-	if len(hours) > 0 {
-		for h := time.Unix(first, 0).In(loc); h.Unix() <= last; h = h.Add(time.Hour) {
-			lt := time.Date(h.Year(), h.Month(), h.Day(), h.Hour(), 0, 0, 0, loc)
-			a := byHour[lt.Unix()]
-			wantHourly = append(wantHourly, query.HourDoc{Hour: lt.Format(time.RFC3339), Bytes: a.bytes, Packets: a.packets, Flows: a.flows})
-			prof[lt.Hour()][0] += a.bytes
-			prof[lt.Hour()][1]++
-		}
+	var prof [24]int64
+	for _, g := range sorted {
+		lt := time.Unix(g.keys[0].n, 0).In(loc)
+		wantHourly = append(wantHourly, query.HourDoc{Hour: lt.Format(time.RFC3339), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+		prof[lt.Hour()] += g.agg.bytes
 	}
 	same("hourly", got.Hourly, wantHourly)
 	wantBusy := []query.HourDoc{}
@@ -367,13 +359,17 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	}
 	same("busiest_hours", got.BusiestHours, wantBusy)
 	wantHOD := []query.HourOfDayDoc{}
-	if len(wantHourly) > 24 {
-		for h := 0; h < 24; h++ {
-			d := query.HourOfDayDoc{Hour: h, Hours: int(prof[h][1])}
-			if prof[h][1] > 0 {
-				d.MeanBytes = float64(prof[h][0]) / float64(prof[h][1])
+	if len(sorted) > 0 {
+		a := time.Unix(sorted[0].keys[0].n, 0).In(loc)
+		z := time.Unix(sorted[len(sorted)-1].keys[0].n, 0).In(loc)
+		days := 0
+		for d := time.Date(a.Year(), a.Month(), a.Day(), 0, 0, 0, 0, loc); !d.After(z); d = d.AddDate(0, 0, 1) {
+			days++
+		}
+		if days > 1 {
+			for h := 0; h < 24; h++ {
+				wantHOD = append(wantHOD, query.HourOfDayDoc{Hour: h, MeanBytes: float64(prof[h]) / float64(days), Days: days})
 			}
-			wantHOD = append(wantHOD, d)
 		}
 	}
 	same("hour_of_day", got.HourOfDay, wantHOD)

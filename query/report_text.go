@@ -81,7 +81,7 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", d.Hour, SI(d.Bytes), num(d.Packets), num(d.Flows))
 	}
 	if len(r.HourOfDay) > 0 {
-		section("HOUR OF DAY (mean bytes per hour)", "hour\tmean bytes\t")
+		section(fmt.Sprintf("HOUR OF DAY (mean bytes over %d days)", r.HourOfDay[0].Days), "hour\tmean bytes\t")
 		for _, d := range r.HourOfDay {
 			fmt.Fprintf(tw, "%02d\t%s\t\n", d.Hour, SI(int64(d.MeanBytes+0.5)))
 		}

@@ -1,0 +1,139 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/klauspost/compress/gzip"
+)
+
+var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",
+	peer + "elastic-beats/bad.log", peer + "elastic-beats/ipv6.log", peer + "elastic-beats/tcp-flag-sequence.log"}
+
+// TestReportGolden: the JSON and the table report over peer inputs, byte for byte.
+func TestReportGolden(t *testing.T) {
+	code, out, errOut := flowlens(t, append([]string{"report", "--format", "json"}, reportPeers...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	golden(t, "report.json", out)
+	var doc map[string]any
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || doc["schema_version"] != 1.0 {
+		t.Fatalf("not a schema 1 report: %v", err)
+	}
+	code, out, _ = flowlens(t, append([]string{"report", "--format", "table", "--top", "3", "--tz", "Asia/Kolkata"}, reportPeers...)...)
+	if code != 0 {
+		t.Fatal(code)
+	}
+	golden(t, "report.txt", out)
+}
+
+// TestReportStdin: "-" reads standard input, with the same report as the file (but its name).
+func TestReportStdin(t *testing.T) {
+	file := peer + "elastic-beats/accept-reject-traffic.log"
+	f, err := os.Open(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	old := os.Stdin
+	os.Stdin = f
+	defer func() { os.Stdin = old }()
+	code, fromStdin, errOut := flowlens(t, "report", "--format", "json", "-")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, fromFile, _ := flowlens(t, "report", "--format", "json", file)
+	if fromStdin != fromFile || !strings.Contains(fromStdin, `"records": 4`) {
+		t.Fatalf("stdin report differs from the file's:\n%s\n%s", fromStdin, fromFile)
+	}
+}
+
+// TestReportFailures: a broken object is named, the report still written, the exit status 1; the
+// memory limit stops the run with a message; usage errors exit 2.
+func TestReportFailures(t *testing.T) {
+	dir := t.TempDir()
+	var z bytes.Buffer
+	zw := gzip.NewWriter(&z)
+	for i := 0; i < 5000; i++ {
+		zw.Write([]byte("2 1 eni-1 10.0.0.1 10.0.0.2 1 443 6 2 100 1600000000 1600000060 ACCEPT OK\n"))
+	}
+	zw.Close()
+	trunc := writeFile(t, dir, "trunc.log.gz", z.String()[:z.Len()/2])
+	out := filepath.Join(dir, "report.json")
+	code, _, errOut := flowlens(t, "report", "-o", out, peer+"elastic-beats/ipv6.log", trunc)
+	if code != 1 || !strings.Contains(errOut, "cannot read "+trunc) {
+		t.Fatalf("exit %d, stderr %s", code, errOut)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var doc struct {
+		Input struct {
+			Objects       int `json:"objects"`
+			ObjectsFailed int `json:"objects_failed"`
+			FailedObjects []struct {
+				Object, Error string
+			} `json:"failed_objects"`
+		} `json:"input"`
+	}
+	if err := json.Unmarshal(b, &doc); err != nil || doc.Input.ObjectsFailed != 1 || len(doc.Input.FailedObjects) != 1 || doc.Input.FailedObjects[0].Object != trunc {
+		t.Fatalf("report input %+v (%v)", doc.Input, err)
+	}
+	if m, _ := filepath.Glob(filepath.Join(dir, ".*tmp*")); len(m) > 0 {
+		t.Fatalf("temporary files left: %v", m)
+	}
+
+	gen := t.TempDir()
+	if code, _, e := flowlens(t, "gen", "--records", "60000", "--objects", "2", "-o", gen); code != 0 {
+		t.Fatal(e)
+	}
+	code, stdout, errOut := flowlens(t, "report", "--memory-limit", "2MiB", gen)
+	if code != 1 || stdout != "" || !strings.Contains(errOut, "memory limit of 2.0 MiB") || !strings.Contains(errOut, "--memory-limit") {
+		t.Fatalf("exit %d, stdout %q, stderr %s", code, stdout, errOut)
+	}
+
+	f := func(want int, errWant string, args ...string) {
+		t.Helper()
+		code, _, errOut := flowlens(t, args...)
+		if code != want || !strings.Contains(errOut, errWant) {
+			t.Fatalf("%v: exit %d (want %d), stderr:\n%s", args, code, want, errOut)
+		}
+	}
+	good := peer + "elastic-beats/ipv6.log"
+	f(2, "no sources given", "report")
+	f(2, "--from must be before --to", "report", "--from", "2026-11-02", "--to", "2026-11-01", good)
+	f(2, "cannot read time", "report", "--from", "yesterday", good)
+	f(2, "--tz", "report", "--tz", "Mars/Olympus", good)
+	f(2, "--format", "report", "--format", "xml", good)
+	f(2, "cannot read size", "report", "--memory-limit", "lots", good)
+	f(1, `cannot parse dstport "x"`, "report", "--strict", writeFile(t, dir, "bad.log", "2 1 eni-1 10.0.0.1 10.0.0.2 1 x 6 2 100 1600000000 1600000060 ACCEPT OK\n"))
+	f(0, "1 malformed", "report", "--format", "json", writeFile(t, dir, "bad2.log", "2 1 eni-1 10.0.0.1 10.0.0.2 1 x 6 2 100 1600000000 1600000060 ACCEPT OK\n"))
+}
+
+// TestDemo is the README's first command: a day of generated flow logs, reported.
+func TestDemo(t *testing.T) {
+	code, out, errOut := flowlens(t, "demo", "--records", "30000", "--format", "json", "--top", "3")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		Input struct {
+			Objects int   `json:"objects"`
+			Records int64 `json:"records"`
+		} `json:"input"`
+		Interfaces []map[string]any `json:"interfaces"`
+		Hourly     []map[string]any `json:"hourly"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Input.Objects != 24 || doc.Input.Records < 29000 || len(doc.Interfaces) != 3 || len(doc.Hourly) < 24 {
+		t.Fatalf("demo report: %+v, %d interfaces, %d hours", doc.Input, len(doc.Interfaces), len(doc.Hourly))
+	}
+}
