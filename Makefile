@@ -28,8 +28,11 @@ fuzz:
 test-race:
 	$(GO) test -race -count=1 $(PKGS)
 
-bench:
+# Go benchmarks of each stage, then the standard report end to end against gunzip alone over
+# 2 × 20 M generated records (generated once into bench/data, which git ignores).
+bench: build
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem $(PKGS)
+	$(GO) run ./bench/reportbench -flowlens bin/flowlens
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

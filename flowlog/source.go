@@ -57,12 +57,18 @@ func ExpandLocal(args []string) ([]Source, error) {
 				continue
 			}
 			var found []Source
-			err = filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
+			// WalkDir does not follow a symbolic link, not even the root: walk what it points to and
+			// name the files under the argument as given.
+			root := p
+			if real, err := filepath.EvalSymlinks(p); err == nil && real != filepath.Clean(p) {
+				root = real
+			}
+			err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
 				if err != nil {
 					return err
 				}
 				if d.IsDir() {
-					if path != p && strings.HasPrefix(d.Name(), ".") {
+					if path != root && strings.HasPrefix(d.Name(), ".") {
 						return filepath.SkipDir
 					}
 					return nil
@@ -73,6 +79,10 @@ func ExpandLocal(args []string) ([]Source, error) {
 				info, err := d.Info()
 				if err != nil {
 					return err
+				}
+				if root != p {
+					rel, _ := filepath.Rel(root, path)
+					path = filepath.Join(p, rel)
 				}
 				found = append(found, Source{Name: path, Path: path, Size: info.Size()})
 				return nil

@@ -232,3 +232,22 @@ func TestDecodeSources(t *testing.T) {
 		t.Fatalf("stats %+v, manifest %+v", st, m)
 	}
 }
+
+// TestExpandLocalSymlink: a directory given as a symbolic link is walked, and its files are named
+// under the link as given.
+func TestExpandLocalSymlink(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "real", "AWSLogs")
+	os.MkdirAll(real, 0o755)
+	os.WriteFile(filepath.Join(real, "a.log.gz"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(real, "b.txt"), []byte("x"), 0o644)
+	os.WriteFile(filepath.Join(real, "c.json"), []byte("x"), 0o644)
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(filepath.Join(dir, "real"), link); err != nil {
+		t.Skip(err)
+	}
+	srcs, err := flowlog.ExpandLocal([]string{link})
+	if err != nil || len(srcs) != 2 || srcs[0].Name != filepath.Join(link, "AWSLogs", "a.log.gz") || srcs[1].Name != filepath.Join(link, "AWSLogs", "b.txt") {
+		t.Fatalf("%v %+v", err, srcs)
+	}
+}

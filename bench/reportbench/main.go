@@ -1,0 +1,167 @@
+// Command reportbench measures the standard report end to end against the floor for gzip input:
+// klauspost gunzip alone over the same objects, with the same number of goroutines.
+//
+// It generates (once, cached under -data) 8 objects × 2.5 M records in the default layout and the
+// same records in the v5 custom layout, then runs, alternating so that machine drift hits both,
+// gunzip alone and `flowlens report` (a child process, so that its peak RSS is its own), and prints
+// medians: records/s, MB/s of compressed input, the report/gunzip ratio and peak RSS.
+//
+//	go run ./bench/reportbench -flowlens bin/flowlens
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+func main() {
+	data := flag.String("data", "bench/data", "directory of the cached data sets")
+	bin := flag.String("flowlens", "bin/flowlens", "the flowlens binary to measure")
+	records := flag.Int64("records", 20_000_000, "records per data set")
+	objects := flag.Int("objects", 8, "objects per data set")
+	runs := flag.Int("runs", 5, "runs of each measurement (the median is reported)")
+	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "goroutines for both gunzip and flowlens")
+	only := flag.String("layouts", "v2,v5", "data sets to measure")
+	flag.Parse()
+
+	fmt.Printf("# flowlens report vs gunzip alone — %d cores (GOMAXPROCS %d), %s, %d records × %d objects, median of %d\n\n",
+		runtime.NumCPU(), *workers, runtime.Version(), *records, *objects, *runs)
+	fmt.Println("| data set | gzip MB | gunzip alone | flowlens report | report / gunzip | report peak RSS |")
+	fmt.Println("|---|---|---|---|---|---|")
+	for _, name := range strings.Split(*only, ",") {
+		layout := map[string]*flowlog.Layout{"v2": flowlog.DefaultLayout, "v5": flowlog.V5Layout}[name]
+		if layout == nil {
+			fail(fmt.Errorf("unknown data set %q (v2, v5)", name))
+		}
+		dir := filepath.Join(*data, fmt.Sprintf("%s-%d-%d", name, *records, *objects))
+		files, recs := ensure(dir, layout, *records, *objects)
+		var size int64
+		for _, f := range files {
+			fi, _ := os.Stat(f)
+			size += fi.Size()
+		}
+		var gz, rep []float64
+		var rss []int64
+		for i := 0; i < *runs; i++ {
+			gz = append(gz, gunzip(files, *workers))
+			s, r := report(*bin, dir, *workers, recs)
+			rep = append(rep, s)
+			rss = append(rss, r)
+		}
+		g, r := median(gz), median(rep)
+		sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
+		fmt.Printf("| %s | %.0f | %.2f s · %.2f M rec/s · %.0f MB/s | %.2f s · %.2f M rec/s · %.0f MB/s | %.0f %% | %d MB |\n",
+			name, float64(size)/1e6, g, float64(recs)/g/1e6, float64(size)/g/1e6,
+			r, float64(recs)/r/1e6, float64(size)/r/1e6, 100*g/r, rss[len(rss)/2]>>10)
+	}
+}
+
+// ensure generates the data set unless it is there, and returns its objects and line count.
+func ensure(dir string, l *flowlog.Layout, records int64, objects int) ([]string, int64) {
+	files, _ := filepath.Glob(filepath.Join(dir, "*.log.gz"))
+	if len(files) != objects {
+		fmt.Fprintf(os.Stderr, "reportbench: generating %s (once)\n", dir)
+		os.RemoveAll(dir)
+		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 1, Records: records, Objects: objects, Fields: l,
+			Layout: "flat", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
+			fail(err)
+		}
+		files, _ = filepath.Glob(filepath.Join(dir, "*.log.gz"))
+	}
+	return files, records
+}
+
+// gunzip decompresses every object with n goroutines, one object each at a time, and returns seconds.
+func gunzip(files []string, n int) float64 {
+	began := time.Now()
+	next := make(chan string, len(files))
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1<<20)
+			var zr *gzip.Reader
+			for f := range next {
+				fh, err := os.Open(f)
+				if err != nil {
+					fail(err)
+				}
+				if zr == nil {
+					zr, err = gzip.NewReader(fh)
+				} else {
+					err = zr.Reset(fh)
+				}
+				if err != nil {
+					fail(err)
+				}
+				if _, err := io.CopyBuffer(io.Discard, zr, buf); err != nil {
+					fail(err)
+				}
+				fh.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	return time.Since(began).Seconds()
+}
+
+// report runs flowlens report over dir and returns its seconds and peak RSS in KiB.
+func report(bin, dir string, workers int, wantLines int64) (float64, int64) {
+	cmd := exec.Command(bin, "report", "--quiet", "--format", "json", "--workers", fmt.Sprint(workers), dir)
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	var errb bytes.Buffer
+	cmd.Stderr = &errb
+	began := time.Now()
+	if err := cmd.Run(); err != nil {
+		fail(fmt.Errorf("%s report: %v: %s", bin, err, errb.String()))
+	}
+	secs := time.Since(began).Seconds()
+	var doc struct {
+		Input struct {
+			Lines   int64 `json:"lines"`
+			Headers int64 `json:"headers"`
+		} `json:"input"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Input.Lines-doc.Input.Headers != wantLines {
+		fail(fmt.Errorf("%s report read %d lines, want %d (%v)", bin, doc.Input.Lines-doc.Input.Headers, wantLines, err))
+	}
+	var rss int64
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		rss = ru.Maxrss // KiB on Linux
+	}
+	return secs, rss
+}
+
+func median(v []float64) float64 {
+	s := append([]float64(nil), v...)
+	sort.Float64s(s)
+	return s[len(s)/2]
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "reportbench:", err)
+	os.Exit(1)
+}
