@@ -57,7 +57,9 @@ func (e *Engine) Merge(workers []*Worker) (*Result, error) {
 			res.seen[f] = res.seen[f] || s
 		}
 	}
-	sharded := func(i int) bool { return len(workers) > 0 && workers[0].sharded(i) }
+	// A worker's tables are adopted as they are when they hold a whole shard: always for a sharded
+	// group-by, and for every group-by when there is one worker.
+	sharded := func(i int) bool { return len(workers) == 1 || (len(workers) > 0 && workers[0].sharded(i)) }
 	type job struct{ spec, part int }
 	type merged struct {
 		wide, narrow *table

@@ -47,6 +47,12 @@ type Worker struct {
 
 const numFieldSlots = 128
 
+// probeRun is the number of keys whose slots are loaded ahead of their probes.
+const probeRun = 32
+
+// prefetchSink keeps the loads of the look-ahead from being optimised away.
+var prefetchSink atomic.Uint64
+
 // batchCtx is one batch's columns as Go slices, and the scratch of the work on it.
 type batchCtx struct {
 	w      *Worker
@@ -518,9 +524,20 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	kw := t.w
 	b.gids = growU32(b.gids, n)
 	gids := b.gids
-	for k := 0; k < n; k++ {
-		gids[k] = t.find(keys[k*kw:k*kw+kw], hashes[k])
+	// Probe in runs: first load the slot of every key of the run, independent loads whose cache
+	// misses overlap, then probe with the slots in cache. A large table misses on nearly every probe.
+	var sink uint64
+	for k0 := 0; k0 < n; k0 += probeRun {
+		k1 := min(k0+probeRun, n)
+		slots, mask := t.slots, t.mask
+		for _, h := range hashes[k0:k1] {
+			sink += slots[h&mask]
+		}
+		for k := k0; k < k1; k++ {
+			gids[k] = t.find(keys[k*kw:k*kw+kw], hashes[k])
+		}
 	}
+	prefetchSink.Add(sink)
 	if t.err != nil {
 		return t.err
 	}
