@@ -2,7 +2,6 @@ package aggregate
 
 import (
 	"encoding/binary"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -68,6 +67,7 @@ type batchCtx struct {
 	dkeys  []uint64
 	hashes []uint64
 	gids   []uint32
+	ops    []measureOp
 	selN   []int32
 	selW   []int32
 }
@@ -541,10 +541,92 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	if t.err != nil {
 		return t.err
 	}
-	for _, m := range b.w.e.specs[i].Measures {
-		b.update(m, t, sel, gids)
-	}
+	b.updateAll(b.w.e.specs[i].Measures, t, sel, gids)
 	return nil
+}
+
+// measureOp is one measure's update, with its column chosen once per batch.
+type measureOp struct {
+	m    Measure
+	off  int
+	vals []int64  // bytes, packets, start or end; nil for the counts
+	col  *colView // for its nulls
+}
+
+// updateAll adds the selected rows to the measures of their groups, one row at a time so that each
+// group's row is fetched once for all its measures. Null values add nothing.
+func (b *batchCtx) updateAll(ms []Measure, t *table, sel []int32, gids []uint32) {
+	rows, stride := t.rows, t.stride
+	ops := b.ops[:0]
+	nulls := false
+	for _, m := range ms {
+		op := measureOp{m: m, off: t.moff[m]}
+		var f flowlog.FieldID
+		switch m {
+		case Bytes, RejectBytes:
+			f = flowlog.FBytes
+		case Packets, RejectPackets:
+			f = flowlog.FPackets
+		case MinStart:
+			f = flowlog.FStart
+		case MaxEnd:
+			f = flowlog.FEnd
+		default:
+			ops = append(ops, op)
+			continue
+		}
+		c := b.view(f)
+		if !c.ok {
+			continue // nothing to add
+		}
+		op.vals, op.col = c.i64, c
+		nulls = nulls || c.valid != nil
+		ops = append(ops, op)
+	}
+	b.ops = ops
+	// The plain traffic measures without nulls: the common case, without a switch per value.
+	if !nulls && len(ops) == 3 && ops[0].m == Bytes && ops[1].m == Packets && ops[2].m == Flows {
+		ob, op, of := ops[0].off, ops[1].off, ops[2].off
+		by, pk := ops[0].vals, ops[1].vals
+		for k, r := range sel {
+			row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
+			row[ob] += uint64(by[r])
+			row[op] += uint64(pk[r])
+			row[of]++
+		}
+		return
+	}
+	rej := b.rej
+	for k, r := range sel {
+		row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
+		for _, o := range ops {
+			if o.col != nil && o.col.isNull(r) {
+				continue
+			}
+			switch o.m {
+			case Flows:
+				row[o.off]++
+			case RejectFlows:
+				if rej[r] {
+					row[o.off]++
+				}
+			case Bytes, Packets:
+				row[o.off] += uint64(o.vals[r])
+			case RejectBytes, RejectPackets:
+				if rej[r] {
+					row[o.off] += uint64(o.vals[r])
+				}
+			case MinStart:
+				if x := o.vals[r]; x < int64(row[o.off]) {
+					row[o.off] = uint64(x)
+				}
+			case MaxEnd:
+				if x := o.vals[r]; x > int64(row[o.off]) {
+					row[o.off] = uint64(x)
+				}
+			}
+		}
+	}
 }
 
 // addDistinct records the (group key, value) pairs of distinct field j of spec i in t; the group
@@ -691,75 +773,6 @@ rows:
 	}
 	b.selN, b.selW = narrow, wide
 	return narrow, wide
-}
-
-// update adds the selected rows to measure m of their groups in t. Null values add nothing.
-func (b *batchCtx) update(m Measure, t *table, sel []int32, gids []uint32) {
-	rows, stride, off := t.rows, t.stride, t.moff[m]
-	switch m {
-	case Flows:
-		for _, g := range gids {
-			rows[int(g)*stride+off]++
-		}
-	case RejectFlows:
-		rej := b.rej
-		for k, r := range sel {
-			if rej[r] {
-				rows[int(gids[k])*stride+off]++
-			}
-		}
-	case Bytes, Packets, RejectBytes, RejectPackets:
-		f := flowlog.FBytes
-		if m == Packets || m == RejectPackets {
-			f = flowlog.FPackets
-		}
-		c := b.view(f)
-		if !c.ok {
-			return
-		}
-		vals := c.i64
-		switch {
-		case (m == Bytes || m == Packets) && c.valid == nil:
-			for k, r := range sel {
-				rows[int(gids[k])*stride+off] += uint64(vals[r])
-			}
-		case m == Bytes || m == Packets:
-			for k, r := range sel {
-				if !c.isNull(r) {
-					rows[int(gids[k])*stride+off] += uint64(vals[r])
-				}
-			}
-		default:
-			rej := b.rej
-			for k, r := range sel {
-				if rej[r] && !c.isNull(r) {
-					rows[int(gids[k])*stride+off] += uint64(vals[r])
-				}
-			}
-		}
-	case MinStart, MaxEnd:
-		f := flowlog.FStart
-		if m == MaxEnd {
-			f = flowlog.FEnd
-		}
-		c := b.view(f)
-		if !c.ok {
-			return
-		}
-		vals := c.i64
-		for k, r := range sel {
-			if c.isNull(r) {
-				continue
-			}
-			x := vals[r]
-			p := &rows[int(gids[k])*stride+off]
-			if (m == MinStart && x < int64(*p)) || (m == MaxEnd && x > int64(*p)) {
-				*p = uint64(x)
-			}
-		}
-	default:
-		panic(fmt.Sprintf("BUG: measure %v has no update", m))
-	}
 }
 
 func grow(b []uint64, n int) []uint64 {
