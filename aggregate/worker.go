@@ -67,6 +67,7 @@ type batchCtx struct {
 	dkeys  []uint64
 	hashes []uint64
 	gids   []uint32
+	scope  []int32 // every selection of this batch is a subset of scope
 	ops    []measureOp
 	selN   []int32
 	selW   []int32
@@ -87,6 +88,8 @@ type colView struct {
 	dict  *array.String
 	ids   []uint64 // dictionary index -> string id, made on first use
 	idsOK bool
+	// scopeNulls says whether a row of the context's scope is null: 0 not known yet, 1 no, 2 yes.
+	scopeNulls int8
 }
 
 func (c *colView) isNull(r int32) bool {
@@ -196,6 +199,7 @@ func (w *Worker) send(p int, c *chunk) {
 func (w *Worker) apply(c *chunk) {
 	b := &w.peer
 	b.reset(c.rec, c.batchID)
+	b.scope = c.sel
 	t := w.tables[c.spec]
 	if c.narrow {
 		t = w.ntables[c.spec]
@@ -391,6 +395,7 @@ func (w *Worker) selectBase() {
 	w.InRange += int64(len(base))
 	w.OutOfRange += int64(records - len(base))
 	w.base = base
+	b.scope = base
 }
 
 // selectWhere narrows the base selection to the rows that meet every condition.
@@ -545,6 +550,24 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	return nil
 }
 
+// scopeHasNull reports whether c is null in a row of the batch's scope (records are seldom null:
+// NODATA and SKIPDATA rows, which are, are never selected), once per batch and column.
+func (b *batchCtx) scopeHasNull(c *colView) bool {
+	if c.valid == nil {
+		return false
+	}
+	if c.scopeNulls == 0 {
+		c.scopeNulls = 1
+		for _, r := range b.scope {
+			if c.isNull(r) {
+				c.scopeNulls = 2
+				break
+			}
+		}
+	}
+	return c.scopeNulls == 2
+}
+
 // measureOp is one measure's update, with its column chosen once per batch.
 type measureOp struct {
 	m    Measure
@@ -579,8 +602,11 @@ func (b *batchCtx) updateAll(ms []Measure, t *table, sel []int32, gids []uint32)
 		if !c.ok {
 			continue // nothing to add
 		}
-		op.vals, op.col = c.i64, c
-		nulls = nulls || c.valid != nil
+		op.vals = c.i64
+		if b.scopeHasNull(c) {
+			op.col = c
+			nulls = true
+		}
 		ops = append(ops, op)
 	}
 	b.ops = ops
