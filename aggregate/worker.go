@@ -529,8 +529,10 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	kw := t.w
 	b.gids = growU32(b.gids, n)
 	gids := b.gids
-	// Probe in runs: first load the slot of every key of the run, independent loads whose cache
-	// misses overlap, then probe with the slots in cache. A large table misses on nearly every probe.
+	ops, plain := b.measureOps(b.w.e.specs[i].Measures, t)
+	// Work in runs: first load the slot of every key of the run, independent loads whose cache
+	// misses overlap; then probe with the slots in cache; then update the groups found while their
+	// rows are still in cache. A large table misses on nearly every probe.
 	var sink uint64
 	for k0 := 0; k0 < n; k0 += probeRun {
 		k1 := min(k0+probeRun, n)
@@ -541,13 +543,10 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 		for k := k0; k < k1; k++ {
 			gids[k] = t.find(keys[k*kw:k*kw+kw], hashes[k])
 		}
+		b.updateAll(ops, plain, t, sel[k0:k1], gids[k0:k1])
 	}
 	prefetchSink.Add(sink)
-	if t.err != nil {
-		return t.err
-	}
-	b.updateAll(b.w.e.specs[i].Measures, t, sel, gids)
-	return nil
+	return t.err
 }
 
 // scopeHasNull reports whether c is null in a row of the batch's scope (records are seldom null:
@@ -576,10 +575,9 @@ type measureOp struct {
 	col  *colView // for its nulls
 }
 
-// updateAll adds the selected rows to the measures of their groups, one row at a time so that each
-// group's row is fetched once for all its measures. Null values add nothing.
-func (b *batchCtx) updateAll(ms []Measure, t *table, sel []int32, gids []uint32) {
-	rows, stride := t.rows, t.stride
+// measureOps chooses, once per batch and table, how each measure is updated; plain says the measures
+// are bytes, packets and flows over columns without nulls among the batch's records.
+func (b *batchCtx) measureOps(ms []Measure, t *table) ([]measureOp, bool) {
 	ops := b.ops[:0]
 	nulls := false
 	for _, m := range ms {
@@ -610,8 +608,15 @@ func (b *batchCtx) updateAll(ms []Measure, t *table, sel []int32, gids []uint32)
 		ops = append(ops, op)
 	}
 	b.ops = ops
+	return ops, !nulls && len(ops) == 3 && ops[0].m == Bytes && ops[1].m == Packets && ops[2].m == Flows
+}
+
+// updateAll adds the selected rows to the measures of their groups, one row at a time so that each
+// group's row is fetched once for all its measures. Null values add nothing.
+func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32, gids []uint32) {
+	rows, stride := t.rows, t.stride
 	// The plain traffic measures without nulls: the common case, without a switch per value.
-	if !nulls && len(ops) == 3 && ops[0].m == Bytes && ops[1].m == Packets && ops[2].m == Flows {
+	if plain {
 		ob, op, of := ops[0].off, ops[1].off, ops[2].off
 		by, pk := ops[0].vals, ops[1].vals
 		for k, r := range sel {
