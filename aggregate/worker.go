@@ -47,7 +47,7 @@ type Worker struct {
 const numFieldSlots = 128
 
 // probeRun is the number of keys whose slots are loaded ahead of their probes.
-const probeRun = 32
+const probeRun = 64
 
 // prefetchSink keeps the loads of the look-ahead from being optimised away.
 var prefetchSink atomic.Uint64
