@@ -40,11 +40,11 @@ fmt:
 lint: vet
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); echo "gofmt: files above need formatting"; exit 1)
 
-# The README's first command: generate a small data set and decode it.
+# The README's first command: a day of generated flow logs and the standard report on it, as a
+# table (FORMAT=json for the JSON document).
+FORMAT ?= table
 demo:
-	$(GO) run ./cmd/flowlens gen --records 200000 --objects 6 --layout aws -o demo-data/flowlens-demo
-	$(GO) run ./cmd/flowlens cat -o demo-data/flowlens-demo.jsonl demo-data/flowlens-demo
-	@head -3 demo-data/flowlens-demo.jsonl
+	$(GO) run ./cmd/flowlens demo --format $(FORMAT)
 
 clean:
 	rm -rf bin
