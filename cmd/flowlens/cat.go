@@ -170,7 +170,7 @@ func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError
 
 func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
 	fmt.Fprintf(w, "flowlens: %d objects (%d failed), %s read, %s of text; %d lines: %d records, %d NODATA, %d SKIPDATA, %d headers, %d blank, %d malformed",
-		st.Objects, st.ObjectsFailed, humanBytes(st.BytesRead), humanBytes(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
+		st.Objects, st.ObjectsFailed, query.SI(st.BytesRead), query.SI(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
 	if st.MillisTimes > 0 {
 		fmt.Fprintf(w, "; %d millisecond times normalised to seconds", st.MillisTimes)
 	}
@@ -184,17 +184,4 @@ func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
 	for _, f := range failed {
 		fmt.Fprintf(w, "  failed: %v\n", f.Err)
 	}
-}
-
-func humanBytes(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
 }
