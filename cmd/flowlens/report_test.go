@@ -7,8 +7,11 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/klauspost/compress/gzip"
+
+	"github.com/flowlens/flowlens/aggregate"
 )
 
 var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",
@@ -135,5 +138,17 @@ func TestDemo(t *testing.T) {
 	}
 	if doc.Input.Objects != 24 || doc.Input.Records < 29000 || len(doc.Interfaces) != 3 || len(doc.Hourly) < 24 {
 		t.Fatalf("demo report: %+v, %d interfaces, %d hours", doc.Input, len(doc.Interfaces), len(doc.Hourly))
+	}
+}
+
+// TestProgressLine: objects done/total, bytes, records/s and an ETA from the bytes left.
+func TestProgressLine(t *testing.T) {
+	p := &aggregate.Progress{TotalObject: 8, TotalBytes: 400e6}
+	p.Objects.Store(2)
+	p.BytesRead.Store(100e6)
+	p.Records.Store(5e6)
+	got := progressLine(p, 10*time.Second)
+	if want := "objects 2/8 · 100.0 MB/400.0 MB · 0.50M records/s · ETA 30s"; got != want {
+		t.Errorf("progress line %q, want %q", got, want)
 	}
 }
