@@ -1,5 +1,6 @@
-// Package query holds what users ask for and what they get back: for now the row writers that print
-// decoded flow-log batches as JSON Lines or CSV, and atomic output files.
+// Package query holds what users ask for and what they get back: the standard report (the group-bys
+// it needs, ReportSpecs; the document built from their result, BuildReport; its JSON and table forms),
+// the row writers that print decoded flow-log batches as JSON Lines or CSV, and atomic output files.
 //
 // A decoded v2 record printed as JSON Lines:
 //
