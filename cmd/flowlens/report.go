@@ -128,6 +128,9 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	if err != nil {
 		return fail(name, err)
 	}
+	if len(sources) == 0 && !f.quiet {
+		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt) in %s\n", name, strings.Join(args, " "))
+	}
 	sources, skipped := flowlog.PruneByKey(sources, from, to, f.late)
 
 	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
