@@ -4,7 +4,7 @@ PKGS    := ./...
 FUZZTIME ?= 10s
 BENCHTIME ?= 1s
 
-.PHONY: all build test test-race fuzz bench fmt lint vet clean demo
+.PHONY: all build test test-race fuzz bench fmt lint vet clean demo versitygw
 
 all: build
 
@@ -14,9 +14,22 @@ build:
 vet:
 	$(GO) vet $(PKGS)
 
-# vet, every test, then a short run of each fuzz target.
-test: vet
-	$(GO) test -count=1 $(PKGS)
+# The S3 integration tests run against versitygw, installed once into .cache/ (ignored by git) and
+# started by the tests themselves on a random loopback port.
+VERSITYGW_VERSION := v1.8.0
+VERSITYGW := $(CURDIR)/.cache/bin/versitygw-$(VERSITYGW_VERSION)
+
+$(VERSITYGW):
+	@mkdir -p $(CURDIR)/.cache/gobin $(dir $@)
+	@echo "installing versitygw $(VERSITYGW_VERSION) for the S3 tests (once; about two minutes)"
+	GOBIN=$(CURDIR)/.cache/gobin $(GO) install github.com/versity/versitygw/cmd/versitygw@$(VERSITYGW_VERSION)
+	mv $(CURDIR)/.cache/gobin/versitygw $@
+
+versitygw: $(VERSITYGW)
+
+# vet, every test (the S3 ones against versitygw), then a short run of each fuzz target.
+test: vet $(VERSITYGW)
+	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
 fuzz:
@@ -25,8 +38,8 @@ fuzz:
 		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./flowlog || exit 1; \
 	done
 
-test-race:
-	$(GO) test -race -count=1 $(PKGS)
+test-race: $(VERSITYGW)
+	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -race -count=1 $(PKGS)
 
 # Go benchmarks of each stage, then the standard report end to end against gunzip alone over
 # 2 × 20 M generated records (generated once into bench/data, which git ignores).

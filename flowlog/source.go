@@ -8,16 +8,17 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 	"time"
 )
 
-// Source is one object to read: a local file or standard input.
+// Source is one object to read: a local file, standard input, or (with Opener) a remote object.
 type Source struct {
-	Name string // as shown in messages: the path, or "-" for stdin
-	Path string // empty for stdin
+	Name string // as shown in messages: the path, "-" for stdin, or an s3:// URI
+	Path string // the local path; empty for stdin and remote objects
 	Size int64  // -1 when unknown
+	// Opener opens a remote object (nil for local files and stdin).
+	Opener func() (io.ReadCloser, error)
 }
 
 // IsLogName reports whether a file name looks like a flow-log object: .log, .log.gz, .gz or .txt.
@@ -27,10 +28,19 @@ func IsLogName(name string) bool {
 }
 
 // ExpandLocal turns command-line arguments into sources: "-" is stdin, a directory is walked
-// recursively for flow-log objects (sorted by path), a pattern with * ? or [ is a glob, anything else a
+// recursively for flow-log objects (in key order), a pattern with * ? or [ is a glob, anything else a
 // file. An argument that names nothing is an error.
 func ExpandLocal(args []string) ([]Source, error) {
+	srcs, _, err := ExpandLocalSelect(context.Background(), args, Selection{})
+	return srcs, err
+}
+
+// ExpandLocalSelect is ExpandLocal for a job that reads sel: directories are walked as Walk walks a
+// store (one folder per day of the range below an AWS key layout), and files whose keys rule them
+// out are dropped. It returns how many objects it dropped.
+func ExpandLocalSelect(ctx context.Context, args []string, sel Selection) ([]Source, int, error) {
 	var out []Source
+	skipped := 0
 	for _, a := range args {
 		if a == "-" {
 			out = append(out, Source{Name: "-", Size: -1})
@@ -40,61 +50,45 @@ func ExpandLocal(args []string) ([]Source, error) {
 		if strings.ContainsAny(a, "*?[") {
 			m, err := filepath.Glob(a)
 			if err != nil {
-				return nil, fmt.Errorf("bad pattern %q: %w", a, err)
+				return nil, 0, fmt.Errorf("bad pattern %q: %w", a, err)
 			}
 			if len(m) == 0 {
-				return nil, fmt.Errorf("%s: no file matches", a)
+				return nil, 0, fmt.Errorf("%s: no file matches", a)
 			}
 			paths = m
 		}
 		for _, p := range paths {
 			fi, err := os.Stat(p)
 			if err != nil {
-				return nil, fmt.Errorf("cannot open %s: %w", p, unwrapPathError(err))
+				return nil, 0, fmt.Errorf("cannot open %s: %w", p, unwrapPathError(err))
 			}
 			if !fi.IsDir() {
+				k := ParseObjectKey(p)
+				if !k.MayHold(sel.From, sel.To, sel.Late) || !named(sel.Accounts, k.Account) || !named(sel.Regions, k.Region) {
+					skipped++
+					continue
+				}
 				out = append(out, Source{Name: p, Path: p, Size: fi.Size()})
 				continue
 			}
-			var found []Source
-			// WalkDir does not follow a symbolic link, not even the root: walk what it points to and
-			// name the files under the argument as given.
+			// WalkDir does not follow a symbolic link, not even the root: list what it points to
+			// and name the files under the argument as given.
 			root := p
-			if real, err := filepath.EvalSymlinks(p); err == nil && real != filepath.Clean(p) {
+			if real, err := filepath.EvalSymlinks(p); err == nil {
 				root = real
 			}
-			err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-				if err != nil {
-					return err
-				}
-				if d.IsDir() {
-					if path != root && strings.HasPrefix(d.Name(), ".") {
-						return filepath.SkipDir
-					}
-					return nil
-				}
-				if !d.Type().IsRegular() || strings.HasPrefix(d.Name(), ".") || !IsLogName(d.Name()) {
-					return nil
-				}
-				info, err := d.Info()
-				if err != nil {
-					return err
-				}
-				if root != p {
-					rel, _ := filepath.Rel(root, path)
-					path = filepath.Join(p, rel)
-				}
-				found = append(found, Source{Name: path, Path: path, Size: info.Size()})
-				return nil
-			})
+			objs, n, err := Walk(ctx, dirLister{root: root}, "", sel)
 			if err != nil {
-				return nil, fmt.Errorf("cannot list %s: %w", p, err)
+				return nil, 0, fmt.Errorf("cannot list %s: %w", p, err)
 			}
-			sort.Slice(found, func(i, j int) bool { return found[i].Path < found[j].Path })
-			out = append(out, found...)
+			skipped += n
+			for _, o := range objs {
+				path := filepath.Join(p, filepath.FromSlash(o.Key))
+				out = append(out, Source{Name: path, Path: path, Size: o.Size})
+			}
 		}
 	}
-	return out, nil
+	return out, skipped, nil
 }
 
 func unwrapPathError(err error) error {
@@ -106,6 +100,9 @@ func unwrapPathError(err error) error {
 
 // Open opens the source for reading.
 func (s Source) Open() (io.ReadCloser, error) {
+	if s.Opener != nil {
+		return s.Opener()
+	}
 	if s.Path == "" {
 		return io.NopCloser(os.Stdin), nil
 	}
@@ -160,7 +157,11 @@ func PruneByKey(sources []Source, from, to time.Time, late time.Duration) (kept 
 		return sources, 0
 	}
 	for _, s := range sources {
-		if s.Path != "" && !ParseObjectKey(s.Path).MayHold(from, to, late) {
+		key := s.Path
+		if s.Opener != nil {
+			key = s.Name
+		}
+		if key != "" && !ParseObjectKey(key).MayHold(from, to, late) {
 			skipped++
 			continue
 		}

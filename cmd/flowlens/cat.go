@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"runtime"
+	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/spf13/pflag"
@@ -88,6 +89,8 @@ Examples:
 		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 			var df decodeFlags
 			df.add(fs)
+			var sf s3Flags
+			sf.add(fs)
 			format := fs.String("format", "jsonl", "output format: jsonl or csv")
 			out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
 			statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
@@ -99,7 +102,7 @@ Examples:
 				if len(args) == 0 {
 					return usageError("cat", "no sources given")
 				}
-				sources, err := flowlog.ExpandLocal(args)
+				sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
 				if err != nil {
 					return fail("cat", err)
 				}

@@ -14,13 +14,13 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
 
 // reportFlags are the flags of the report (and demo) command.
 type reportFlags struct {
 	decode   decodeFlags
+	s3       s3Flags
 	from, to string
 	late     time.Duration
 	tz       string
@@ -34,6 +34,7 @@ type reportFlags struct {
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
 	f.decode.add(fs)
+	f.s3.add(fs)
 	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
 	fs.StringVar(&f.to, "to", "", "only records that start before this time")
 	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
@@ -124,14 +125,13 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		return usageError(name, "--format %q: want table or json", f.format)
 	}
 
-	sources, err := flowlog.ExpandLocal(args)
+	sources, skipped, err := expandSources(ctx, args, &f.s3, from, to, f.late)
 	if err != nil {
 		return fail(name, err)
 	}
-	if len(sources) == 0 && !f.quiet {
+	if len(sources) == 0 && skipped == 0 && !f.quiet {
 		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt) in %s\n", name, strings.Join(args, " "))
 	}
-	sources, skipped := flowlog.PruneByKey(sources, from, to, f.late)
 
 	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
 	if err != nil {

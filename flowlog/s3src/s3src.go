@@ -1,0 +1,291 @@
+// Package s3src reads flow-log objects where they are: in S3 or an S3-compatible store.
+//
+// Its input is an S3 URI and the time range of a job:
+//
+//	s3://flow-logs/AWSLogs/                 --from 2026-11-01 --to 2026-11-02
+//
+// It lists only what the range can need, with flowlog.Walk: below AWSLogs/ it walks accounts,
+// services and regions one level at a time (keeping those that --account and --region name), then
+// lists one prefix per day (AWSLogs/{account}/vpcflowlogs/{region}/2026/11/01/, or
+// …/year=2026/month=11/day=01/ in the Hive form), from the day of --from to the day of --to plus
+// --late. A prefix that matches no layout is listed as given. Every object listed is still kept or
+// dropped by its key (flowlog.KeyInfo), and its records by their own start times.
+//
+// Objects are read while they download. A body that breaks mid-object is resumed with a ranged GET
+// from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost;
+// throttling (503 SlowDown), 5xx and connection errors are retried with backoff by the SDK's standard
+// retryer; access and existence errors stop with a message that names the URI and the cause.
+package s3src
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/smithy-go"
+
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// Options configure access to S3. Credentials come from the standard chain (environment, shared
+// config and credentials files, SSO, container and instance roles).
+type Options struct {
+	Profile       string // a profile of the shared config files
+	Region        string // the bucket's region (else the configured one, else us-east-1)
+	EndpointURL   string // an S3-compatible store (MinIO, Ceph, versitygw): path-style addressing
+	NoSignRequest bool   // anonymous requests, for public buckets
+	MaxAttempts   int    // attempts per request, and resumes per object body (default 8)
+	HTTPClient    *http.Client
+}
+
+// Client lists and reads flow-log objects.
+type Client struct {
+	s3   *s3.Client
+	opts Options
+
+	// Requests made, for tests and diagnostics.
+	Lists   atomic.Int64
+	Gets    atomic.Int64
+	Resumes atomic.Int64
+}
+
+// New loads the AWS configuration and returns a client.
+func New(ctx context.Context, opts Options) (*Client, error) {
+	if opts.MaxAttempts <= 0 {
+		opts.MaxAttempts = 8
+	}
+	lo := []func(*config.LoadOptions) error{
+		config.WithRetryer(func() aws.Retryer {
+			return retry.NewStandard(func(o *retry.StandardOptions) {
+				o.MaxAttempts = opts.MaxAttempts
+				o.MaxBackoff = 5 * time.Second
+			})
+		}),
+	}
+	if opts.Profile != "" {
+		lo = append(lo, config.WithSharedConfigProfile(opts.Profile))
+	}
+	if opts.Region != "" {
+		lo = append(lo, config.WithRegion(opts.Region))
+	}
+	if opts.NoSignRequest {
+		lo = append(lo, config.WithCredentialsProvider(aws.AnonymousCredentials{}))
+	}
+	if opts.HTTPClient != nil {
+		lo = append(lo, config.WithHTTPClient(opts.HTTPClient))
+	}
+	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err != nil {
+		return nil, fmt.Errorf("cannot load the AWS configuration: %w", err)
+	}
+	if cfg.Region == "" {
+		cfg.Region = "us-east-1"
+	}
+	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
+		// Ranged reads carry no whole-object checksum: that is expected, not worth a log line.
+		o.DisableLogOutputChecksumValidationSkipped = true
+		if opts.EndpointURL != "" {
+			o.BaseEndpoint = aws.String(opts.EndpointURL)
+			o.UsePathStyle = true
+		}
+	})
+	return &Client{s3: c, opts: opts}, nil
+}
+
+// IsURI reports whether a source argument is an S3 URI.
+func IsURI(s string) bool { return strings.HasPrefix(s, "s3://") }
+
+// ParseURI splits s3://bucket/prefix.
+func ParseURI(uri string) (bucket, prefix string, err error) {
+	rest, ok := strings.CutPrefix(uri, "s3://")
+	if !ok {
+		return "", "", fmt.Errorf("%q is not an s3:// URI", uri)
+	}
+	bucket, prefix, _ = strings.Cut(rest, "/")
+	if bucket == "" {
+		return "", "", fmt.Errorf("%q names no bucket", uri)
+	}
+	return bucket, prefix, nil
+}
+
+// Expand lists the flow-log objects of uri that sel can need (see flowlog.Walk), in key order, and
+// returns them as sources, with the number of listed objects that their keys ruled out.
+func (c *Client) Expand(ctx context.Context, uri string, sel flowlog.Selection) ([]flowlog.Source, int, error) {
+	bucket, prefix, err := ParseURI(uri)
+	if err != nil {
+		return nil, 0, err
+	}
+	objs, skipped, err := flowlog.Walk(ctx, lister{c, bucket}, prefix, sel)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]flowlog.Source, 0, len(objs))
+	for _, o := range objs {
+		out = append(out, c.source(ctx, bucket, o))
+	}
+	return out, skipped, nil
+}
+
+// lister lists a bucket for flowlog.Walk.
+type lister struct {
+	c      *Client
+	bucket string
+}
+
+func (l lister) Dir(ctx context.Context, prefix string, out *[]flowlog.Object) ([]string, error) {
+	var dirs []string
+	err := l.c.list(ctx, l.bucket, prefix, "/", func(p *s3.ListObjectsV2Output) {
+		for _, cp := range p.CommonPrefixes {
+			dirs = append(dirs, aws.ToString(cp.Prefix))
+		}
+		appendObjects(p, out)
+	})
+	return dirs, err
+}
+
+func (l lister) All(ctx context.Context, prefix string, out *[]flowlog.Object) error {
+	return l.c.list(ctx, l.bucket, prefix, "", func(p *s3.ListObjectsV2Output) { appendObjects(p, out) })
+}
+
+func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
+	for _, o := range p.Contents {
+		*out = append(*out, flowlog.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
+	}
+}
+
+func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page func(*s3.ListObjectsV2Output)) error {
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+	if delim != "" {
+		in.Delimiter = aws.String(delim)
+	}
+	pg := s3.NewListObjectsV2Paginator(c.s3, in)
+	for pg.HasMorePages() {
+		c.Lists.Add(1)
+		p, err := pg.NextPage(ctx)
+		if err != nil {
+			return describe("list", "s3://"+bucket+"/"+prefix, err)
+		}
+		page(p)
+	}
+	return nil
+}
+
+// describe names the URI and the cause of a failed request, without anything secret.
+func describe(op, uri string, err error) error {
+	var ae smithy.APIError
+	if errors.As(err, &ae) {
+		why := ae.ErrorMessage()
+		switch ae.ErrorCode() {
+		case "AccessDenied":
+			why = "access denied (check the credentials, --profile and the bucket policy)"
+		case "NoSuchBucket":
+			why = "the bucket does not exist"
+		case "NoSuchKey", "NotFound":
+			why = "the object does not exist"
+		case "PermanentRedirect", "AuthorizationHeaderMalformed":
+			why = "the bucket is in another region: give it with --region"
+		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
+			why = "the credentials were refused (" + ae.ErrorCode() + ")"
+		}
+		return fmt.Errorf("cannot %s %s: %s: %s", op, uri, ae.ErrorCode(), why)
+	}
+	return fmt.Errorf("cannot %s %s: %w", op, uri, err)
+}
+
+// source returns the source of an object, opened with a resuming reader.
+func (c *Client) source(ctx context.Context, bucket string, o flowlog.Object) flowlog.Source {
+	uri := "s3://" + bucket + "/" + o.Key
+	return flowlog.Source{Name: uri, Size: o.Size, Opener: func() (io.ReadCloser, error) {
+		r := &objectReader{ctx: ctx, c: c, bucket: bucket, key: o.Key, uri: uri, size: o.Size}
+		if err := r.open(); err != nil {
+			return nil, err
+		}
+		return r, nil
+	}}
+}
+
+// objectReader reads an object's body, resuming a broken body with a ranged GET from the offset
+// reached, pinned to the ETag of the first response.
+type objectReader struct {
+	ctx      context.Context
+	c        *Client
+	bucket   string
+	key, uri string
+	size     int64
+	etag     string
+	off      int64
+	body     io.ReadCloser
+	resumes  int
+}
+
+func (r *objectReader) open() error {
+	in := &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(r.key)}
+	if r.off > 0 {
+		in.Range = aws.String(fmt.Sprintf("bytes=%d-", r.off))
+		if r.etag != "" {
+			in.IfMatch = aws.String(r.etag)
+		}
+	}
+	r.c.Gets.Add(1)
+	out, err := r.c.s3.GetObject(r.ctx, in)
+	if err != nil {
+		return describe("read", r.uri, err)
+	}
+	if r.off == 0 {
+		r.etag = aws.ToString(out.ETag)
+		if out.ContentLength != nil {
+			r.size = *out.ContentLength
+		}
+	}
+	r.body = out.Body
+	return nil
+}
+
+func (r *objectReader) Read(p []byte) (int, error) {
+	for {
+		if r.body == nil {
+			if err := r.open(); err != nil {
+				return 0, err
+			}
+		}
+		n, err := r.body.Read(p)
+		r.off += int64(n)
+		if err == io.EOF && r.off < r.size {
+			err = io.ErrUnexpectedEOF // the connection closed early
+		}
+		if err == nil || err == io.EOF {
+			return n, err
+		}
+		r.body.Close()
+		r.body = nil
+		if r.resumes >= r.c.opts.MaxAttempts {
+			return n, fmt.Errorf("reading %s broke at byte %d %d times: %w", r.uri, r.off, r.resumes, err)
+		}
+		r.resumes++
+		r.c.Resumes.Add(1)
+		select {
+		case <-time.After(time.Duration(r.resumes*r.resumes) * 50 * time.Millisecond):
+		case <-r.ctx.Done():
+			return n, r.ctx.Err()
+		}
+		if n > 0 {
+			return n, nil
+		}
+	}
+}
+
+func (r *objectReader) Close() error {
+	if r.body != nil {
+		return r.body.Close()
+	}
+	return nil
+}

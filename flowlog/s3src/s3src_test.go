@@ -1,0 +1,326 @@
+package s3src_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httputil"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/s3src"
+	"github.com/flowlens/flowlens/internal/s3test"
+	"github.com/flowlens/flowlens/query"
+)
+
+// The integration tests run against a real S3 server (internal/s3test: versitygw on loopback).
+var server *s3test.Server
+
+func TestMain(m *testing.M) {
+	s, err := s3test.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(1)
+	}
+	if s == nil {
+		fmt.Fprintln(os.Stderr, "s3src: FLOWLENS_VERSITYGW is not set: the S3 integration tests are skipped (make test runs them)")
+		os.Exit(m.Run())
+	}
+	server = s
+	code := m.Run()
+	s.Stop()
+	os.Exit(code)
+}
+
+func needServer(t *testing.T) {
+	t.Helper()
+	if server == nil {
+		t.Skip("no S3 server (set FLOWLENS_VERSITYGW, as make test does)")
+	}
+}
+
+func upload(t *testing.T, bucket, prefix, dir string) {
+	t.Helper()
+	if err := server.Upload(bucket, prefix, dir); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func client(t *testing.T, url string) *s3src.Client {
+	t.Helper()
+	for k, v := range s3test.Env(t.TempDir()) {
+		t.Setenv(k, v)
+	}
+	c, err := s3src.New(context.Background(), s3src.Options{EndpointURL: url, MaxAttempts: 10})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+// report runs the standard report over sources and returns its JSON.
+func report(t *testing.T, sources []flowlog.Source, skipped int, opts query.ReportOptions) []byte {
+	t.Helper()
+	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: opts.From, To: opts.To})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, st, failed, err := aggregate.Run(context.Background(), e, sources, flowlog.Options{}, 2, nil)
+	if err != nil || len(failed) > 0 {
+		t.Fatalf("run: %v %v", err, failed)
+	}
+	var b bytes.Buffer
+	query.BuildReport(res, query.ReportInput{Stats: st, Failed: failed, Skipped: skipped}, opts).WriteJSON(&b)
+	return b.Bytes()
+}
+
+var start = time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+
+// TestReportOverS3 uploads generated objects in the three key layouts and checks that the report
+// over s3:// is byte-identical to the report over the same files on disk, with and without a range.
+func TestReportOverS3(t *testing.T) {
+	needServer(t)
+	for i, layout := range []string{"aws", "aws-hourly", "hive"} {
+		t.Run(layout, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := gen.Generate(gen.Config{Dir: dir, Seed: uint64(10 + i), Records: 30_000, Objects: 72, Fields: flowlog.DefaultLayout,
+				Layout: layout, Start: start, Days: 3, Gzip: true}); err != nil {
+				t.Fatal(err)
+			}
+			bucket := "flows-" + layout
+			upload(t, bucket, "mirror/", dir)
+			c := client(t, server.URL)
+			for _, opts := range []query.ReportOptions{
+				{Top: 10},
+				{Top: 10, From: start.Add(30 * time.Hour), To: start.Add(40 * time.Hour)},
+			} {
+				sel := flowlog.Selection{From: opts.From, To: opts.To, Late: time.Hour}
+				remote, skipped, err := c.Expand(context.Background(), "s3://"+bucket+"/mirror/", sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				local, lskipped, err := flowlog.ExpandLocalSelect(context.Background(), []string{dir}, sel)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if len(remote) != len(local) || len(remote) == 0 {
+					t.Fatalf("%d objects over S3, %d on disk", len(remote), len(local))
+				}
+				got, want := report(t, remote, skipped, opts), report(t, local, lskipped, opts)
+				if !bytes.Equal(got, want) {
+					t.Errorf("report over s3:// differs from the report on disk (range %v):\n%s", !opts.From.IsZero(), diffHead(got, want))
+				}
+			}
+		})
+	}
+}
+
+// TestListsOnlyTheDays: with a range, the listing walks accounts, services and regions, then lists
+// one prefix per day of the range (plus --late), not the bucket.
+func TestListsOnlyTheDays(t *testing.T) {
+	needServer(t)
+	for _, layout := range []string{"aws-hourly", "hive-hourly"} {
+		t.Run(layout, func(t *testing.T) {
+			dir := t.TempDir()
+			if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 3, Records: 5000, Objects: 48, Fields: flowlog.DefaultLayout,
+				Layout: layout, Start: start, Days: 4, Gzip: true}); err != nil {
+				t.Fatal(err)
+			}
+			bucket := "days-" + layout
+			upload(t, bucket, "", dir)
+			p := newProxy(t, server.URL, 0, 0)
+			c := client(t, p.url)
+			sel := flowlog.Selection{From: start.Add(26 * time.Hour), To: start.Add(47 * time.Hour), Late: time.Hour}
+			srcs, _, err := c.Expand(context.Background(), "s3://"+bucket+"/", sel)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var lists []string
+			for _, r := range p.requests() {
+				if r.Method == "GET" && r.URL.Query().Has("list-type") {
+					lists = append(lists, r.URL.Query().Get("prefix"))
+				}
+			}
+			acct, region := "123456789012", "us-east-1"
+			var want []string
+			if layout == "aws-hourly" {
+				base := "AWSLogs/" + acct + "/vpcflowlogs/" + region + "/"
+				want = []string{"", "AWSLogs/", "AWSLogs/" + acct + "/", "AWSLogs/" + acct + "/vpcflowlogs/", base + "2026/11/02/", base + "2026/11/03/"}
+			} else {
+				base := "AWSLogs/aws-account-id=" + acct + "/aws-service=vpcflowlogs/aws-region=" + region + "/"
+				want = []string{"", "AWSLogs/", "AWSLogs/aws-account-id=" + acct + "/", "AWSLogs/aws-account-id=" + acct + "/aws-service=vpcflowlogs/",
+					base + "year=2026/month=11/day=02/", base + "year=2026/month=11/day=03/"}
+			}
+			if strings.Join(lists, " | ") != strings.Join(want, " | ") {
+				t.Errorf("listed prefixes\n got: %v\nwant: %v", lists, want)
+			}
+			for _, s := range srcs {
+				if !strings.Contains(s.Name, "/2026/11/02/") && !strings.Contains(s.Name, "/2026/11/03/") && !strings.Contains(s.Name, "day=02/") && !strings.Contains(s.Name, "day=03/") {
+					t.Errorf("object outside the days: %s", s.Name)
+				}
+			}
+		})
+	}
+}
+
+// TestFaults: through a proxy that answers some requests with 503 SlowDown and cuts some bodies
+// mid-object, the report is identical to the one without faults.
+func TestFaults(t *testing.T) {
+	needServer(t)
+	dir := t.TempDir()
+	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 21, Records: 200_000, Objects: 6, Fields: flowlog.DefaultLayout,
+		Layout: "aws", Start: start, Days: 1, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	upload(t, "faults", "", dir)
+	clean := client(t, server.URL)
+	want, _, err := clean.Expand(context.Background(), "s3://faults/", flowlog.Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON := report(t, want, 0, query.ReportOptions{Top: 10})
+	p := newProxy(t, server.URL, 3, 2) // every 3rd request: 503; every 2nd object body: cut
+	c := client(t, p.url)
+	srcs, _, err := c.Expand(context.Background(), "s3://faults/", flowlog.Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := report(t, srcs, 0, query.ReportOptions{Top: 10})
+	if !bytes.Equal(got, wantJSON) {
+		t.Errorf("report through faults differs:\n%s", diffHead(got, wantJSON))
+	}
+	if c.Resumes.Load() == 0 || p.slowdowns.Load() == 0 || p.cuts.Load() == 0 {
+		t.Errorf("faults not exercised: %d resumes, %d 503s, %d cut bodies", c.Resumes.Load(), p.slowdowns.Load(), p.cuts.Load())
+	}
+}
+
+// TestErrors: a missing bucket names the URI and the cause; refused credentials say so, and no
+// credential appears in the message.
+func TestErrors(t *testing.T) {
+	needServer(t)
+	c := client(t, server.URL)
+	_, _, err := c.Expand(context.Background(), "s3://no-such-bucket/AWSLogs/", flowlog.Selection{})
+	if err == nil || !strings.Contains(err.Error(), "s3://no-such-bucket/AWSLogs/") || !strings.Contains(err.Error(), "NoSuchBucket") {
+		t.Errorf("missing bucket: %v", err)
+	}
+	upload(t, "errs", "", t.TempDir())
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "wrong-secret-value")
+	bad, err := s3src.New(context.Background(), s3src.Options{EndpointURL: server.URL, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, _, err = bad.Expand(context.Background(), "s3://errs/", flowlog.Selection{})
+	if err == nil || !strings.Contains(err.Error(), "s3://errs/") || strings.Contains(err.Error(), "wrong-secret-value") {
+		t.Errorf("bad credentials: %v", err)
+	}
+}
+
+func diffHead(a, b []byte) string {
+	al, bl := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	for i := range min(len(al), len(bl)) {
+		if al[i] != bl[i] {
+			return fmt.Sprintf("line %d:\n got  %s\n want %s", i+1, al[i], bl[i])
+		}
+	}
+	return fmt.Sprintf("lengths %d and %d", len(al), len(bl))
+}
+
+// proxy forwards to the server, recording requests; every slowEvery-th request gets 503 SlowDown,
+// and every cutEvery-th object body is cut after half its bytes (the connection is dropped).
+type proxy struct {
+	url       string
+	mu        sync.Mutex
+	reqs      []*http.Request
+	n         atomic.Int64
+	bodies    atomic.Int64
+	slowdowns atomic.Int64
+	cuts      atomic.Int64
+}
+
+func newProxy(t *testing.T, target string, slowEvery, cutEvery int64) *proxy {
+	t.Helper()
+	u, _ := url.Parse(target)
+	rp := httputil.NewSingleHostReverseProxy(u)
+	p := &proxy{}
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p.mu.Lock()
+		p.reqs = append(p.reqs, r.Clone(context.Background()))
+		p.mu.Unlock()
+		n := p.n.Add(1)
+		if slowEvery > 0 && n%slowEvery == 0 {
+			p.slowdowns.Add(1)
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusServiceUnavailable)
+			io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>Please reduce your request rate.</Message></Error>`)
+			return
+		}
+		isBody := r.Method == "GET" && !r.URL.Query().Has("list-type") && strings.Count(strings.Trim(r.URL.Path, "/"), "/") >= 1
+		if isBody && cutEvery > 0 && p.bodies.Add(1)%cutEvery == 0 {
+			// The proxy panics with http.ErrAbortHandler when the write fails: the connection drops.
+			rp.ServeHTTP(&cutWriter{ResponseWriter: w, cuts: &p.cuts}, r)
+			return
+		}
+		rp.ServeHTTP(w, r)
+	})
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &http.Server{Handler: h}
+	go srv.Serve(l)
+	t.Cleanup(func() { srv.Close() })
+	p.url = "http://" + l.Addr().String()
+	return p
+}
+
+func (p *proxy) requests() []*http.Request {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]*http.Request(nil), p.reqs...)
+}
+
+// cutWriter passes the status and the first 100 KB of a successful body, then stops.
+type cutWriter struct {
+	http.ResponseWriter
+	limit   int64
+	written int64
+	cuts    *atomic.Int64
+}
+
+func (c *cutWriter) WriteHeader(code int) {
+	if code/100 == 2 {
+		c.limit = 100_000
+	}
+	c.ResponseWriter.WriteHeader(code)
+}
+
+func (c *cutWriter) Write(b []byte) (int, error) {
+	if c.limit <= 0 {
+		return c.ResponseWriter.Write(b)
+	}
+	if c.written+int64(len(b)) > c.limit {
+		k := c.limit - c.written
+		if k > 0 {
+			c.ResponseWriter.Write(b[:k])
+			c.written += k
+		}
+		if f, ok := c.ResponseWriter.(http.Flusher); ok {
+			f.Flush()
+		}
+		c.cuts.Add(1)
+		return 0, io.ErrClosedPipe
+	}
+	c.written += int64(len(b))
+	return c.ResponseWriter.Write(b)
+}
