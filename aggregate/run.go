@@ -68,11 +68,7 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 			}
 			return sa > sb
 		})
-		next := make(chan int, len(order))
-		for _, i := range order {
-			next <- i
-		}
-		close(next)
+		next := openAhead(ctx, sources, order, workers)
 		aggs = e.NewWorkers(workers)
 		var wg sync.WaitGroup
 		for _, w := range aggs {
@@ -82,11 +78,13 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 				o := opts
 				o.Workers = 1
 				err := func() error {
-					for i := range next {
+					for ob := range next {
+						i := ob.i
 						if ctx.Err() != nil {
+							ob.close()
 							return nil
 						}
-						st, err := readObject(ctx, sources[i], o, prog, w.Add)
+						st, err := readObject(ctx, sources[i], ob, o, prog, w.Add)
 						stats[i] = st
 						if err != nil {
 							if !isObjectError(err) {
@@ -108,6 +106,9 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 			}()
 		}
 		wg.Wait()
+		for ob := range next { // left after a failure
+			ob.close()
+		}
 	} else {
 		batches := make(chan arrow.RecordBatch, 2*workers)
 		aggs = e.NewWorkers(workers)
@@ -152,11 +153,18 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 		}
 		o := opts
 		o.Workers = workers
-		for i, s := range sources {
+		order := make([]int, len(sources))
+		for i := range order {
+			order[i] = i
+		}
+		next := openAhead(ctx, sources, order, 1)
+		for ob := range next {
+			i, s := ob.i, sources[ob.i]
 			if ctx.Err() != nil {
-				break
+				ob.close()
+				continue
 			}
-			st, err := readObject(ctx, s, o, prog, emit)
+			st, err := readObject(ctx, s, ob, o, prog, emit)
 			stats[i] = st
 			if err != nil {
 				if !isObjectError(err) {
@@ -165,6 +173,9 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 				}
 				oerrs[i] = err
 			}
+		}
+		for ob := range next { // left after a failure
+			ob.close()
 		}
 		close(batches)
 		wg.Wait()
@@ -206,13 +217,50 @@ type openError struct{ err error }
 func (e *openError) Error() string { return e.err.Error() }
 func (e *openError) Unwrap() error { return e.err }
 
-// readObject decodes one object into emit, counting progress.
-func readObject(ctx context.Context, s flowlog.Source, opts flowlog.Options, prog *Progress, emit flowlog.Emit) (*flowlog.Stats, error) {
-	rc, err := s.Open()
-	if err != nil {
-		prog.Objects.Add(1)
-		return &flowlog.Stats{Objects: 1, ObjectsFailed: 1}, &openError{err}
+// opened is a source opened ahead of its reading: an S3 object's GET is under way while the
+// workers are busy with earlier objects.
+type opened struct {
+	i   int
+	rc  io.ReadCloser
+	err error
+}
+
+func (o opened) close() {
+	if o.rc != nil {
+		o.rc.Close()
 	}
+}
+
+// openAhead opens the sources in order, keeping up to `ahead` opened and not yet taken: with the
+// objects being read, at most workers+ahead+1 are open at once, so memory stays bounded whatever
+// their sizes while the next objects' first bytes are already on their way.
+func openAhead(ctx context.Context, sources []flowlog.Source, order []int, ahead int) <-chan opened {
+	ch := make(chan opened, ahead)
+	go func() {
+		defer close(ch)
+		for _, i := range order {
+			if ctx.Err() != nil {
+				return
+			}
+			rc, err := sources[i].Open()
+			select {
+			case ch <- opened{i, rc, err}:
+			case <-ctx.Done():
+				opened{rc: rc}.close()
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// readObject decodes one opened object into emit, counting progress.
+func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.Options, prog *Progress, emit flowlog.Emit) (*flowlog.Stats, error) {
+	if ob.err != nil {
+		prog.Objects.Add(1)
+		return &flowlog.Stats{Objects: 1, ObjectsFailed: 1}, &openError{ob.err}
+	}
+	rc := ob.rc
 	defer rc.Close()
 	cr := &progressReader{r: rc, n: &prog.BytesRead}
 	st, err := flowlog.DecodeStream(ctx, cr, s.Name, opts, func(b arrow.RecordBatch) error {
