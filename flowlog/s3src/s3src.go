@@ -192,7 +192,7 @@ func describe(op, uri string, err error) error {
 		case "NoSuchKey", "NotFound":
 			why = "the object does not exist"
 		case "PermanentRedirect", "AuthorizationHeaderMalformed":
-			why = "the bucket is in another region: give it with --region"
+			why = "the bucket is in another region: give the bucket's region with --bucket-region (or --region)"
 		case "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken":
 			why = "the credentials were refused (" + ae.ErrorCode() + ")"
 		}
