@@ -39,8 +39,8 @@ type Selection struct {
 // listed whose keys ruled them out. Below an AWSLogs/ folder it walks accounts, services and regions
 // one level at a time (keeping those sel names), then lists one prefix per day of the range
 // ({region}/2026/11/01/ or …/aws-region={region}/year=2026/month=11/day=01/) from the day of From to
-// the day of To+Late. A prefix with an AWSLogs/ folder right below it is read through that folder
-// only; a prefix that matches no layout is listed whole. The same walk serves S3 and local
+// the day of To+Late. Of a prefix with an AWSLogs/ folder right below it, the objects right in it and
+// that folder are read, not its other folders; a prefix that matches no layout is listed whole. The same walk serves S3 and local
 // directories, so both read, and skip, the same objects.
 func Walk(ctx context.Context, l Lister, prefix string, sel Selection) ([]Object, int, error) {
 	var all []Object
@@ -95,7 +95,9 @@ func walk(ctx context.Context, l Lister, prefix string, sel Selection, out *[]Ob
 			}
 			for _, d := range dirs {
 				if d == prefix+"AWSLogs/" {
-					// Flow logs live below AWSLogs/: its siblings are other data.
+					// Flow logs live below AWSLogs/: the folders beside it hold other data (CloudTrail,
+					// query results), the objects right here are read.
+					*out = append(*out, here...)
 					return walkLevel(ctx, l, d, 0, sel, out)
 				}
 			}
@@ -263,3 +265,7 @@ func (d dirLister) All(_ context.Context, prefix string, out *[]Object) error {
 		return nil
 	})
 }
+
+// DirLister returns the Lister of a local directory: keys are slash paths below root; hidden files
+// and folders are left out.
+func DirLister(root string) Lister { return dirLister{root: root} }

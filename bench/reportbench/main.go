@@ -29,6 +29,7 @@ import (
 
 	"github.com/flowlens/flowlens/bench/gen"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/internal/s3test"
 )
 
 func main() {
@@ -39,6 +40,7 @@ func main() {
 	runs := flag.Int("runs", 5, "runs of each measurement (the median is reported)")
 	workers := flag.Int("workers", runtime.GOMAXPROCS(0), "goroutines for both gunzip and flowlens")
 	only := flag.String("layouts", "v2,v5", "data sets to measure")
+	s3 := flag.Bool("s3", os.Getenv("FLOWLENS_VERSITYGW") != "", "also time the report over s3:// from versitygw on loopback (FLOWLENS_VERSITYGW)")
 	flag.Parse()
 
 	fmt.Printf("# flowlens report vs gunzip alone — %d cores (GOMAXPROCS %d), %s, %d records × %d objects, median of %d\n\n",
@@ -70,7 +72,47 @@ func main() {
 		fmt.Printf("| %s | %.0f | %.2f s · %.2f M rec/s · %.0f MB/s | %.2f s · %.2f M rec/s · %.0f MB/s | %.0f %% | %d MB |\n",
 			name, float64(size)/1e6, g, float64(recs)/g/1e6, float64(size)/g/1e6,
 			r, float64(recs)/r/1e6, float64(size)/r/1e6, 100*g/r, rss[len(rss)/2]>>10)
+		if *s3 {
+			s3Rows = append(s3Rows, s3Compare(*bin, name, dir, recs, *workers, *runs))
+		}
 	}
+	if len(s3Rows) > 0 {
+		fmt.Println("\n| data set | report over local files | report over s3:// (versitygw, loopback) | s3 / local throughput |")
+		fmt.Println("|---|---|---|---|")
+		for _, r := range s3Rows {
+			fmt.Println(r)
+		}
+	}
+}
+
+var s3Rows []string
+
+// s3Compare uploads the data set to versitygw on loopback and times the report over s3:// against
+// the report over the same files on disk, alternating.
+func s3Compare(bin, name, dir string, recs int64, workers, runs int) string {
+	srv, err := s3test.Start()
+	if err != nil || srv == nil {
+		fail(fmt.Errorf("cannot start versitygw (FLOWLENS_VERSITYGW): %v", err))
+	}
+	defer srv.Stop()
+	if err := srv.Upload("bench", "", dir); err != nil {
+		fail(err)
+	}
+	tmp, _ := os.MkdirTemp("", "reportbench-")
+	defer os.RemoveAll(tmp)
+	env := os.Environ()
+	for k, v := range s3test.Env(tmp) {
+		env = append(env, k+"="+v)
+	}
+	var local, remote []float64
+	for i := 0; i < runs; i++ {
+		s, _ := report(bin, dir, workers, recs)
+		local = append(local, s)
+		s, _ = reportWith(bin, "s3://bench/", workers, recs, env, "--endpoint-url", srv.URL)
+		remote = append(remote, s)
+	}
+	l, r := median(local), median(remote)
+	return fmt.Sprintf("| %s | %.2f s · %.2f M rec/s | %.2f s · %.2f M rec/s | %.2f |", name, l, float64(recs)/l/1e6, r, float64(recs)/r/1e6, l/r)
 }
 
 // ensure generates the data set unless it is there, and returns its objects and line count.
@@ -129,7 +171,13 @@ func gunzip(files []string, n int) float64 {
 
 // report runs flowlens report over dir and returns its seconds and peak RSS in KiB.
 func report(bin, dir string, workers int, wantLines int64) (float64, int64) {
-	cmd := exec.Command(bin, "report", "--quiet", "--format", "json", "--workers", fmt.Sprint(workers), dir)
+	return reportWith(bin, dir, workers, wantLines, nil)
+}
+
+func reportWith(bin, src string, workers int, wantLines int64, env []string, extra ...string) (float64, int64) {
+	args := append([]string{"report", "--quiet", "--format", "json", "--workers", fmt.Sprint(workers)}, extra...)
+	cmd := exec.Command(bin, append(args, src)...)
+	cmd.Env = env
 	var out bytes.Buffer
 	cmd.Stdout = &out
 	var errb bytes.Buffer

@@ -92,6 +92,9 @@ func (s *Server) Upload(bucket, prefix, dir string) error {
 		return err
 	}
 	ctx := context.Background()
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
 	if _, err := c.CreateBucket(ctx, &s3.CreateBucketInput{Bucket: aws.String(bucket)}); err != nil && !strings.Contains(err.Error(), "BucketAlreadyOwnedByYou") {
 		return err
 	}
