@@ -44,6 +44,7 @@ type Options struct {
 	EndpointURL   string // an S3-compatible store (MinIO, Ceph, versitygw): path-style addressing
 	NoSignRequest bool   // anonymous requests, for public buckets
 	MaxAttempts   int    // attempts per request, and resumes per object body (default 8)
+	PageSize      int32  // keys per ListObjectsV2 page (the server's default, 1000, when 0)
 	HTTPClient    *http.Client
 }
 
@@ -164,6 +165,9 @@ func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
 
 func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page func(*s3.ListObjectsV2Output)) error {
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
+	if c.opts.PageSize > 0 {
+		in.MaxKeys = aws.Int32(c.opts.PageSize)
+	}
 	if delim != "" {
 		in.Delimiter = aws.String(delim)
 	}

@@ -205,6 +205,35 @@ func TestFaults(t *testing.T) {
 	}
 }
 
+// TestPagination: listings of many pages give the same objects as listings of one.
+func TestPagination(t *testing.T) {
+	needServer(t)
+	dir := t.TempDir()
+	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 4, Records: 2000, Objects: 40, Fields: flowlog.DefaultLayout,
+		Layout: "aws-hourly", Start: start, Days: 2, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	upload(t, "pages", "", dir)
+	one := client(t, server.URL)
+	want, _, err := one.Expand(context.Background(), "s3://pages/", flowlog.Selection{})
+	if err != nil || len(want) != 40 {
+		t.Fatalf("%v, %d objects", err, len(want))
+	}
+	small, err := s3src.New(context.Background(), s3src.Options{EndpointURL: server.URL, PageSize: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, _, err := small.Expand(context.Background(), "s3://pages/", flowlog.Selection{})
+	if err != nil || len(got) != len(want) || small.Lists.Load() < 14 {
+		t.Fatalf("%v: %d objects in %d list requests", err, len(got), small.Lists.Load())
+	}
+	for i := range got {
+		if got[i].Name != want[i].Name || got[i].Size != want[i].Size {
+			t.Fatalf("object %d: %s (%d), want %s (%d)", i, got[i].Name, got[i].Size, want[i].Name, want[i].Size)
+		}
+	}
+}
+
 // TestErrors: a missing bucket names the URI and the cause; refused credentials say so, and no
 // credential appears in the message.
 func TestErrors(t *testing.T) {
