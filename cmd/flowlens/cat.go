@@ -75,7 +75,7 @@ func init() {
 		name:  "cat",
 		usage: "[flags] SOURCES…",
 		short: "print every decoded record as JSON Lines or CSV",
-		long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, or - for stdin) and prints
+		long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, - for stdin, or s3:// URIs) and prints
 each record: JSON Lines with the Athena column names as keys, integers as numbers, addresses as text
 and "-" as null; or CSV with a header. NODATA and SKIPDATA records are printed too (their log_status
 says so); headers, blank and malformed lines are not. The accounting of every line read goes to
@@ -85,7 +85,8 @@ Examples:
   flowlens cat 123456789012_vpcflowlogs_us-east-1_fl-0a_20250101T0000Z_1a2b.log.gz
   flowlens cat --format csv -o flows.csv logs/
   zcat cloudwatch-export.gz | flowlens cat --fields '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}' -
-  flowlens cat --stats-json stats.json logs/ > /dev/null`,
+  flowlens cat --stats-json stats.json logs/ > /dev/null
+  flowlens cat --profile audit s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/01/`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 			var df decodeFlags
 			df.add(fs)

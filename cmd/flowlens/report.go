@@ -52,11 +52,14 @@ func init() {
 		name:  "report",
 		usage: "[flags] SOURCES…",
 		short: "the standard report: top interfaces, addresses, conversations, peak hours, rejects, ports",
-		long: `Reads flow-log objects (files, directories walked recursively, globs, or - for stdin; plain or gzip)
-and reports who sent how much, when the peaks were and what was rejected. Directories mirrored from S3
-keep the AWS key layouts (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/, or the Hive form):
-with --from/--to, objects whose key or file name lies outside the range are skipped unread, and the
-records read are still filtered by their own start time.
+		long: `Reads flow-log objects (files, directories walked recursively, globs, - for stdin, or s3://bucket/prefix;
+plain or gzip) and reports who sent how much, when the peaks were and what was rejected. Buckets and
+directories mirrored from S3 keep the AWS key layouts (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/,
+or the Hive form): with --from/--to only the day folders of the range are listed, objects whose key or
+file name lies outside the range are skipped unread, and the records read are still filtered by their
+own start time. --account and --region keep the logs of those accounts and region. S3 access uses the
+standard AWS credential chain (--profile), --endpoint-url for S3-compatible stores, --no-sign-request
+for public buckets.
 
 A flow is counted in the hour of its start. Flows are counted per interface as logged: a flow that
 two interfaces log is two observations. Traffic counts records with log-status OK.
@@ -69,6 +72,7 @@ Examples:
   flowlens report flows/
   flowlens report --from 2026-11-01 --to 2026-11-02 --top 10 mirror/AWSLogs/
   flowlens report --format json -o report.json 'flows/*.log.gz'
+  flowlens report --from 2026-11-01 --to 2026-11-08 --account 123456789012 s3://central-logs/
   zcat export.log.gz | flowlens report --tz Europe/Berlin -`,
 		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 			var f reportFlags
