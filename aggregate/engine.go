@@ -96,6 +96,12 @@ func (e *Engine) Need() []flowlog.FieldID {
 			on[k.Field] = true
 		}
 		for _, c := range s.Where {
+			if len(c.Differ) > 0 {
+				for _, p := range c.Differ {
+					on[p[0]], on[p[1]] = true, true
+				}
+				continue
+			}
 			on[c.Field] = true
 		}
 		for _, f := range s.Distinct {

@@ -62,10 +62,14 @@ func (m Measure) String() string {
 // Distinct returns the measure that holds the exact count of distinct values of Spec.Distinct[i].
 func Distinct(i int) Measure { return numMeasures + Measure(i) }
 
-// Cond keeps the rows whose string field holds one of In (a null never matches).
+// Cond keeps the rows whose string field holds one of In (a null never matches), or, when Differ is
+// set, the rows in which some pair of address fields differs: {srcaddr, pkt-srcaddr} and {dstaddr,
+// pkt-dstaddr} select the records that a NAT gateway's interface logs with translated addresses. A
+// pair with a null or missing side does not differ.
 type Cond struct {
-	Field flowlog.FieldID
-	In    []string
+	Field  flowlog.FieldID
+	In     []string
+	Differ [][2]flowlog.FieldID
 }
 
 // Spec is one group-by: rows that pass every Where condition are grouped by Keys, and each group
@@ -97,6 +101,17 @@ func (s *Spec) validate() error {
 		}
 	}
 	for _, c := range s.Where {
+		if len(c.Differ) > 0 {
+			if len(c.Differ) > 4 {
+				return fmt.Errorf("aggregation %s: Differ takes at most 4 pairs", s.Name)
+			}
+			for _, p := range c.Differ {
+				if flowlog.Fields[p[0]].Kind != flowlog.KindAddr || flowlog.Fields[p[1]].Kind != flowlog.KindAddr {
+					return fmt.Errorf("aggregation %s: Differ compares address fields", s.Name)
+				}
+			}
+			continue
+		}
 		if int(c.Field) >= len(flowlog.Fields) || flowlog.Fields[c.Field].Kind != flowlog.KindString {
 			return fmt.Errorf("aggregation %s: a condition needs a string field", s.Name)
 		}
@@ -108,7 +123,7 @@ func (s *Spec) validate() error {
 func condKey(cs []Cond) string {
 	var b strings.Builder
 	for _, c := range cs {
-		fmt.Fprintf(&b, "%d:%q;", c.Field, c.In)
+		fmt.Fprintf(&b, "%d:%q:%v;", c.Field, c.In, c.Differ)
 	}
 	return b.String()
 }

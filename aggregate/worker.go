@@ -405,6 +405,10 @@ func (w *Worker) selectWhere(conds []Cond, out []int32) []int32 {
 	}
 	out = append(out[:0], w.base...)
 	for _, cd := range conds {
+		if len(cd.Differ) > 0 {
+			out = w.selectDiffer(cd.Differ, out)
+			continue
+		}
 		c := w.own.view(cd.Field)
 		if !c.ok {
 			return out[:0]
@@ -419,6 +423,31 @@ func (w *Worker) selectWhere(conds []Cond, out []int32) []int32 {
 		out = kept
 	}
 	return out
+}
+
+// selectDiffer keeps the rows of sel in which some pair of address fields differs (both sides valid).
+func (w *Worker) selectDiffer(pairs [][2]flowlog.FieldID, sel []int32) []int32 {
+	var views [4][2]*colView
+	if len(pairs) > len(views) {
+		panic("BUG: more than 4 address pairs in a condition")
+	}
+	for i, p := range pairs {
+		views[i] = [2]*colView{w.own.view(p[0]), w.own.view(p[1])}
+	}
+	kept := sel[:0]
+	for _, r := range sel {
+		for _, v := range views[:len(pairs)] {
+			a, b := v[0], v[1]
+			if !a.ok || !b.ok || a.isNull(r) || b.isNull(r) {
+				continue
+			}
+			if string(a.addr[int(r)*16:int(r)*16+16]) != string(b.addr[int(r)*16:int(r)*16+16]) {
+				kept = append(kept, r)
+				break
+			}
+		}
+	}
+	return kept
 }
 
 // markRejects sets b.rej[r] for the rows of sel, true when the action is REJECT.
