@@ -28,6 +28,8 @@ const (
 
 var (
 	fRejectReason, _ = flowlog.LookupField("reject-reason")
+	fPktSrc, _       = flowlog.LookupField("pkt-srcaddr")
+	fPktDst, _       = flowlog.LookupField("pkt-dstaddr")
 	traffic          = []aggregate.Measure{aggregate.Bytes, aggregate.Packets, aggregate.Flows}
 	rejectOnly       = []aggregate.Cond{{Field: flowlog.FAction, In: []string{"REJECT"}}}
 )
@@ -83,6 +85,9 @@ type Report struct {
 	Ports         []PortDoc      `json:"ports"`
 	Protocols     []ProtocolDoc  `json:"protocols"`
 	Unavailable   []string       `json:"unavailable"`
+	// NAT is the NAT gateway cost review (as flowlens cost writes it), when gateways were given or
+	// found in the records; absent otherwise.
+	NAT *CostReview `json:"nat,omitempty"`
 }
 
 // RangeDoc is the time range asked for; null ends are open.
@@ -396,6 +401,29 @@ func BuildReport(res *aggregate.Result, in ReportInput, opts ReportOptions) *Rep
 		r.Protocols = append(r.Protocols, d)
 	}
 	return r
+}
+
+// AddNAT adds the NAT section when the result holds NAT gateway traffic (or gateways were given).
+func (r *Report) AddNAT(res *aggregate.Result, opts CostOptions) error {
+	if res.Table(aggNAT) == nil {
+		return nil
+	}
+	opts.HasPktFields = res.Seen(fPktSrc) && res.Seen(fPktDst)
+	if r.Input.FirstStart == nil {
+		return nil
+	}
+	ih := res.Table(aggIfaceHour).Rollup("span")
+	if g := ih.Groups(); len(g) == 1 {
+		opts.FirstStart, opts.LastEnd = ih.Value(g[0], aggregate.MinStart), ih.Value(g[0], aggregate.MaxEnd)
+	}
+	review, err := BuildCostReview(res, opts)
+	if err != nil {
+		return err
+	}
+	if len(review.NATGateways) > 0 || len(opts.Gateways) > 0 {
+		r.NAT = review
+	}
+	return nil
 }
 
 // hours fills the hourly series (the hours that have records, in order), the busiest hours and, when

@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/bits"
 	"net/netip"
 	"slices"
 	"strings"
@@ -49,23 +50,33 @@ var embeddedRanges []byte
 // Ranges is a set of AWS address ranges indexed for longest-prefix matching.
 //
 // The index is, per address family, one map per prefix length from the masked address to the prefix's
-// entry, and the list of lengths present, longest first. A lookup masks the address once per length
-// and stops at the first hit, so it costs at most one map probe per distinct length (22 for IPv4 and
-// 30 for IPv6 in AWS's 2026 file) and allocates nothing: it runs once per NAT flow record.
-// A Ranges is immutable once built and safe for concurrent use.
+// entry. Probing every length present, longest first, would cost 22 map lookups for an IPv4 internet
+// address (30 for IPv6) in AWS's 2026 file, and this runs once per NAT flow record; so a coarse index
+// first says which lengths can match at all: per IPv4 /16 block (a 65536-entry array) and per IPv6
+// /32 block (a map), a bit set of the prefix lengths that cover or lie in that block. An internet
+// address then usually costs one array load, an AWS address one probe per candidate length (one to
+// three). Lookups allocate nothing. A Ranges is immutable once built and safe for concurrent use.
 type Ranges struct {
 	// Date is the createDate of the ip-ranges.json the ranges come from, e.g. "2026-08-22-15-17-05";
 	// reports print it next to the classification so a reader knows how fresh it is.
 	Date string
 
-	v4lens []int // prefix lengths present, longest first
-	v4     [33]map[uint32]int32
-	v6lens []int
-	v6     [129]map[key6]int32
+	v4 [33]map[uint32]int32 // per prefix length: masked address → index in entries
+	v6 [129]map[key6]int32
+
+	// v4blocks[a>>16] has bit l set if a prefix of length l covers or lies in a's /16.
+	v4blocks []uint64
+	// v6blocks[top 32 bits of a] has bit l (of 0..128) set if a prefix of length l ≥ 32 lies in or is
+	// that /32; v6short lists the lengths < 32 present, longest first, probed for every address.
+	v6blocks map[uint32]lenSet6
+	v6short  []int
 
 	entries []entry
 	n4, n6  int // distinct prefixes per family
 }
+
+// lenSet6 is a set of IPv6 prefix lengths, 0 to 128.
+type lenSet6 [3]uint64
 
 // key6 is an IPv6 address (or masked prefix) as two integers, a comparable map key that needs no
 // allocation to build.
@@ -293,14 +304,33 @@ func (b builder) add(prefix, region, service string) error {
 
 func (b builder) finish() (*Ranges, error) {
 	r := b.r
-	for l := 32; l >= 0; l-- {
-		if r.v4[l] != nil {
-			r.v4lens = append(r.v4lens, l)
+	r.v4blocks = make([]uint64, 1<<16)
+	for l, m := range r.v4 {
+		for k := range m {
+			// A prefix shorter than /16 covers 2^(16-l) blocks, at most 65536 for a /0.
+			first, n := k>>16, uint32(1)
+			if l < 16 {
+				n = 1 << (16 - l)
+			}
+			for blk := first; blk < first+n; blk++ {
+				r.v4blocks[blk] |= 1 << l
+			}
 		}
 	}
+	r.v6blocks = make(map[uint32]lenSet6)
 	for l := 128; l >= 0; l-- {
-		if r.v6[l] != nil {
-			r.v6lens = append(r.v6lens, l)
+		if r.v6[l] == nil {
+			continue
+		}
+		if l < 32 {
+			r.v6short = append(r.v6short, l)
+			continue
+		}
+		for k := range r.v6[l] {
+			blk := uint32(k.hi >> 32)
+			s := r.v6blocks[blk]
+			s[l/64] |= 1 << (l % 64)
+			r.v6blocks[blk] = s
 		}
 	}
 	for i := range r.entries {
@@ -334,29 +364,7 @@ func (b builder) finish() (*Ranges, error) {
 // The region must be spelled as AWS does; an empty region matches no S3 or DynamoDB prefix.
 // IPv4-mapped IPv6 addresses (::ffff:a.b.c.d) are looked up as IPv4, as flow logs may print them.
 func (r *Ranges) Classify(a netip.Addr, region string) (Class, string) {
-	a = a.Unmap()
-	var e *entry
-	switch {
-	case a.Is4():
-		b := a.As4()
-		x := binary.BigEndian.Uint32(b[:])
-		for _, l := range r.v4lens {
-			if i, ok := r.v4[l][x&mask4[l]]; ok {
-				e = &r.entries[i]
-				break
-			}
-		}
-	case a.Is6():
-		b := a.As16()
-		hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
-		for _, l := range r.v6lens {
-			m := mask6[l]
-			if i, ok := r.v6[l][key6{hi & m.hi, lo & m.lo}]; ok {
-				e = &r.entries[i]
-				break
-			}
-		}
-	}
+	e := r.lookup(a)
 	if e == nil {
 		return ClassInternet, ""
 	}
@@ -371,4 +379,56 @@ func (r *Ranges) Classify(a netip.Addr, region string) (Class, string) {
 		}
 	}
 	return ClassAWSOther, e.other
+}
+
+// lookup returns the entry of the longest prefix containing a, or nil.
+func (r *Ranges) lookup(a netip.Addr) *entry {
+	a = a.Unmap()
+	switch {
+	case a.Is4():
+		return r.lookup4(a)
+	case a.Is6():
+		return r.lookup6(a)
+	}
+	return nil
+}
+
+// lookup4 returns the entry of the longest IPv4 prefix containing a, or nil.
+func (r *Ranges) lookup4(a netip.Addr) *entry {
+	b := a.As4()
+	x := binary.BigEndian.Uint32(b[:])
+	for set := r.v4blocks[x>>16]; set != 0; {
+		l := 63 - bits.LeadingZeros64(set) // longest candidate first
+		if i, ok := r.v4[l][x&mask4[l]]; ok {
+			return &r.entries[i]
+		}
+		set &^= 1 << l
+	}
+	return nil
+}
+
+// lookup6 returns the entry of the longest IPv6 prefix containing a, or nil.
+func (r *Ranges) lookup6(a netip.Addr) *entry {
+	b := a.As16()
+	hi, lo := binary.BigEndian.Uint64(b[:8]), binary.BigEndian.Uint64(b[8:])
+	if set, ok := r.v6blocks[uint32(hi>>32)]; ok {
+		for w := len(set) - 1; w >= 0; w-- {
+			for word := set[w]; word != 0; {
+				bit := 63 - bits.LeadingZeros64(word)
+				l := w*64 + bit
+				m := mask6[l]
+				if i, ok := r.v6[l][key6{hi & m.hi, lo & m.lo}]; ok {
+					return &r.entries[i]
+				}
+				word &^= 1 << bit
+			}
+		}
+	}
+	for _, l := range r.v6short {
+		m := mask6[l]
+		if i, ok := r.v6[l][key6{hi & m.hi, lo & m.lo}]; ok {
+			return &r.entries[i]
+		}
+	}
+	return nil
 }

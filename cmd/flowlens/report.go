@@ -8,12 +8,14 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/aggregate/cost"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -30,6 +32,12 @@ type reportFlags struct {
 	memLimit string
 	quiet    bool
 	cpuProf  string
+
+	nat         []string
+	natGateways string
+	pricing     string
+	ipRanges    string
+	noNAT       bool
 }
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
@@ -45,6 +53,60 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
 	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
+	fs.StringSliceVar(&f.nat, "nat", nil, "NAT gateway interface ids (comma-separated or repeated); default: detected")
+	fs.StringVar(&f.natGateways, "nat-gateways", "", "the JSON of aws ec2 describe-nat-gateways (cost --estimate: a number of gateways)")
+	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
+	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
+	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")
+}
+
+// costInputs loads what a NAT review needs from the flags: gateways, prices, ranges.
+func (f *reportFlags) costInputs() ([]query.NATGatewayInfo, *cost.Prices, *cost.Ranges, error) {
+	prices := cost.DefaultPrices()
+	if f.pricing != "" {
+		fh, err := os.Open(f.pricing)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		prices, err = cost.LoadPrices(fh)
+		fh.Close()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--pricing %s: %w", f.pricing, err)
+		}
+	}
+	ranges := cost.DefaultRanges()
+	if f.ipRanges != "" {
+		fh, err := os.Open(f.ipRanges)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		ranges, err = cost.LoadRanges(fh)
+		fh.Close()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--ip-ranges %s: %w", f.ipRanges, err)
+		}
+	}
+	var gateways []query.NATGatewayInfo
+	if f.natGateways != "" {
+		if _, err := strconv.Atoi(f.natGateways); err == nil {
+			return nil, nil, nil, fmt.Errorf("--nat-gateways %s: give the JSON file of aws ec2 describe-nat-gateways (a number only with cost --estimate)", f.natGateways)
+		}
+		fh, err := os.Open(f.natGateways)
+		if err != nil {
+			return nil, nil, nil, err
+		}
+		gateways, err = query.ParseDescribeNATGateways(fh)
+		fh.Close()
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("--nat-gateways %s: %w", f.natGateways, err)
+		}
+	}
+	for _, id := range f.nat {
+		if id = strings.TrimSpace(id); id != "" {
+			gateways = append(gateways, query.NATGatewayInfo{InterfaceID: id})
+		}
+	}
+	return gateways, prices, ranges, nil
 }
 
 func init() {
@@ -137,7 +199,15 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt) in %s\n", name, strings.Join(args, " "))
 	}
 
-	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
+	gateways, prices, ranges, err := f.costInputs()
+	if err != nil {
+		return fail(name, err)
+	}
+	specs := query.ReportSpecs()
+	if !f.noNAT {
+		specs = append(specs, query.NATSpecs()...)
+	}
+	e, err := aggregate.New(aggregate.Config{Specs: specs, From: from, To: to, Location: loc, MemoryLimit: limit})
 	if err != nil {
 		return fail(name, err)
 	}
@@ -164,6 +234,11 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	}
 	rep := query.BuildReport(res, query.ReportInput{Stats: st, Failed: failed, Skipped: skipped},
 		query.ReportOptions{Top: f.top, From: from, To: to, Location: loc})
+	if !f.noNAT {
+		if err := rep.AddNAT(res, query.CostOptions{Gateways: gateways, Region: f.s3.region, Prices: prices, Ranges: ranges, Top: f.top}); err != nil {
+			return fail(name, err)
+		}
+	}
 
 	w, done, err := openOutput(f.out)
 	if err != nil {

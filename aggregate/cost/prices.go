@@ -1,0 +1,269 @@
+package cost
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"maps"
+	"math"
+	"slices"
+	"strings"
+)
+
+// Prices is a dated price table: what a NAT gateway and its alternatives cost in USD.
+//
+// Prices change and differ by region, so every figure flowlens prints is computed from a table whose
+// Date and Source the report prints too, and a user can pass a newer table (LoadPrices) without a new
+// binary. GB means 10^9 bytes throughout, as AWS bills.
+type Prices struct {
+	// Date is when the figures were taken, e.g. "2025-06".
+	Date string
+	// Source says where they come from.
+	Source string
+	// Regions holds the per-region NAT gateway prices, keyed by region code ("us-east-1").
+	Regions map[string]RegionPrices
+	// InterfaceEndpointHour is the price of one interface endpoint in one AZ for one hour: an
+	// endpoint deployed in three AZs costs three times this.
+	InterfaceEndpointHour float64
+	// InterfaceEndpointTiers are the per-GB data processing prices of interface endpoints, in
+	// ascending order of UpToGB; the last one has UpToGB 0 (no limit). AWS counts the volume of all
+	// endpoints of a region together.
+	InterfaceEndpointTiers []Tier
+	// InterAZPerGB is charged in each direction when traffic crosses AZs, e.g. an instance using a
+	// NAT gateway in another AZ.
+	InterAZPerGB float64
+	// InternetEgressPerGB is the first tier (first 10 TB a month) of data transfer out to the
+	// internet. It is charged with or without a NAT gateway, so it never counts as a saving.
+	InternetEgressPerGB float64
+}
+
+// RegionPrices are the NAT gateway prices of one region.
+type RegionPrices struct {
+	// NATHour is charged per NAT gateway for every started hour, with traffic or not.
+	NATHour float64
+	// NATPerGB is charged for every GB the NAT gateway processes, in either direction, on top of any
+	// data transfer charge.
+	NATPerGB float64
+}
+
+// Tier is one step of a tiered per-GB price.
+type Tier struct {
+	// UpToGB is the cumulative volume, in GB, up to which PerGB applies; 0 means no limit.
+	UpToGB float64
+	// PerGB is the price of each GB in this tier.
+	PerGB float64
+}
+
+// pb is one petabyte in GB. AWS's "first 1 PB" uses the same decimal units as its GB.
+const pb = 1e6
+
+// defaultPrices are the figures of the project's cost method. They come from AWS's published price
+// tables as seen in 2024–2025 (NAT gateway and PrivateLink pricing, EC2 data transfer); Date says
+// "2025-06", the middle of 2025, because that is the latest they are known to match. NAT gateway hour
+// and per-GB prices are equal within each region. Only the NAT prices vary by region here; the
+// endpoint, inter-AZ and egress figures are the us-east-1 ones, which hold for most regions.
+var defaultPrices = Prices{
+	Date:   "2025-06",
+	Source: "AWS published pricing (NAT gateway, PrivateLink, EC2 data transfer), 2024-2025, per the flowlens cost method",
+	Regions: map[string]RegionPrices{
+		"us-east-1":      nat(0.045),
+		"us-east-2":      nat(0.045),
+		"us-west-1":      nat(0.048),
+		"eu-west-1":      nat(0.048),
+		"eu-west-2":      nat(0.05),
+		"eu-west-3":      nat(0.05),
+		"ca-central-1":   nat(0.05),
+		"eu-central-1":   nat(0.052),
+		"eu-north-1":     nat(0.046),
+		"ap-south-1":     nat(0.056),
+		"ap-southeast-1": nat(0.059),
+		"ap-southeast-2": nat(0.059),
+		"ap-northeast-2": nat(0.059),
+		"ap-northeast-1": nat(0.062),
+		"ap-northeast-3": nat(0.062),
+		"ap-east-1":      nat(0.065),
+		"sa-east-1":      nat(0.093),
+	},
+	InterfaceEndpointHour: 0.01,
+	InterfaceEndpointTiers: []Tier{
+		{UpToGB: 1 * pb, PerGB: 0.01},
+		{UpToGB: 5 * pb, PerGB: 0.006}, // the next 4 PB
+		{UpToGB: 0, PerGB: 0.004},
+	},
+	InterAZPerGB:        0.01,
+	InternetEgressPerGB: 0.09,
+}
+
+func nat(p float64) RegionPrices { return RegionPrices{NATHour: p, NATPerGB: p} }
+
+// DefaultPrices returns the embedded price table. Each call returns a new copy, which the caller may
+// change.
+func DefaultPrices() *Prices { return defaultPrices.clone() }
+
+func (p *Prices) clone() *Prices {
+	c := *p
+	c.Regions = maps.Clone(p.Regions)
+	c.InterfaceEndpointTiers = slices.Clone(p.InterfaceEndpointTiers)
+	return &c
+}
+
+// LoadPrices reads a pricing file (--pricing FILE) and returns the default table with the file's
+// values on top, so a file needs to give only what changed. The schema uses the field names of Prices
+// in snake_case; every field is optional:
+//
+//	{
+//	  "date": "2026-01",
+//	  "source": "AWS pricing pages, January 2026",
+//	  "regions": {
+//	    "eu-west-1": {"nat_hour": 0.05, "nat_per_gb": 0.05},
+//	    "me-south-1": {"nat_hour": 0.054, "nat_per_gb": 0.054}
+//	  },
+//	  "interface_endpoint_hour": 0.011,
+//	  "interface_endpoint_tiers": [
+//	    {"up_to_gb": 1000000, "per_gb": 0.01},
+//	    {"up_to_gb": 5000000, "per_gb": 0.006},
+//	    {"up_to_gb": 0, "per_gb": 0.004}
+//	  ],
+//	  "inter_az_per_gb": 0.01,
+//	  "internet_egress_per_gb": 0.09
+//	}
+//
+// A region already in the table may give one of its two prices; a new region must give both.
+// "interface_endpoint_tiers", when present, replaces the whole list: ascending up_to_gb, the last
+// with 0 (no limit). Unknown fields and negative prices are errors, so a typo cannot silently leave a
+// default in place. If the file changes prices but not "date", the report would show the default
+// date; give a date.
+func LoadPrices(r io.Reader) (*Prices, error) {
+	type regionJSON struct {
+		NATHour  *float64 `json:"nat_hour"`
+		NATPerGB *float64 `json:"nat_per_gb"`
+	}
+	type tierJSON struct {
+		UpToGB *float64 `json:"up_to_gb"`
+		PerGB  *float64 `json:"per_gb"`
+	}
+	var f struct {
+		Date                   *string               `json:"date"`
+		Source                 *string               `json:"source"`
+		Regions                map[string]regionJSON `json:"regions"`
+		InterfaceEndpointHour  *float64              `json:"interface_endpoint_hour"`
+		InterfaceEndpointTiers []tierJSON            `json:"interface_endpoint_tiers"`
+		InterAZPerGB           *float64              `json:"inter_az_per_gb"`
+		InternetEgressPerGB    *float64              `json:"internet_egress_per_gb"`
+	}
+	dec := json.NewDecoder(r)
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("cost: pricing file: %w", err)
+	}
+	p := DefaultPrices()
+	var errs []error
+	price := func(dst *float64, v *float64, name string) {
+		if v == nil {
+			return
+		}
+		if *v < 0 || math.IsNaN(*v) || math.IsInf(*v, 0) {
+			errs = append(errs, fmt.Errorf("%s: %v is not a price", name, *v))
+			return
+		}
+		*dst = *v
+	}
+	if f.Date != nil {
+		p.Date = *f.Date
+	}
+	if f.Source != nil {
+		p.Source = *f.Source
+	}
+	for _, name := range slices.Sorted(maps.Keys(f.Regions)) {
+		v := f.Regions[name]
+		rp, known := p.Regions[name]
+		if !known && (v.NATHour == nil || v.NATPerGB == nil) {
+			errs = append(errs, fmt.Errorf("regions.%s: a new region needs both nat_hour and nat_per_gb", name))
+			continue
+		}
+		price(&rp.NATHour, v.NATHour, "regions."+name+".nat_hour")
+		price(&rp.NATPerGB, v.NATPerGB, "regions."+name+".nat_per_gb")
+		p.Regions[name] = rp
+	}
+	price(&p.InterfaceEndpointHour, f.InterfaceEndpointHour, "interface_endpoint_hour")
+	price(&p.InterAZPerGB, f.InterAZPerGB, "inter_az_per_gb")
+	price(&p.InternetEgressPerGB, f.InternetEgressPerGB, "internet_egress_per_gb")
+	if f.InterfaceEndpointTiers != nil {
+		tiers := make([]Tier, len(f.InterfaceEndpointTiers))
+		for i, t := range f.InterfaceEndpointTiers {
+			name := fmt.Sprintf("interface_endpoint_tiers[%d]", i)
+			if t.UpToGB == nil || t.PerGB == nil {
+				errs = append(errs, fmt.Errorf("%s: needs up_to_gb and per_gb", name))
+				continue
+			}
+			price(&tiers[i].UpToGB, t.UpToGB, name+".up_to_gb")
+			price(&tiers[i].PerGB, t.PerGB, name+".per_gb")
+		}
+		if err := checkTiers(tiers); err != nil {
+			errs = append(errs, fmt.Errorf("interface_endpoint_tiers: %w", err))
+		}
+		p.InterfaceEndpointTiers = tiers
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, fmt.Errorf("cost: pricing file: %w", err)
+	}
+	return p, nil
+}
+
+func checkTiers(tiers []Tier) error {
+	if len(tiers) == 0 {
+		return errors.New("empty")
+	}
+	for i, t := range tiers {
+		last := i == len(tiers)-1
+		switch {
+		case last && t.UpToGB != 0:
+			return errors.New("the last tier must have up_to_gb 0 (no limit)")
+		case !last && t.UpToGB == 0:
+			return fmt.Errorf("tier %d: only the last tier may have up_to_gb 0", i)
+		case i > 0 && !last && t.UpToGB <= tiers[i-1].UpToGB:
+			return fmt.Errorf("tier %d: up_to_gb %v is not above the previous %v", i, t.UpToGB, tiers[i-1].UpToGB)
+		}
+	}
+	return nil
+}
+
+// Region returns the NAT prices of the region named. An unknown region is an error rather than a
+// guess, because NAT prices differ by up to a factor of two between regions; the error lists the
+// regions the table knows, so the user can fix a typo or pass a pricing file.
+func (p *Prices) Region(name string) (RegionPrices, error) {
+	if rp, ok := p.Regions[name]; ok {
+		return rp, nil
+	}
+	return RegionPrices{}, fmt.Errorf("cost: no NAT gateway prices for region %q in the price table of %s (known: %s); pass a pricing file that adds it",
+		name, p.Date, strings.Join(slices.Sorted(maps.Keys(p.Regions)), ", "))
+}
+
+// InterfaceDataCost is the data processing charge of interface endpoints for gb GB in one region and
+// month: each GB at the price of the tier it falls in, tiers counted cumulatively (the first 1 PB at
+// $0.01, the next 4 PB at $0.006, the rest at $0.004 by default). The result is not rounded.
+func (p *Prices) InterfaceDataCost(gb float64) float64 {
+	if !(gb > 0) {
+		return 0
+	}
+	var cost, lo float64
+	for _, t := range p.InterfaceEndpointTiers {
+		if t.UpToGB == 0 || gb <= t.UpToGB {
+			return cost + (gb-lo)*t.PerGB
+		}
+		cost += (t.UpToGB - lo) * t.PerGB
+		lo = t.UpToGB
+	}
+	return cost // a table without an unlimited last tier: nothing known to charge above it
+}
+
+// Cents rounds a dollar amount to the cent, half away from zero.
+//
+// Money is computed in float64 and rounded only at the edges, the figures handed to a report: a
+// product such as 0.045 × 730 is not exact in binary (32.849999…), and rounding intermediate values
+// would accumulate errors, while rounding the result once gives the figure a person computing by hand
+// gets (77.85, not 77.84999999999999). An amount that is exactly a half cent in decimal (0.045 ×
+// 0.1 = 0.0045) may round either way, as its binary value lies just above or below; a one-cent
+// difference there is below anything an estimate can claim.
+func Cents(x float64) float64 { return math.Round(x*100) / 100 }

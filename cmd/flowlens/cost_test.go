@@ -1,0 +1,161 @@
+package main
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/query"
+)
+
+// TestCostEstimate reproduces COST.md's worked check to the cent, and the alternatives beside it.
+func TestCostEstimate(t *testing.T) {
+	code, out, errOut := flowlens(t, "cost", "--estimate", "--nat-gb", "1000", "--hours", "730", "--format", "json")
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var e struct {
+		NATTotal, EndpointHourOnly, SavingVsHourOnly, SavingPercent float64
+		NATHourlyCost, NATProcessingCost                            float64
+		Alternatives                                                []struct {
+			Kind         string
+			Cost, Saving float64
+		}
+	}
+	d := json.NewDecoder(strings.NewReader(strings.NewReplacer("nat_total", "NATTotal", "endpoint_hour_only", "EndpointHourOnly",
+		"saving_vs_hour_only", "SavingVsHourOnly", "saving_percent", "SavingPercent", "nat_hourly_cost", "NATHourlyCost",
+		"nat_processing_cost", "NATProcessingCost").Replace(out)))
+	if err := d.Decode(&e); err != nil {
+		t.Fatal(err)
+	}
+	if e.NATHourlyCost != 32.85 || e.NATProcessingCost != 45 || e.NATTotal != 77.85 || e.EndpointHourOnly != 7.30 || e.SavingVsHourOnly != 70.55 || e.SavingPercent != 90.62 {
+		t.Fatalf("worked check: %+v", e)
+	}
+	if len(e.Alternatives) != 2 || e.Alternatives[0].Kind != "gateway_endpoint" || e.Alternatives[0].Cost != 0 || e.Alternatives[0].Saving != 45 ||
+		e.Alternatives[1].Kind != "interface_endpoint" || e.Alternatives[1].Cost != 17.30 || e.Alternatives[1].Saving != 27.70 {
+		t.Fatalf("alternatives: %+v", e.Alternatives)
+	}
+	code, out, _ = flowlens(t, "cost", "--estimate", "--nat-gb", "1000", "--hours", "730", "--format", "table")
+	if code != 0 || !strings.Contains(out, "77.85") || !strings.Contains(out, "90.62 %") {
+		t.Fatalf("table: %s", out)
+	}
+	f := func(want int, errWant string, args ...string) {
+		t.Helper()
+		code, _, errOut := flowlens(t, args...)
+		if code != want || !strings.Contains(errOut, errWant) {
+			t.Fatalf("%v: exit %d (want %d): %s", args, code, want, errOut)
+		}
+	}
+	f(2, "--estimate needs", "cost", "--estimate", "--hours", "730")
+	f(2, "number of gateways", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--nat-gateways", "x.json")
+	f(2, "eu-mars-1", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--region", "eu-mars-1")
+}
+
+func costReview(t *testing.T, args ...string) *query.CostReview {
+	t.Helper()
+	code, out, errOut := flowlens(t, append([]string{"cost", "--format", "json"}, args...)...)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var r query.CostReview
+	if err := json.Unmarshal([]byte(out), &r); err != nil {
+		t.Fatal(err)
+	}
+	return &r
+}
+
+// TestCostFourRecords: FORMAT.md's NAT example counts each byte once and attributes it to 10.0.1.5.
+func TestCostFourRecords(t *testing.T) {
+	dir := t.TempDir()
+	p := writeFile(t, dir, "nat.log", `instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr bytes start end region az-id log-status
+- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 OK
+- eni-1235b8ca123456789 10.0.0.220 203.0.113.5 10.0.0.220 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 OK
+- eni-1235b8ca123456789 203.0.113.5 10.0.0.220 203.0.113.5 10.0.0.220 7000 1700000000 1700000060 us-east-1 use1-az1 OK
+- eni-1235b8ca123456789 10.0.0.220 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700000000 1700000060 us-east-1 use1-az1 OK
+`)
+	r := costReview(t, p)
+	if len(r.NATGateways) != 1 {
+		t.Fatalf("%d gateways", len(r.NATGateways))
+	}
+	g := r.NATGateways[0]
+	if !g.Guessed || g.BytesInFromSource != 300 || g.BytesInFromDestination != 7000 || g.ProcessedGB != 0.0000073 || g.Hours != 1 {
+		t.Fatalf("gateway %+v", g)
+	}
+	if len(g.TopSources) != 1 || g.TopSources[0].Address != "10.0.1.5" || g.TopSources[0].Bytes != 7300 ||
+		len(g.TopDestinations) != 1 || g.TopDestinations[0].Address != "203.0.113.5" || g.TopDestinations[0].Class != "internet" {
+		t.Fatalf("attribution: %+v %+v", g.TopSources, g.TopDestinations)
+	}
+	if g.NATHourlyCost != 0.05 || r.Assumptions.Region != "us-east-1" || r.Assumptions.GB != "1 GB = 10^9 bytes, as AWS bills" {
+		t.Fatalf("cost %+v, assumptions %+v", g, r.Assumptions)
+	}
+	// Given as a describe-nat-gateways file: not guessed, with its AZ.
+	nj := writeFile(t, dir, "nat.json", `{"NatGateways":[{"NatGatewayId":"nat-0abc","SubnetId":"subnet-1","AvailabilityZone":"us-east-1a",
+		"NatGatewayAddresses":[{"NetworkInterfaceId":"eni-1235b8ca123456789","PrivateIp":"10.0.0.220","PublicIp":"198.51.100.1"}]}]}`)
+	r = costReview(t, "--nat-gateways", nj, p)
+	if len(r.NATGateways) != 1 || r.NATGateways[0].Guessed || r.NATGateways[0].GatewayID != "nat-0abc" || r.NATGateways[0].AZ != "us-east-1a" {
+		t.Fatalf("given gateway: %+v", r.NATGateways)
+	}
+	r = costReview(t, "--nat", "eni-0000000000000000", p)
+	if len(r.NATGateways) != 0 {
+		t.Fatalf("--nat of another interface found %+v", r.NATGateways)
+	}
+}
+
+// TestCostGeneratorTruth: on generated data the processed bytes per gateway and direction, and the
+// split by destination class, are exactly what the generator wrote, with and without the instance
+// interfaces' copies; the report's nat section says the same.
+func TestCostGeneratorTruth(t *testing.T) {
+	for _, copies := range []bool{true, false} {
+		dir := t.TempDir()
+		m, err := gen.Generate(gen.Config{Dir: dir, Seed: 12, Records: 80_000, Objects: 3, Fields: flowlog.V5Layout,
+			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: copies})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := costReview(t, dir)
+		code, out, _ := flowlens(t, "report", "--format", "json", dir)
+		var rep query.Report
+		if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.NAT == nil {
+			t.Fatalf("report: exit %d, nat %v", code, rep.NAT)
+		}
+		if a, b := mustJSON(t, rep.NAT.NATGateways), mustJSON(t, r.NATGateways); a != b {
+			t.Errorf("the report's nat section differs from flowlens cost")
+		}
+		if len(r.NATGateways) != len(m.NAT) {
+			t.Fatalf("%d gateways, generator wrote %d", len(r.NATGateways), len(m.NAT))
+		}
+		for _, truth := range m.NAT {
+			var g *query.NATGatewayDoc
+			for i := range r.NATGateways {
+				if r.NATGateways[i].InterfaceID == truth.InterfaceID {
+					g = &r.NATGateways[i]
+				}
+			}
+			if g == nil {
+				t.Fatalf("%s not found", truth.InterfaceID)
+			}
+			if g.BytesInFromSource != truth.BytesInFromSource || g.BytesInFromDestination != truth.BytesInFromDestination {
+				t.Errorf("copies %v %s: from source %d (true %d), from destination %d (true %d)", copies, g.InterfaceID,
+					g.BytesInFromSource, truth.BytesInFromSource, g.BytesInFromDestination, truth.BytesInFromDestination)
+			}
+			for class, b := range truth.BytesByClass {
+				if want := float64(b) / 1e9; g.ByClass[class] != want {
+					t.Errorf("copies %v %s: %s %v GB, true %v GB", copies, g.InterfaceID, class, g.ByClass[class], want)
+				}
+			}
+		}
+	}
+}
+
+func mustJSON(t *testing.T, v any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
+}
+
+
