@@ -257,12 +257,15 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 	natAZs := map[string]bool{}
 	for _, g := range gws {
 		info := given[g.InterfaceID]
-		d := NATGatewayDoc{InterfaceID: g.InterfaceID, GatewayID: info.GatewayID, Guessed: len(opts.Gateways) == 0,
-			Region: region, AZ: info.AZ, Hours: hours, BytesInFromSource: g.BytesInFromSource, BytesInFromDestination: g.BytesInFromDestination,
-			ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}, TopSources: []NATEndDoc{}, TopDestinations: []NATEndDoc{}}
-		if d.AZ == "" {
-			d.AZ = zones[g.InterfaceID].az
+		// The records' az-id comes first: the workloads' AZs are az-ids too (describe-nat-gateways
+		// gives AZ names, which differ between accounts).
+		az := zones[g.InterfaceID].az
+		if az == "" {
+			az = info.AZ
 		}
+		d := NATGatewayDoc{InterfaceID: g.InterfaceID, GatewayID: info.GatewayID, Guessed: len(opts.Gateways) == 0,
+			Region: region, AZ: az, Hours: hours, BytesInFromSource: g.BytesInFromSource, BytesInFromDestination: g.BytesInFromDestination,
+			ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}, TopSources: []NATEndDoc{}, TopDestinations: []NATEndDoc{}}
 		if d.AZ != "" {
 			natAZs[d.AZ] = true
 		}
