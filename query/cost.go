@@ -16,9 +16,10 @@ import (
 
 // The group-bys of a cost review (and of the report's nat section).
 const (
-	aggNAT     = "nat"
-	aggENIZone = "eni_zone"
-	aggAddrAZ  = "addr_az"
+	aggNAT      = "nat"
+	aggNATPlain = "nat_plain"
+	aggENIZone  = "eni_zone"
+	aggAddrAZ   = "addr_az"
 )
 
 var (
@@ -29,18 +30,109 @@ var (
 
 // NATSpecs returns the group-bys a NAT cost review needs: the translated records (aggregate.NATSpec),
 // each interface's region, AZ and subnet, and each source address's AZ (to find cross-AZ traffic).
-func NATSpecs() []aggregate.Spec {
-	return []aggregate.Spec{
+// With gateways given, also the plain records of their interfaces by address pair: what the review
+// reads when the input has no pkt-srcaddr and pkt-dstaddr fields.
+func NATSpecs(given []NATGatewayInfo) []aggregate.Spec {
+	specs := []aggregate.Spec{
 		aggregate.NATSpec(aggNAT),
 		{Name: aggENIZone, Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: fRegion}, {Field: fAZID}, {Field: fSubnetID}},
 			Measures: []aggregate.Measure{aggregate.Flows}},
 		{Name: aggAddrAZ, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: fAZID}}, Measures: []aggregate.Measure{aggregate.Flows}},
 	}
+	if len(given) > 0 {
+		var ids []string
+		for _, g := range given {
+			ids = append(ids, g.InterfaceID)
+		}
+		specs = append(specs, aggregate.Spec{Name: aggNATPlain,
+			Keys:     []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: flowlog.FSrcAddr}, {Field: flowlog.FDstAddr}},
+			Measures: []aggregate.Measure{aggregate.Bytes, aggregate.Packets, aggregate.Flows},
+			Where:    []aggregate.Cond{{Field: flowlog.FInterfaceID, In: ids}}})
+	}
+	return specs
 }
 
 // CostSpecs is NATSpecs plus the time span of the input.
-func CostSpecs() []aggregate.Spec {
-	return append(NATSpecs(), aggregate.Spec{Name: "span", Measures: []aggregate.Measure{aggregate.MinStart, aggregate.MaxEnd, aggregate.Flows}})
+func CostSpecs(given []NATGatewayInfo) []aggregate.Spec {
+	return append(NATSpecs(given), aggregate.Spec{Name: "span", Measures: []aggregate.Measure{aggregate.MinStart, aggregate.MaxEnd, aggregate.Flows}})
+}
+
+// plainNATGateways reads the given gateways' plain records (no pkt-* fields). The gateway's own
+// addresses are those given, or else the address its records show most. A record it received
+// (destination: the gateway) counts once: from a private source it is an upload from that workload,
+// from a public one a download from that far end. The records it sent name the other side: to a
+// public address the far end of an upload, to a private one the workload of a download. So the bytes,
+// the workloads and the far ends are all known; which workload talked to which far end is not.
+func plainNATGateways(t *aggregate.Table, given []NATGatewayInfo) []*aggregate.NATGateway {
+	if t == nil {
+		return nil
+	}
+	type rec struct {
+		src, dst       netip.Addr
+		bytes, packets int64
+		flows          int64
+	}
+	byENI := map[string][]rec{}
+	for _, g := range t.Groups() {
+		id, src, dst := t.Key(g, 0), t.Key(g, 1), t.Key(g, 2)
+		if id.Null || src.Null || dst.Null {
+			continue
+		}
+		byENI[id.Str] = append(byENI[id.Str], rec{src.IP(), dst.IP(), t.Value(g, aggregate.Bytes), t.Value(g, aggregate.Packets), t.Value(g, aggregate.Flows)})
+	}
+	var out []*aggregate.NATGateway
+	for _, info := range given {
+		recs := byENI[info.InterfaceID]
+		if len(recs) == 0 {
+			continue
+		}
+		own := map[netip.Addr]bool{}
+		for _, ip := range info.PrivateIPs {
+			if a, err := netip.ParseAddr(ip); err == nil {
+				own[a] = true
+			}
+		}
+		if len(own) == 0 {
+			seen := map[netip.Addr]int64{}
+			for _, r := range recs {
+				seen[r.src] += r.flows
+				seen[r.dst] += r.flows
+			}
+			var best netip.Addr
+			for a, n := range seen {
+				if !best.IsValid() || n > seen[best] || (n == seen[best] && a.Less(best)) {
+					best = a
+				}
+			}
+			own[best] = true
+		}
+		gw := &aggregate.NATGateway{InterfaceID: info.InterfaceID}
+		for a := range own {
+			gw.Addrs = append(gw.Addrs, a)
+		}
+		sort.Slice(gw.Addrs, func(i, j int) bool { return gw.Addrs[i].Less(gw.Addrs[j]) })
+		for _, r := range recs {
+			f := aggregate.NATFlow{Bytes: r.bytes, Packets: r.packets, Flows: r.flows}
+			switch {
+			case own[r.dst] && r.src.IsPrivate():
+				f.NATAddr, f.Workload, f.Upload = r.dst, r.src, true
+				gw.BytesInFromSource += r.bytes
+			case own[r.dst]:
+				f.NATAddr, f.FarEnd = r.dst, r.src
+				gw.BytesInFromDestination += r.bytes
+			case own[r.src] && r.dst.IsPrivate():
+				f.NATAddr, f.Workload = r.src, r.dst
+			case own[r.src]:
+				f.NATAddr, f.FarEnd, f.Upload = r.src, r.dst, true
+			default:
+				continue
+			}
+			gw.Flows = append(gw.Flows, f)
+		}
+		out = append(out, gw)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].InterfaceID < out[j].InterfaceID })
+	return out
 }
 
 // NATGatewayInfo is what the user says of a NAT gateway (--nat, --nat-gateways).
@@ -217,7 +309,12 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 	}
 	gws := aggregate.NATGateways(res.Table(aggNAT), only)
 	if !opts.HasPktFields {
-		notes = append(notes, "the input has no pkt-srcaddr/pkt-dstaddr fields: NAT traffic cannot be told from other traffic, split by direction, attributed or classified; log a custom format with pkt-srcaddr and pkt-dstaddr (version 3 or later)")
+		if len(opts.Gateways) > 0 {
+			gws = plainNATGateways(res.Table(aggNATPlain), opts.Gateways)
+			notes = append(notes, "the input has no pkt-srcaddr/pkt-dstaddr fields: the gateways' records were split by their own addresses (given, or the address their records show most); workloads and far ends are known, but not which talked to which")
+		} else {
+			notes = append(notes, "the input has no pkt-srcaddr/pkt-dstaddr fields: NAT gateways cannot be detected; give them with --nat or --nat-gateways, or log a custom format with pkt-srcaddr and pkt-dstaddr (version 3 or later)")
+		}
 	}
 	if len(opts.Gateways) == 0 && len(gws) > 0 {
 		notes = append(notes, "NAT gateways were not given (--nat, --nat-gateways): the interfaces that log translated addresses were taken for NAT gateways (guessed: true)")
@@ -285,28 +382,36 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 		var crossAZ int64
 		gwClass := map[cost.Class]int64{}
 		for _, f := range g.Flows {
-			cls, svc := opts.Ranges.Classify(f.FarEnd, region)
-			gwClass[cls] += f.Bytes
-			s := srcs[f.Workload]
-			if s == nil {
-				s = &NATEndDoc{Address: f.Workload.String(), AZ: addrAZ[f.Workload]}
-				srcs[f.Workload] = s
+			// Without pkt-* fields a flow knows one side only (plainNATGateways).
+			var ends []*NATEndDoc
+			if f.FarEnd.IsValid() {
+				cls, svc := opts.Ranges.Classify(f.FarEnd, region)
+				gwClass[cls] += f.Bytes
+				t := dsts[f.FarEnd]
+				if t == nil {
+					t = &NATEndDoc{Address: f.FarEnd.String(), Class: string(cls), Service: svc}
+					dsts[f.FarEnd] = t
+				}
+				ends = append(ends, t)
 			}
-			t := dsts[f.FarEnd]
-			if t == nil {
-				t = &NATEndDoc{Address: f.FarEnd.String(), Class: string(cls), Service: svc}
-				dsts[f.FarEnd] = t
+			if f.Workload.IsValid() {
+				s := srcs[f.Workload]
+				if s == nil {
+					s = &NATEndDoc{Address: f.Workload.String(), AZ: addrAZ[f.Workload]}
+					srcs[f.Workload] = s
+				}
+				ends = append(ends, s)
+				if d.AZ != "" && s.AZ != "" && s.AZ != d.AZ {
+					crossAZ += f.Bytes
+				}
 			}
-			for _, e := range []*NATEndDoc{s, t} {
+			for _, e := range ends {
 				e.Bytes += f.Bytes
 				if f.Upload {
 					e.UploadBytes += f.Bytes
 				} else {
 					e.DownloadBytes += f.Bytes
 				}
-			}
-			if d.AZ != "" && s.AZ != "" && s.AZ != d.AZ {
-				crossAZ += f.Bytes
 			}
 		}
 		for c, b := range gwClass {

@@ -127,7 +127,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	if err != nil {
 		return fail(name, err)
 	}
-	e, err := aggregate.New(aggregate.Config{Specs: query.CostSpecs(), From: from, To: to, Location: loc, MemoryLimit: limit})
+	e, err := aggregate.New(aggregate.Config{Specs: query.CostSpecs(gateways), From: from, To: to, Location: loc, MemoryLimit: limit})
 	if err != nil {
 		return fail(name, err)
 	}

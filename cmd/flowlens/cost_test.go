@@ -157,3 +157,49 @@ func mustJSON(t *testing.T, v any) string {
 	}
 	return string(b)
 }
+
+// TestCostWithoutPktFields: on the default format (no pkt-* fields) the given gateways' records are
+// split by the gateways' own addresses: the processed bytes and the class split are still exact.
+func TestCostWithoutPktFields(t *testing.T) {
+	dir := t.TempDir()
+	m, err := gen.Generate(gen.Config{Dir: dir, Seed: 13, Records: 60_000, Objects: 2, Fields: flowlog.DefaultLayout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var js strings.Builder
+	js.WriteString(`{"NatGateways":[`)
+	var ids []string
+	for i, n := range m.NAT {
+		if i > 0 {
+			js.WriteString(",")
+		}
+		js.WriteString(`{"NatGatewayId":"nat-` + n.InterfaceID[4:] + `","NatGatewayAddresses":[{"NetworkInterfaceId":"` + n.InterfaceID + `","PrivateIp":"` + n.PrivateIP + `"}]}`)
+		ids = append(ids, n.InterfaceID)
+	}
+	js.WriteString(`]}`)
+	nj := writeFile(t, t.TempDir(), "nat.json", js.String())
+	if r := costReview(t, dir); len(r.NATGateways) != 0 || !strings.Contains(strings.Join(r.Assumptions.Notes, " "), "no pkt-srcaddr/pkt-dstaddr") {
+		t.Fatalf("detected without pkt fields: %+v %v", r.NATGateways, r.Assumptions.Notes)
+	}
+	for _, args := range [][]string{{"--nat-gateways", nj, "--region", "us-east-1"}, {"--nat", strings.Join(ids, ","), "--region", "us-east-1"}} {
+		r := costReview(t, append(args, dir)...)
+		if len(r.NATGateways) != len(m.NAT) {
+			t.Fatalf("%v: %d gateways", args, len(r.NATGateways))
+		}
+		for i, truth := range m.NAT {
+			g := r.NATGateways[i]
+			if g.InterfaceID != truth.InterfaceID || g.BytesInFromSource != truth.BytesInFromSource || g.BytesInFromDestination != truth.BytesInFromDestination {
+				t.Errorf("%v: %+v, truth %+v", args, g, truth)
+			}
+			for class, b := range truth.BytesByClass {
+				if want := float64(b) / 1e9; g.ByClass[class] != want {
+					t.Errorf("%v %s: %s %v GB, true %v GB", args, g.InterfaceID, class, g.ByClass[class], want)
+				}
+			}
+			if len(g.TopSources) == 0 || len(g.TopDestinations) == 0 {
+				t.Errorf("%v: no workloads or far ends", args)
+			}
+		}
+	}
+}

@@ -205,7 +205,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	}
 	specs := query.ReportSpecs()
 	if !f.noNAT {
-		specs = append(specs, query.NATSpecs()...)
+		specs = append(specs, query.NATSpecs(gateways)...)
 	}
 	e, err := aggregate.New(aggregate.Config{Specs: specs, From: from, To: to, Location: loc, MemoryLimit: limit})
 	if err != nil {
