@@ -1,5 +1,6 @@
 // Command reportbench measures the standard report end to end against the floor for gzip input:
-// klauspost gunzip alone over the same objects, with the same number of goroutines.
+// klauspost gunzip alone over the same objects, with the same number of goroutines; and the report
+// with its NAT gateway analysis against the report without it (--no-nat).
 //
 // It generates (once, cached under -data) 8 objects × 2.5 M records in the default layout and the
 // same records in the v5 custom layout, then runs, alternating so that machine drift hits both,
@@ -45,8 +46,8 @@ func main() {
 
 	fmt.Printf("# flowlens report vs gunzip alone — %d cores (GOMAXPROCS %d), %s, %d records × %d objects, median of %d\n\n",
 		runtime.NumCPU(), *workers, runtime.Version(), *records, *objects, *runs)
-	fmt.Println("| data set | gzip MB | gunzip alone | flowlens report | report / gunzip | report peak RSS |")
-	fmt.Println("|---|---|---|---|---|---|")
+	fmt.Println("| data set | gzip MB | gunzip alone | flowlens report | report / gunzip | report peak RSS | report --no-nat | with / without NAT analysis |")
+	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, name := range strings.Split(*only, ",") {
 		layout := map[string]*flowlog.Layout{"v2": flowlog.DefaultLayout, "v5": flowlog.V5Layout}[name]
 		if layout == nil {
@@ -59,19 +60,21 @@ func main() {
 			fi, _ := os.Stat(f)
 			size += fi.Size()
 		}
-		var gz, rep []float64
+		var gz, rep, noNAT []float64
 		var rss []int64
 		for i := 0; i < *runs; i++ {
 			gz = append(gz, gunzip(files, *workers))
 			s, r := report(*bin, dir, *workers, recs)
 			rep = append(rep, s)
 			rss = append(rss, r)
+			s, _ = reportWith(*bin, dir, *workers, recs, nil, "--no-nat")
+			noNAT = append(noNAT, s)
 		}
-		g, r := median(gz), median(rep)
+		g, r, n := median(gz), median(rep), median(noNAT)
 		sort.Slice(rss, func(i, j int) bool { return rss[i] < rss[j] })
-		fmt.Printf("| %s | %.0f | %.2f s · %.2f M rec/s · %.0f MB/s | %.2f s · %.2f M rec/s · %.0f MB/s | %.0f %% | %d MB |\n",
+		fmt.Printf("| %s | %.0f | %.2f s · %.2f M rec/s · %.0f MB/s | %.2f s · %.2f M rec/s · %.0f MB/s | %.0f %% | %d MB | %.2f s | %.2f |\n",
 			name, float64(size)/1e6, g, float64(recs)/g/1e6, float64(size)/g/1e6,
-			r, float64(recs)/r/1e6, float64(size)/r/1e6, 100*g/r, rss[len(rss)/2]>>10)
+			r, float64(recs)/r/1e6, float64(size)/r/1e6, 100*g/r, rss[len(rss)/2]>>10, n, n/r)
 		if *s3 {
 			s3Rows = append(s3Rows, s3Compare(*bin, name, dir, recs, *workers, *runs))
 		}
