@@ -23,13 +23,15 @@ const (
 )
 
 var (
-	fRegion, _   = flowlog.LookupField("region")
-	fAZID, _     = flowlog.LookupField("az-id")
-	fSubnetID, _ = flowlog.LookupField("subnet-id")
+	fRegion, _        = flowlog.LookupField("region")
+	fAZID, _          = flowlog.LookupField("az-id")
+	fSubnetID, _      = flowlog.LookupField("subnet-id")
+	fFlowDirection, _ = flowlog.LookupField("flow-direction")
 )
 
 // NATSpecs returns the group-bys a NAT cost review needs: the translated records (aggregate.NATSpec),
-// each interface's region, AZ and subnet, and each source address's AZ (to find cross-AZ traffic).
+// each interface's region, AZ and subnet, and the AZ of each address that sends egress records (to
+// find cross-AZ traffic; it needs the az-id and flow-direction fields).
 // With gateways given, also the plain records of their interfaces by address pair: what the review
 // reads when the input has no pkt-srcaddr and pkt-dstaddr fields.
 func NATSpecs(given []NATGatewayInfo) []aggregate.Spec {
@@ -37,7 +39,10 @@ func NATSpecs(given []NATGatewayInfo) []aggregate.Spec {
 		aggregate.NATSpec(aggNAT),
 		{Name: aggENIZone, Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: fRegion}, {Field: fAZID}, {Field: fSubnetID}},
 			Measures: []aggregate.Measure{aggregate.Flows}},
-		{Name: aggAddrAZ, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: fAZID}}, Measures: []aggregate.Measure{aggregate.Flows}},
+		// A workload's AZ: that of the interface its egress records leave from (the NAT gateway's
+		// interface logs the workload's address too, but on ingress).
+		{Name: aggAddrAZ, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: fAZID}}, Measures: []aggregate.Measure{aggregate.Flows},
+			Where: []aggregate.Cond{{Field: fFlowDirection, In: []string{"egress"}}}},
 	}
 	if len(given) > 0 {
 		var ids []string
@@ -479,6 +484,8 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 	r.Total.MonthlySavingsUSD = cost.Cents(r.Total.MonthlySavingsUSD)
 	if len(natAZs) == 0 && len(gws) > 0 {
 		notes = append(notes, "the NAT gateways' AZs are unknown (no az-id field, no AvailabilityZone given): cross-AZ charges were not computed")
+	} else if len(gws) > 0 && len(addrAZ) == 0 {
+		notes = append(notes, "the workloads' AZs are unknown (the input lacks az-id or flow-direction): cross-AZ charges were not computed")
 	}
 	notes = append(notes, "processed bytes count every byte once per direction: the records a NAT gateway logs with translated addresses (its private legs), never its four records of a conversation nor the instances' own copies")
 	r.Assumptions = AssumptionsDoc{PriceTableDate: opts.Prices.Date, PriceSource: opts.Prices.Source, Region: region,

@@ -70,11 +70,13 @@ func costReview(t *testing.T, args ...string) *query.CostReview {
 // TestCostFourRecords: FORMAT.md's NAT example counts each byte once and attributes it to 10.0.1.5.
 func TestCostFourRecords(t *testing.T) {
 	dir := t.TempDir()
-	p := writeFile(t, dir, "nat.log", `instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr bytes start end region az-id log-status
-- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 OK
-- eni-1235b8ca123456789 10.0.0.220 203.0.113.5 10.0.0.220 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 OK
-- eni-1235b8ca123456789 203.0.113.5 10.0.0.220 203.0.113.5 10.0.0.220 7000 1700000000 1700000060 us-east-1 use1-az1 OK
-- eni-1235b8ca123456789 10.0.0.220 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700000000 1700000060 us-east-1 use1-az1 OK
+	p := writeFile(t, dir, "nat.log", `instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr bytes start end region az-id flow-direction log-status
+- eni-1235b8ca123456789 10.0.1.5 10.0.0.220 10.0.1.5 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 ingress OK
+- eni-1235b8ca123456789 10.0.0.220 203.0.113.5 10.0.0.220 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az1 egress OK
+- eni-1235b8ca123456789 203.0.113.5 10.0.0.220 203.0.113.5 10.0.0.220 7000 1700000000 1700000060 us-east-1 use1-az1 ingress OK
+- eni-1235b8ca123456789 10.0.0.220 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700000000 1700000060 us-east-1 use1-az1 egress OK
+i-0123 eni-0aaaaaaaaaaaaaaaa 10.0.1.5 203.0.113.5 10.0.1.5 203.0.113.5 300 1700000000 1700000060 us-east-1 use1-az2 egress OK
+i-0123 eni-0aaaaaaaaaaaaaaaa 203.0.113.5 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700000000 1700000060 us-east-1 use1-az2 ingress OK
 `)
 	r := costReview(t, p)
 	if len(r.NATGateways) != 1 {
@@ -87,6 +89,10 @@ func TestCostFourRecords(t *testing.T) {
 	if len(g.TopSources) != 1 || g.TopSources[0].Address != "10.0.1.5" || g.TopSources[0].Bytes != 7300 ||
 		len(g.TopDestinations) != 1 || g.TopDestinations[0].Address != "203.0.113.5" || g.TopDestinations[0].Class != "internet" {
 		t.Fatalf("attribution: %+v %+v", g.TopSources, g.TopDestinations)
+	}
+	// The workload is in use1-az2, the gateway in use1-az1: all of it crosses AZs.
+	if g.AZ != "use1-az1" || g.TopSources[0].AZ != "use1-az2" || g.CrossAZGB != 0.0000073 {
+		t.Fatalf("AZs: gateway %s, workload %s, cross-AZ %v GB", g.AZ, g.TopSources[0].AZ, g.CrossAZGB)
 	}
 	if g.NATHourlyCost != 0.05 || r.Assumptions.Region != "us-east-1" || r.Assumptions.GB != "1 GB = 10^9 bytes, as AWS bills" {
 		t.Fatalf("cost %+v, assumptions %+v", g, r.Assumptions)
