@@ -30,14 +30,14 @@ var (
 )
 
 // NATSpecs returns the group-bys a NAT cost review needs: the translated records (aggregate.NATSpec),
-// each interface's region, AZ and subnet, and the AZ of each address that sends egress records (to
+// each interface's region and AZ, and the AZ of each address that sends egress records (to
 // find cross-AZ traffic; it needs the az-id and flow-direction fields).
 // With gateways given, also the plain records of their interfaces by address pair: what the review
 // reads when the input has no pkt-srcaddr and pkt-dstaddr fields.
 func NATSpecs(given []NATGatewayInfo) []aggregate.Spec {
 	specs := []aggregate.Spec{
 		aggregate.NATSpec(aggNAT),
-		{Name: aggENIZone, Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: fRegion}, {Field: fAZID}, {Field: fSubnetID}},
+		{Name: aggENIZone, Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: fRegion}, {Field: fAZID}},
 			Measures: []aggregate.Measure{aggregate.Flows}},
 		// A workload's AZ: that of the interface its egress records leave from (the NAT gateway's
 		// interface logs the workload's address too, but on ingress).
@@ -514,9 +514,9 @@ func topEnds(m map[netip.Addr]*NATEndDoc, top int) []NATEndDoc {
 	return out
 }
 
-type zone struct{ region, az, subnet string }
+type zone struct{ region, az string }
 
-// mostFrequent returns each interface's most frequent (region, az, subnet).
+// mostFrequent returns each interface's most frequent (region, az).
 func mostFrequent(t *aggregate.Table) map[string]zone {
 	best := map[string]int64{}
 	out := map[string]zone{}
@@ -529,7 +529,7 @@ func mostFrequent(t *aggregate.Table) map[string]zone {
 			continue
 		}
 		n := t.Value(g, aggregate.Flows)
-		z := zone{str(t.Key(g, 1)), str(t.Key(g, 2)), str(t.Key(g, 3))}
+		z := zone{str(t.Key(g, 1)), str(t.Key(g, 2))}
 		if n > best[id.Str] || (n == best[id.Str] && z.az < out[id.Str].az) {
 			best[id.Str], out[id.Str] = n, z
 		}
