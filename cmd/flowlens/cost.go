@@ -9,7 +9,6 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -103,26 +102,11 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	if err != nil {
 		return fail(name, err)
 	}
-	opts, err := f.decode.options()
-	if err != nil {
-		return usageError(name, "%v", err)
+	rf, code := f.parse(name)
+	if code != exitOK {
+		return code
 	}
-	loc, err := time.LoadLocation(f.tz)
-	if err != nil {
-		return usageError(name, "--tz %q: %v", f.tz, err)
-	}
-	from, err := parseTimeFlag(f.from, loc)
-	if err != nil {
-		return usageError(name, "--from: %v", err)
-	}
-	to, err := parseTimeFlag(f.to, loc)
-	if err != nil {
-		return usageError(name, "--to: %v", err)
-	}
-	limit, err := memoryLimit(f.memLimit)
-	if err != nil {
-		return usageError(name, "--memory-limit: %v", err)
-	}
+	opts, loc, from, to, limit := rf.opts, rf.loc, rf.from, rf.to, rf.limit
 	sources, _, err := expandSources(ctx, args, &f.s3, from, to, f.late)
 	if err != nil {
 		return fail(name, err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/aggregate/cost"
+	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -149,34 +150,49 @@ Examples:
 	})
 }
 
-// runReport reads the sources and writes the standard report.
-func runReport(ctx context.Context, name string, f *reportFlags, args []string) int {
-	opts, err := f.decode.options()
-	if err != nil {
-		return usageError(name, "%v", err)
+// runFlags are the reading flags of report and cost, checked.
+type runFlags struct {
+	opts     flowlog.Options
+	loc      *time.Location
+	from, to time.Time
+	limit    int64
+}
+
+// parse checks the flags that report and cost share; a non-zero code is a usage error already printed.
+func (f *reportFlags) parse(name string) (runFlags, int) {
+	var r runFlags
+	var err error
+	if r.opts, err = f.decode.options(); err != nil {
+		return r, usageError(name, "%v", err)
 	}
-	loc, err := time.LoadLocation(f.tz)
-	if err != nil {
-		return usageError(name, "--tz %q: %v", f.tz, err)
+	if r.loc, err = time.LoadLocation(f.tz); err != nil {
+		return r, usageError(name, "--tz %q: %v", f.tz, err)
 	}
-	from, err := parseTimeFlag(f.from, loc)
-	if err != nil {
-		return usageError(name, "--from: %v", err)
+	if r.from, err = parseTimeFlag(f.from, r.loc); err != nil {
+		return r, usageError(name, "--from: %v", err)
 	}
-	to, err := parseTimeFlag(f.to, loc)
-	if err != nil {
-		return usageError(name, "--to: %v", err)
+	if r.to, err = parseTimeFlag(f.to, r.loc); err != nil {
+		return r, usageError(name, "--to: %v", err)
 	}
-	if !from.IsZero() && !to.IsZero() && !from.Before(to) {
-		return usageError(name, "--from must be before --to")
+	if !r.from.IsZero() && !r.to.IsZero() && !r.from.Before(r.to) {
+		return r, usageError(name, "--from must be before --to")
 	}
 	if f.top < 1 {
-		return usageError(name, "--top must be at least 1")
+		return r, usageError(name, "--top must be at least 1")
 	}
-	limit, err := memoryLimit(f.memLimit)
-	if err != nil {
-		return usageError(name, "--memory-limit: %v", err)
+	if r.limit, err = memoryLimit(f.memLimit); err != nil {
+		return r, usageError(name, "--memory-limit: %v", err)
 	}
+	return r, exitOK
+}
+
+// runReport reads the sources and writes the standard report.
+func runReport(ctx context.Context, name string, f *reportFlags, args []string) int {
+	rf, code := f.parse(name)
+	if code != exitOK {
+		return code
+	}
+	opts, loc, from, to, limit := rf.opts, rf.loc, rf.from, rf.to, rf.limit
 	format := f.format
 	switch format {
 	case "auto":
