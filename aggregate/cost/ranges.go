@@ -192,6 +192,21 @@ func parseEmbedded(data []byte) (*Ranges, error) {
 	return b.finish()
 }
 
+// RangesFile is the part of AWS's ip-ranges.json that flowlens reads.
+type RangesFile struct {
+	CreateDate string `json:"createDate"`
+	Prefixes   []struct {
+		IPPrefix string `json:"ip_prefix"`
+		Region   string `json:"region"`
+		Service  string `json:"service"`
+	} `json:"prefixes"`
+	IPv6Prefixes []struct {
+		IPv6Prefix string `json:"ipv6_prefix"`
+		Region     string `json:"region"`
+		Service    string `json:"service"`
+	} `json:"ipv6_prefixes"`
+}
+
 // LoadRanges reads an ip-ranges.json as AWS publishes it (for --ip-ranges FILE, when the embedded copy
 // is older than the flow logs). Like the embedded subset, it keeps only the AMAZON, S3 and DYNAMODB
 // prefixes, so the same addresses classify the same way whichever source is used; the other service
@@ -199,19 +214,7 @@ func parseEmbedded(data []byte) (*Ranges, error) {
 // to time; a file without createDate or without any of those prefixes is rejected as not an
 // ip-ranges.json.
 func LoadRanges(rd io.Reader) (*Ranges, error) {
-	var doc struct {
-		CreateDate string `json:"createDate"`
-		Prefixes   []struct {
-			IPPrefix string `json:"ip_prefix"`
-			Region   string `json:"region"`
-			Service  string `json:"service"`
-		} `json:"prefixes"`
-		IPv6Prefixes []struct {
-			IPv6Prefix string `json:"ipv6_prefix"`
-			Region     string `json:"region"`
-			Service    string `json:"service"`
-		} `json:"ipv6_prefixes"`
-	}
+	var doc RangesFile
 	if err := json.NewDecoder(rd).Decode(&doc); err != nil {
 		return nil, fmt.Errorf("cost: ip-ranges: %w", err)
 	}

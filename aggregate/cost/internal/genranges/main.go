@@ -32,25 +32,13 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+
+	"github.com/flowlens/flowlens/aggregate/cost"
 )
 
 // out is the file written, relative to this package's directory; main resolves it from the working
 // directory so that `go run` works both from the repository root and from aggregate/cost.
 const out = "ipranges.txt.gz"
-
-type ipRanges struct {
-	CreateDate string `json:"createDate"`
-	Prefixes   []struct {
-		IPPrefix string `json:"ip_prefix"`
-		Region   string `json:"region"`
-		Service  string `json:"service"`
-	} `json:"prefixes"`
-	IPv6Prefixes []struct {
-		IPv6Prefix string `json:"ipv6_prefix"`
-		Region     string `json:"region"`
-		Service    string `json:"service"`
-	} `json:"ipv6_prefixes"`
-}
 
 var keep = map[string]bool{"AMAZON": true, "S3": true, "DYNAMODB": true}
 
@@ -76,7 +64,7 @@ func run(in string) error {
 	if err != nil {
 		return err
 	}
-	var doc ipRanges
+	var doc cost.RangesFile
 	if err := json.Unmarshal(raw, &doc); err != nil {
 		return fmt.Errorf("%s: %w", in, err)
 	}
