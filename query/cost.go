@@ -233,6 +233,7 @@ type NATGatewayDoc struct {
 	MonthlyProjection      ProjectionDoc      `json:"monthly_projection"`
 	ByClass                map[string]float64 `json:"by_class"`
 	CrossAZGB              float64            `json:"cross_az_gb"`
+	CrossAZCost            float64            `json:"cross_az_cost"` // inter-AZ transfer charged for it in the period
 	TopSources             []NATEndDoc        `json:"top_sources"`
 	TopDestinations        []NATEndDoc        `json:"top_destinations"`
 }
@@ -424,6 +425,7 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 			classBytes[c] += b
 		}
 		d.CrossAZGB = gb(crossAZ)
+		d.CrossAZCost = cost.Cents(d.CrossAZGB * opts.Prices.InterAZPerGB)
 		d.TopSources = topEnds(srcs, top)
 		d.TopDestinations = topEnds(dsts, top)
 		if crossAZ > 0 {
@@ -450,14 +452,14 @@ func BuildCostReview(res *aggregate.Result, opts CostOptions) (*CostReview, erro
 
 	// Gateway endpoints: free, they take S3 and DynamoDB traffic of the region off the NAT.
 	for _, c := range []struct {
-		class   cost.Class
-		service string
-	}{{cost.ClassS3, "s3"}, {cost.ClassDynamoDB, "dynamodb"}} {
+		class         cost.Class
+		service, name string
+	}{{cost.ClassS3, "s3", "S3"}, {cost.ClassDynamoDB, "dynamodb", "DynamoDB"}} {
 		if b := classBytes[c.class]; b > 0 && factor > 0 {
 			monthlyGB := gb(b) * factor
 			r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "gateway_endpoint", Service: c.service,
 				MonthlyGB: round3(monthlyGB), MonthlyCostUSD: 0, MonthlySavingUSD: cost.Cents(monthlyGB * rp.NATPerGB),
-				Why: fmt.Sprintf("a %s gateway endpoint is free and takes %.3f GB a month of %s traffic in %s off the NAT's $%.3f/GB processing charge", c.service, monthlyGB, c.service, region, rp.NATPerGB)})
+				Why: fmt.Sprintf("an %s gateway endpoint is free and takes %.3f GB a month of %s traffic in %s off the NAT's $%.3f/GB processing charge", c.name, monthlyGB, c.name, region, rp.NATPerGB)})
 		}
 	}
 	// Interface endpoints: hourly per AZ plus per GB; only where cheaper than the NAT's per-GB charge.
@@ -591,8 +593,8 @@ func (r *CostReview) WriteTable(w io.Writer) error {
 		fmt.Fprintf(&b, "\nNAT GATEWAY %s%s  %s  %s\n", g.InterfaceID, guessed, strings.Join(g.Addresses, ","), g.AZ)
 		fmt.Fprintf(&b, "  processed %.3f GB (in from sources %s, in from destinations %s)\n", g.ProcessedGB, SI(g.BytesInFromSource), SI(g.BytesInFromDestination))
 		fmt.Fprintf(&b, "  cost for the period $%.2f (hours $%.2f + processing $%.2f); %s: $%.2f\n", g.NATCost, g.NATHourlyCost, g.NATProcessingCost, g.MonthlyProjection.Label, g.MonthlyProjection.NATCost)
-		fmt.Fprintf(&b, "  by class: S3 %.3f GB, DynamoDB %.3f GB, other AWS %.3f GB, internet %.3f GB; cross-AZ %.3f GB\n",
-			g.ByClass["s3"], g.ByClass["dynamodb"], g.ByClass["aws_other"], g.ByClass["internet"], g.CrossAZGB)
+		fmt.Fprintf(&b, "  by class: S3 %.3f GB, DynamoDB %.3f GB, other AWS %.3f GB, internet %.3f GB; cross-AZ %.3f GB ($%.2f inter-AZ)\n",
+			g.ByClass["s3"], g.ByClass["dynamodb"], g.ByClass["aws_other"], g.ByClass["internet"], g.CrossAZGB, g.CrossAZCost)
 		b.WriteString("  top sources:\n")
 		for _, s := range g.TopSources {
 			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.Address, SI(s.Bytes), SI(s.UploadBytes), SI(s.DownloadBytes), s.AZ)

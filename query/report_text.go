@@ -116,6 +116,15 @@ func (r *Report) WriteTable(w io.Writer) error {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t\n", protoText(d.Protocol), SI(d.Bytes), num(d.Packets), num(d.Flows))
 	}
 	tw.Flush()
+	if r.NAT != nil {
+		p("\nNAT GATEWAYS\n")
+		if err := bw.Flush(); err != nil {
+			return err
+		}
+		if err := r.NAT.WriteTable(w); err != nil {
+			return err
+		}
+	}
 	p("\n")
 	for _, n := range r.Notes {
 		p("note: %s\n", n)
