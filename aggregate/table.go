@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"math"
 	"sync/atomic"
+
+	"github.com/flowlens/flowlens/internal/units"
 )
 
 // table is the state of one group-by in one worker (or one partition of a merge): an open-addressing
@@ -231,15 +233,4 @@ func (b *Budget) notePeak(u int64) {
 }
 
 // FormatBytes writes n in binary units: 512 B, 1.5 KiB, 2.0 GiB.
-func FormatBytes(n int64) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
-}
+func FormatBytes(n int64) string { return units.Binary(n) }

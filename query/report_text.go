@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/flowlens/flowlens/internal/units"
 )
 
 // WriteJSON writes the report as one indented JSON document.
@@ -180,15 +182,4 @@ func num(n int64) string {
 }
 
 // SI writes a byte count in decimal units (1 GB = 10^9 bytes, as AWS bills).
-func SI(n int64) string {
-	const unit = 1000
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	div, exp := int64(unit), 0
-	for m := n / unit; m >= unit; m /= unit {
-		div *= unit
-		exp++
-	}
-	return fmt.Sprintf("%.1f %cB", float64(n)/float64(div), "kMGTPE"[exp])
-}
+func SI(n int64) string { return units.Decimal(n) }
