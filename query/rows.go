@@ -19,6 +19,7 @@ type RowFormat string
 // Row formats.
 const (
 	JSONL RowFormat = "jsonl"
+	JSON  RowFormat = "json" // one array of the JSONL objects
 	CSV   RowFormat = "csv"
 )
 
@@ -28,6 +29,8 @@ const (
 type RowWriter struct {
 	w       *bufio.Writer
 	format  RowFormat
+	array   bool // JSON: the rows are elements of one array
+	rows    int64
 	schema  *arrow.Schema
 	line    []byte
 	wroteHd bool
@@ -35,8 +38,12 @@ type RowWriter struct {
 
 // NewRowWriter returns a writer of rows to w.
 func NewRowWriter(w io.Writer, format RowFormat) (*RowWriter, error) {
-	if format != JSONL && format != CSV {
-		return nil, fmt.Errorf("unknown row format %q (jsonl or csv)", format)
+	switch format {
+	case JSONL, CSV:
+	case JSON:
+		return &RowWriter{w: bufio.NewWriterSize(w, 256<<10), format: JSONL, array: true}, nil
+	default:
+		return nil, fmt.Errorf("unknown row format %q (jsonl, json or csv)", format)
 	}
 	return &RowWriter{w: bufio.NewWriterSize(w, 256<<10), format: format}, nil
 }
@@ -67,6 +74,14 @@ func (rw *RowWriter) Write(rec arrow.RecordBatch) error {
 	}
 	for r := 0; r < int(rec.NumRows()); r++ {
 		b := rw.line[:0]
+		if rw.array {
+			if rw.rows == 0 {
+				b = append(b, '[', '\n')
+			} else {
+				b = append(b, ',', '\n')
+			}
+		}
+		rw.rows++
 		if rw.format == JSONL {
 			b = append(b, '{')
 		}
@@ -83,7 +98,9 @@ func (rw *RowWriter) Write(rec arrow.RecordBatch) error {
 		if rw.format == JSONL {
 			b = append(b, '}')
 		}
-		b = append(b, '\n')
+		if !rw.array {
+			b = append(b, '\n')
+		}
 		rw.line = b
 		if _, err := rw.w.Write(b); err != nil {
 			return err
@@ -94,6 +111,17 @@ func (rw *RowWriter) Write(rec arrow.RecordBatch) error {
 
 // Flush writes buffered rows.
 func (rw *RowWriter) Flush() error { return rw.w.Flush() }
+
+// Close ends the output (the JSON array) and flushes it.
+func (rw *RowWriter) Close() error {
+	if rw.array {
+		if rw.rows == 0 {
+			rw.w.WriteString("[")
+		}
+		rw.w.WriteString("\n]\n")
+	}
+	return rw.w.Flush()
+}
 
 // cellWriter appends the text of row r of one column.
 type cellWriter func(b []byte, r int, f RowFormat) []byte

@@ -76,7 +76,7 @@ func init() {
 		usage: "[flags] SOURCES…",
 		short: "print every decoded record as JSON Lines or CSV",
 		long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, - for stdin, or s3:// URIs) and prints
-each record: JSON Lines with the Athena column names as keys, integers as numbers, addresses as text
+each record: JSON Lines (or one JSON array) with the Athena column names as keys, integers as numbers, addresses as text
 and "-" as null; or CSV with a header. NODATA and SKIPDATA records are printed too (their log_status
 says so); headers, blank and malformed lines are not. The accounting of every line read goes to
 stderr, and to --stats-json as JSON. Exit status 1 when an object could not be read to its end.
@@ -84,6 +84,7 @@ stderr, and to --stats-json as JSON. Exit status 1 when an object could not be r
 Examples:
   flowlens cat 123456789012_vpcflowlogs_us-east-1_fl-0a_20250101T0000Z_1a2b.log.gz
   flowlens cat --format csv -o flows.csv logs/
+  flowlens cat --format parquet -o flows.parquet logs/2026-11-01/
   zcat cloudwatch-export.gz | flowlens cat --fields '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}' -
   flowlens cat --stats-json stats.json logs/ > /dev/null
   flowlens cat --profile audit s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/01/`,
@@ -92,7 +93,7 @@ Examples:
 			df.add(fs)
 			var sf s3Flags
 			sf.add(fs)
-			format := fs.String("format", "jsonl", "output format: jsonl or csv")
+			format := fs.String("format", "jsonl", "output format: jsonl, json (one array), csv, parquet or arrow (IPC stream)")
 			out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
 			statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
 			return func(ctx context.Context, args []string) int {
@@ -111,13 +112,28 @@ Examples:
 				if err != nil {
 					return fail("cat", err)
 				}
-				rw, err := query.NewRowWriter(w, query.RowFormat(*format))
-				if err != nil {
-					done(false)
-					return usageError("cat", "%v", err)
+				var bw batchWriter
+				switch *format {
+				case "parquet", "arrow":
+					if (*out == "" || *out == "-") && isTerminal(stdout) {
+						done(false)
+						return usageError("cat", "--format %s is binary: give -o FILE or redirect stdout", *format)
+					}
+					if *format == "parquet" {
+						bw = query.NewParquetWriter(w)
+					} else {
+						bw = query.NewArrowWriter(w)
+					}
+				default:
+					rw, err := query.NewRowWriter(w, query.RowFormat(*format))
+					if err != nil {
+						done(false)
+						return usageError("cat", "%v", err)
+					}
+					bw = rw
 				}
-				st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return rw.Write(r) })
-				if err2 := rw.Flush(); err == nil {
+				st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return bw.Write(r) })
+				if err2 := bw.Close(); err == nil {
 					err = err2
 				}
 				if err2 := done(err == nil); err == nil {
@@ -140,6 +156,12 @@ Examples:
 			}
 		},
 	})
+}
+
+// batchWriter is an output of decoded batches.
+type batchWriter interface {
+	Write(arrow.RecordBatch) error
+	Close() error
 }
 
 // statsDoc is the JSON form of the input accounting.

@@ -152,3 +152,30 @@ func TestProgressLine(t *testing.T) {
 		t.Errorf("progress line %q, want %q", got, want)
 	}
 }
+
+// TestCatColumnar: cat writes Parquet and Arrow IPC files atomically, with every record.
+func TestCatColumnar(t *testing.T) {
+	dir := t.TempDir()
+	for _, format := range []string{"parquet", "arrow", "json"} {
+		out := filepath.Join(dir, "flows."+format)
+		code, _, errOut := flowlens(t, "cat", "--format", format, "-o", out, peer+"elastic-beats/accept-reject-traffic.log")
+		if code != 0 {
+			t.Fatalf("%s: exit %d: %s", format, code, errOut)
+		}
+		b, err := os.ReadFile(out)
+		if err != nil || len(b) == 0 {
+			t.Fatalf("%s: %v, %d bytes", format, err, len(b))
+		}
+		switch format {
+		case "parquet":
+			if string(b[:4]) != "PAR1" || string(b[len(b)-4:]) != "PAR1" {
+				t.Errorf("not a Parquet file")
+			}
+		case "json":
+			var rows []map[string]any
+			if err := json.Unmarshal(b, &rows); err != nil || len(rows) != 4 {
+				t.Errorf("json: %v, %d rows", err, len(rows))
+			}
+		}
+	}
+}
