@@ -146,7 +146,9 @@ type ArrowWriter struct {
 }
 
 // NewArrowWriter returns a writer of an Arrow IPC stream to w.
-func NewArrowWriter(w io.Writer) *ArrowWriter { return &ArrowWriter{out: w, mem: memory.DefaultAllocator} }
+func NewArrowWriter(w io.Writer) *ArrowWriter {
+	return &ArrowWriter{out: w, mem: memory.DefaultAllocator}
+}
 
 // Write appends rec.
 func (aw *ArrowWriter) Write(rec arrow.RecordBatch) error {
