@@ -262,11 +262,19 @@ func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.O
 	}
 	rc := ob.rc
 	defer rc.Close()
-	cr := &progressReader{r: rc, n: &prog.BytesRead}
-	st, err := flowlog.DecodeStream(ctx, cr, s.Name, opts, func(b arrow.RecordBatch) error {
+	count := func(b arrow.RecordBatch) error {
 		prog.Records.Add(b.NumRows())
 		return emit(b)
-	})
+	}
+	var st *flowlog.Stats
+	var err error
+	if flowlog.IsParquetName(s.Name) {
+		// Parquet is read at random (footer first): from the object itself, counted when done.
+		st, err = flowlog.DecodeObject(ctx, s, rc, opts, count)
+		prog.BytesRead.Add(st.BytesRead)
+	} else {
+		st, err = flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, count)
+	}
 	prog.Objects.Add(1)
 	return st, err
 }

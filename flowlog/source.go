@@ -21,10 +21,11 @@ type Source struct {
 	Opener func() (io.ReadCloser, error)
 }
 
-// IsLogName reports whether a file name looks like a flow-log object: .log, .log.gz, .gz or .txt.
+// IsLogName reports whether a file name looks like a flow-log object: .log, .log.gz, .gz, .txt or
+// .parquet.
 func IsLogName(name string) bool {
 	n := strings.ToLower(name)
-	return strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".gz") || strings.HasSuffix(n, ".txt")
+	return strings.HasSuffix(n, ".log") || strings.HasSuffix(n, ".gz") || strings.HasSuffix(n, ".txt") || strings.HasSuffix(n, ".parquet")
 }
 
 // ExpandLocal turns command-line arguments into sources: "-" is stdin, a directory is walked
@@ -134,7 +135,7 @@ func DecodeSources(ctx context.Context, sources []Source, opts Options, emit Emi
 			failed = append(failed, ObjectError{Object: s.Name, Err: err})
 			continue
 		}
-		st, err := DecodeStream(ctx, rc, s.Name, opts, emit)
+		st, err := DecodeObject(ctx, s, rc, opts, emit)
 		rc.Close()
 		total.Add(st)
 		if err != nil {

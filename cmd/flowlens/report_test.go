@@ -12,6 +12,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog"
 )
 
 var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",
@@ -177,5 +179,40 @@ func TestCatColumnar(t *testing.T) {
 				t.Errorf("json: %v, %d rows", err, len(rows))
 			}
 		}
+	}
+}
+
+// TestReportOverParquet: the report over a Parquet file that cat wrote equals the report over the
+// text it came from, section by section (the input section describes different objects).
+func TestReportOverParquet(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 6, Records: 30_000, Objects: 3, Fields: flowlog.V5Layout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 2, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	pq := filepath.Join(t.TempDir(), "flows.parquet")
+	if code, _, e := flowlens(t, "cat", "--format", "parquet", "-o", pq, dir); code != 0 {
+		t.Fatal(e)
+	}
+	sections := func(args ...string) map[string]json.RawMessage {
+		code, out, errOut := flowlens(t, append([]string{"report", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("exit %d: %s", code, errOut)
+		}
+		var m map[string]json.RawMessage
+		if err := json.Unmarshal([]byte(out), &m); err != nil {
+			t.Fatal(err)
+		}
+		delete(m, "input")
+		return m
+	}
+	fromText, fromParquet := sections(dir), sections(pq)
+	for k, v := range fromText {
+		if string(fromParquet[k]) != string(v) {
+			t.Errorf("section %s differs between text and Parquet", k)
+		}
+	}
+	if _, ok := fromText["nat"]; !ok {
+		t.Errorf("no nat section in a v5 report")
 	}
 }
