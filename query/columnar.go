@@ -9,6 +9,10 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
+	"github.com/parquet-go/parquet-go/compress"
+	pqgzip "github.com/parquet-go/parquet-go/compress/gzip"
+	"github.com/parquet-go/parquet-go/compress/snappy"
+	"github.com/parquet-go/parquet-go/compress/uncompressed"
 	"github.com/parquet-go/parquet-go/compress/zstd"
 
 	"github.com/flowlens/flowlens/flowlog"
@@ -20,15 +24,53 @@ import (
 // A file has one schema: a batch of another layout is an error naming it.
 type ParquetWriter struct {
 	out    io.Writer
+	opts   ParquetOptions
 	w      *parquet.Writer
+	// Buffered is the number of rows written since the last row group was flushed.
+	Buffered int64
 	schema *arrow.Schema
 	leaf   []int // Arrow column of each Parquet leaf column (Parquet orders a group's fields by name)
 	rows   []parquet.Row
 	text   []byte
 }
 
-// NewParquetWriter returns a writer of Parquet to w; the schema comes from the first batch.
+// ParquetOptions tune a ParquetWriter.
+type ParquetOptions struct {
+	// Compression is zstd (the default), gzip, snappy or none.
+	Compression string
+	// RowGroupRows is the most rows of a row group (DefaultRowGroupRows when 0).
+	RowGroupRows int64
+}
+
+// DefaultRowGroupRows makes row groups of about 100–130 MB of values before compression (flow-log
+// rows are 100–130 bytes as Parquet values), the size Athena and Spark read best.
+const DefaultRowGroupRows = 1 << 20
+
+// NewParquetWriter returns a writer of Parquet to w with ZSTD pages; the schema comes from the first
+// batch.
 func NewParquetWriter(w io.Writer) *ParquetWriter { return &ParquetWriter{out: w} }
+
+// NewParquetWriterOptions is NewParquetWriter with options.
+func NewParquetWriterOptions(w io.Writer, opts ParquetOptions) (*ParquetWriter, error) {
+	if _, err := codec(opts.Compression); err != nil {
+		return nil, err
+	}
+	return &ParquetWriter{out: w, opts: opts}, nil
+}
+
+func codec(name string) (compress.Codec, error) {
+	switch name {
+	case "", "zstd":
+		return &zstd.Codec{}, nil
+	case "gzip":
+		return &pqgzip.Codec{}, nil
+	case "snappy":
+		return &snappy.Codec{}, nil
+	case "none":
+		return &uncompressed.Codec{}, nil
+	}
+	return nil, fmt.Errorf("unknown compression %q (zstd, gzip, snappy or none)", name)
+}
 
 // parquetNode is the Parquet type of a decoded column.
 func parquetNode(f arrow.Field) parquet.Node {
@@ -56,12 +98,32 @@ func (pw *ParquetWriter) start(schema *arrow.Schema) error {
 		pw.leaf = append(pw.leaf, idx[0])
 	}
 	pw.schema = schema
-	pw.w = parquet.NewWriter(pw.out, ps, parquet.Compression(&zstd.Codec{}))
+	c, err := codec(pw.opts.Compression)
+	if err != nil {
+		return err
+	}
+	rows := pw.opts.RowGroupRows
+	if rows <= 0 {
+		rows = DefaultRowGroupRows
+	}
+	pw.w = parquet.NewWriter(pw.out, ps, parquet.Compression(c), parquet.MaxRowsPerRowGroup(rows))
 	return nil
 }
 
 // Write appends the rows of rec.
-func (pw *ParquetWriter) Write(rec arrow.RecordBatch) error {
+func (pw *ParquetWriter) Write(rec arrow.RecordBatch) error { return pw.WriteRows(rec, nil) }
+
+// Flush ends the current row group.
+func (pw *ParquetWriter) Flush() error {
+	pw.Buffered = 0
+	if pw.w == nil {
+		return nil
+	}
+	return pw.w.Flush()
+}
+
+// WriteRows appends the rows of rec listed in sel (all rows when sel is nil).
+func (pw *ParquetWriter) WriteRows(rec arrow.RecordBatch, sel []int32) error {
 	if pw.w == nil {
 		if err := pw.start(rec.Schema()); err != nil {
 			return err
@@ -71,6 +133,15 @@ func (pw *ParquetWriter) Write(rec arrow.RecordBatch) error {
 			fieldNames(pw.schema), fieldNames(rec.Schema()))
 	}
 	n := int(rec.NumRows())
+	if sel != nil {
+		n = len(sel)
+	}
+	rowAt := func(k int) int {
+		if sel != nil {
+			return int(sel[k])
+		}
+		return k
+	}
 	for cap(pw.rows) < n {
 		pw.rows = append(pw.rows[:cap(pw.rows)], nil)
 	}
@@ -82,9 +153,10 @@ func (pw *ParquetWriter) Write(rec arrow.RecordBatch) error {
 	pw.text = pw.text[:0]
 	for li, ci := range pw.leaf {
 		col := rec.Column(ci)
-		for r := 0; r < n; r++ {
+		for k := 0; k < n; k++ {
+			r := rowAt(k)
 			if col.IsNull(r) {
-				rows[r] = append(rows[r], parquet.Value{}.Level(0, 0, li))
+				rows[k] = append(rows[k], parquet.Value{}.Level(0, 0, li))
 				continue
 			}
 			var v parquet.Value
@@ -107,10 +179,14 @@ func (pw *ParquetWriter) Write(rec arrow.RecordBatch) error {
 			default:
 				return fmt.Errorf("BUG: no Parquet conversion for %s", col.DataType())
 			}
-			rows[r] = append(rows[r], v.Level(0, 1, li))
+			rows[k] = append(rows[k], v.Level(0, 1, li))
 		}
 	}
 	_, err := pw.w.WriteRows(rows)
+	pw.Buffered += int64(n)
+	if rg := pw.opts.RowGroupRows; (rg > 0 && pw.Buffered >= rg) || (rg <= 0 && pw.Buffered >= DefaultRowGroupRows) {
+		pw.Buffered = 0 // the writer started a new row group
+	}
 	return err
 }
 
