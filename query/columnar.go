@@ -23,15 +23,15 @@ import (
 // the small integers, int64 for counters and times; every column optional ("-" is null); ZSTD pages.
 // A file has one schema: a batch of another layout is an error naming it.
 type ParquetWriter struct {
-	out    io.Writer
-	opts   ParquetOptions
-	w      *parquet.Writer
+	out  io.Writer
+	opts ParquetOptions
+	w    *parquet.Writer
 	// Buffered is the number of rows written since the last row group was flushed.
 	Buffered int64
-	schema *arrow.Schema
-	leaf   []int // Arrow column of each Parquet leaf column (Parquet orders a group's fields by name)
-	rows   []parquet.Row
-	text   []byte
+	schema   *arrow.Schema
+	leaf     []int // Arrow column of each Parquet leaf column (Parquet orders a group's fields by name)
+	rows     []parquet.Row
+	text     []byte
 }
 
 // ParquetOptions tune a ParquetWriter.
