@@ -48,7 +48,7 @@ type FloatLit struct {
 	V  float64
 }
 
-// StrLit is a single-quoted string literal ('' inside is one quote).
+// StrLit is a single-quoted string literal (” inside is one quote).
 type StrLit struct {
 	At int
 	V  string
@@ -182,9 +182,9 @@ type Select struct {
 	From     string
 	FromPath bool
 	FromAt   int
-	Where    Expr     // nil when absent
-	GroupBy  []Expr   // integer literals are ordinals of the select list
-	Having   Expr     // nil when absent
+	Where    Expr   // nil when absent
+	GroupBy  []Expr // integer literals are ordinals of the select list
+	Having   Expr   // nil when absent
 	OrderBy  []OrderItem
 	Limit    int64 // -1 when absent
 }
