@@ -48,7 +48,7 @@ type FloatLit struct {
 	V  float64
 }
 
-// StrLit is a single-quoted string literal (” inside is one quote).
+// StrLit is a single-quoted string literal; two single quotes inside it stand for one quote.
 type StrLit struct {
 	At int
 	V  string
@@ -131,7 +131,8 @@ type Call struct {
 	Star     bool
 }
 
-// Cast is CAST(x AS type); Type is lower-cased (varchar, bigint, integer, double, timestamp, date).
+// Cast is CAST(x AS type); Type is lower-cased as written (varchar, bigint, integer, int, double,
+// timestamp, date).
 type Cast struct {
 	At   int
 	X    Expr
@@ -157,6 +158,7 @@ func (e *Call) Pos() int         { return e.At }
 func (e *Cast) Pos() int         { return e.At }
 
 // SelectItem is one item of the select list: an expression with an optional alias, or * (Star).
+// Alias is lower-cased unless it was double-quoted, like Column.Name, so that ORDER BY finds it.
 type SelectItem struct {
 	Expr  Expr // nil for *
 	Alias string
