@@ -5,6 +5,8 @@ import (
 	"math"
 	"time"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -17,6 +19,19 @@ type Config struct {
 	Location *time.Location
 	// MemoryLimit bounds the aggregation state of all workers together, in bytes (none when <= 0).
 	MemoryLimit int64
+	// Scan, when set, receives the records of every batch that pass the range and its filter: the
+	// rows of queries that do not aggregate.
+	Scan *Scan
+}
+
+// Scan passes selected records on, for queries that list rows rather than aggregate them.
+type Scan struct {
+	Filter Filter            // nil keeps every record
+	Fields []flowlog.FieldID // the fields Sink reads
+	// Sink receives the selected rows of a batch (ascending row numbers). It is called by several
+	// goroutines at once, each with its worker's number (0 ≤ worker < the run's workers); it must not
+	// keep sel, and must Retain rec to keep it. An error stops the run.
+	Sink func(worker int, rec arrow.RecordBatch, sel []int32) error
 }
 
 // Engine holds what the workers of one run share: the group-bys, the string ids and the memory
@@ -26,7 +41,7 @@ type Engine struct {
 	specs    []Spec
 	layouts  []keyLayout   // per spec
 	dlayouts [][]keyLayout // per spec, per distinct field
-	conds    [][]Cond      // distinct Where lists
+	conds    []condSet     // distinct Where lists and filters
 	specCond []int         // spec -> index in conds
 	from, to int64
 	hasFrom  bool
@@ -65,12 +80,12 @@ func New(cfg Config) (*Engine, error) {
 			dl = append(dl, newKeyLayout([]Key{{Field: f}}))
 		}
 		e.dlayouts = append(e.dlayouts, dl)
-		ck := condKey(s.Where)
+		ck := condKey(s.Where, s.Filter)
 		ci, ok := condIndex[ck]
 		if !ok {
 			ci = len(e.conds)
 			condIndex[ck] = ci
-			e.conds = append(e.conds, s.Where)
+			e.conds = append(e.conds, condSet{s.Where, s.Filter})
 		}
 		e.specCond = append(e.specCond, ci)
 		for _, m := range s.Measures {
@@ -80,6 +95,12 @@ func New(cfg Config) (*Engine, error) {
 		}
 	}
 	return e, nil
+}
+
+// condSet is the conditions of a spec: rows are selected once per batch for all specs that share them.
+type condSet struct {
+	conds  []Cond
+	filter Filter
 }
 
 // Need lists the fields the engine reads: decoding may leave the others out of the batches.
@@ -107,6 +128,14 @@ func (e *Engine) Need() []flowlog.FieldID {
 		for _, f := range s.Distinct {
 			on[f] = true
 		}
+		for _, a := range s.Aggs {
+			on[a.Field] = true
+		}
+		if s.Filter != nil {
+			for _, f := range s.Filter.Fields() {
+				on[f] = true
+			}
+		}
 		for _, m := range s.Measures {
 			switch m {
 			case Bytes, RejectBytes:
@@ -117,6 +146,16 @@ func (e *Engine) Need() []flowlog.FieldID {
 				on[flowlog.FStart] = true
 			case MaxEnd:
 				on[flowlog.FEnd] = true
+			}
+		}
+	}
+	if sc := e.cfg.Scan; sc != nil {
+		for _, f := range sc.Fields {
+			on[f] = true
+		}
+		if sc.Filter != nil {
+			for _, f := range sc.Filter.Fields() {
+				on[f] = true
 			}
 		}
 	}
@@ -141,32 +180,57 @@ func (e *Engine) Specs() []Spec { return e.specs }
 // Location is the time zone of hours and days.
 func (e *Engine) Location() *time.Location { return e.cfg.Location }
 
-// measured says which measure columns a spec's tables keep.
-func (e *Engine) measured(i int) []bool {
-	s := &e.specs[i]
-	on := make([]bool, int(numMeasures)+len(s.Distinct))
+// measureSet is which measure columns a spec's tables keep (indexed by Measure), their initial
+// values and how two partial values combine.
+type measureSet struct {
+	on    []bool
+	init  []int64
+	merge []AggOp // AggSum, AggMin or AggMax
+}
+
+func (e *Engine) measured(i int) measureSet { return measuresOf(&e.specs[i]) }
+
+func measuresOf(s *Spec) measureSet {
+	n := int(numMeasures) + len(s.Distinct)
+	if len(s.Aggs) > 0 {
+		n = int(aggBase) + len(s.Aggs)
+	}
+	ms := measureSet{on: make([]bool, n), init: make([]int64, n), merge: make([]AggOp, n)}
 	for _, m := range s.Measures {
-		on[m] = true
+		ms.on[m] = true
 	}
+	ms.init[MinStart], ms.merge[MinStart] = math.MaxInt64, AggMin
+	ms.init[MaxEnd], ms.merge[MaxEnd] = math.MinInt64, AggMax
 	for j := range s.Distinct {
-		on[Distinct(j)] = true
+		ms.on[Distinct(j)] = true
 	}
-	return on
+	for j, a := range s.Aggs {
+		m := AggMeasure(j)
+		ms.on[m] = true
+		switch a.Op {
+		case AggMin:
+			ms.init[m], ms.merge[m] = math.MaxInt64, AggMin
+		case AggMax:
+			ms.init[m], ms.merge[m] = math.MinInt64, AggMax
+		}
+	}
+	return ms
 }
 
 // newTables returns empty tables for spec i: wide keys, narrow keys (nil when the key has no address),
 // and the (group, value) pairs of each distinct field.
 func (e *Engine) newTables(i int) (*table, *table, []*table) {
 	s := &e.specs[i]
-	t := newTable(e.layouts[i].w, e.measured(i), e.budget, s.Name)
+	ms := e.measured(i)
+	t := newTable(e.layouts[i].w, ms, e.budget, s.Name)
 	var nt *table
 	if e.layouts[i].nw > 0 {
-		nt = newTable(e.layouts[i].nw, e.measured(i), e.budget, s.Name)
+		nt = newTable(e.layouts[i].nw, ms, e.budget, s.Name)
 		nt.narrow = true
 	}
 	var ds []*table
 	for j := range s.Distinct {
-		ds = append(ds, newTable(e.layouts[i].w+e.dlayouts[i][j].w, nil, e.budget, s.Name+" distinct "+flowlog.Fields[s.Distinct[j]].Name))
+		ds = append(ds, newTable(e.layouts[i].w+e.dlayouts[i][j].w, measureSet{}, e.budget, s.Name+" distinct "+flowlog.Fields[s.Distinct[j]].Name))
 	}
 	return t, nt, ds
 }
@@ -216,6 +280,24 @@ func (z *zoneCache) hourStart(v int64) int64 {
 func (z *zoneCache) day(v int64) int64 {
 	l := v + z.offset(v)
 	return (l - floorMod(l, 86400)) / 86400
+}
+
+// truncate derives key t of time v in the zone.
+func (z *zoneCache) truncate(t Trunc, v int64) int64 {
+	switch t {
+	case TruncHour:
+		return z.hourStart(v)
+	case TruncDay:
+		return z.day(v)
+	case TruncMinute:
+		return v - floorMod(v, 60) // zone offsets are whole minutes
+	case TruncHourOfDay:
+		return floorMod(v+z.offset(v), 86400) / 3600
+	case TruncDayOfWeek:
+		// 1970-01-01 was a Thursday (4).
+		return floorMod(z.day(v)+3, 7) + 1
+	}
+	return v
 }
 
 func floorMod(a, b int64) int64 {

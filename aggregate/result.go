@@ -329,12 +329,9 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 	for i, p := range keep {
 		keys[i] = t.Spec.Keys[p]
 	}
-	spec := &Spec{Name: name, Keys: keys, Measures: t.Spec.Measures}
+	spec := &Spec{Name: name, Keys: keys, Measures: t.Spec.Measures, Aggs: t.Spec.Aggs}
 	kl := newKeyLayout(keys)
-	measured := make([]bool, numMeasures)
-	for _, m := range spec.Measures {
-		measured[m] = true
-	}
+	measured := measuresOf(spec)
 	out := newTable(kl.w, measured, nil, name)
 	key := make([]uint64, kl.w)
 	buf := make([]uint64, t.kl.w)

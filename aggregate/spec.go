@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/apache/arrow-go/v18/arrow"
+
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -12,9 +14,12 @@ type Trunc uint8
 
 // Time truncations. Hours and days are those of the engine's time zone.
 const (
-	TruncNone Trunc = iota
-	TruncHour       // the start of the hour, as Unix seconds
-	TruncDay        // the local date, as days since 1970-01-01
+	TruncNone      Trunc = iota
+	TruncHour            // the start of the hour, as Unix seconds
+	TruncDay             // the local date, as days since 1970-01-01
+	TruncMinute          // the start of the minute, as Unix seconds
+	TruncHourOfDay       // the local hour of the day, 0–23
+	TruncDayOfWeek       // the local day of the week, 1 (Monday) to 7 (Sunday), as Trino's day_of_week
 )
 
 // Key is one part of a group key: a decoded column, or the hour or day of a time column.
@@ -30,6 +35,12 @@ func (k Key) String() string {
 		return "hour(" + n + ")"
 	case TruncDay:
 		return "day(" + n + ")"
+	case TruncMinute:
+		return "minute(" + n + ")"
+	case TruncHourOfDay:
+		return "hour_of_day(" + n + ")"
+	case TruncDayOfWeek:
+		return "day_of_week(" + n + ")"
 	}
 	return n
 }
@@ -56,11 +67,60 @@ func (m Measure) String() string {
 	if m < numMeasures {
 		return measureNames[m]
 	}
+	if m >= aggBase {
+		return fmt.Sprintf("agg#%d", int(m-aggBase))
+	}
 	return fmt.Sprintf("distinct#%d", int(m-numMeasures))
 }
 
+// maxDistinct and maxAggs bound Spec.Distinct and Spec.Aggs: their measures share the Measure space.
+const (
+	maxDistinct = 32
+	aggBase     = numMeasures + maxDistinct
+	maxAggs     = 255 - int(aggBase)
+)
+
 // Distinct returns the measure that holds the exact count of distinct values of Spec.Distinct[i].
 func Distinct(i int) Measure { return numMeasures + Measure(i) }
+
+// AggMeasure returns the measure that holds Spec.Aggs[i].
+func AggMeasure(i int) Measure { return aggBase + Measure(i) }
+
+// AggOp is an aggregate of a numeric or time column.
+type AggOp uint8
+
+// Aggregates. Null values are left out; AggCount counts the rows whose value is not null. Sum adds
+// in 64 bits (bytes of a year of flow logs fit many times over). Min and max hold math.MaxInt64 and
+// math.MinInt64 while no value has been seen.
+const (
+	AggSum AggOp = iota
+	AggMin
+	AggMax
+	AggCount
+)
+
+// Agg is one aggregate: Op over the values of Field.
+type Agg struct {
+	Op    AggOp
+	Field flowlog.FieldID
+}
+
+// Filter is a condition on records that the engine cannot express as a Cond: the query layer
+// compiles WHERE clauses into one. It is shared by the workers; each worker asks New for a
+// Selector of its own.
+type Filter interface {
+	// Fields lists the fields the condition reads.
+	Fields() []flowlog.FieldID
+	// New returns a selector for one goroutine.
+	New() Selector
+}
+
+// Selector evaluates a Filter on batches, with scratch of its own.
+type Selector interface {
+	// Select returns the rows of sel (ascending row numbers of rec) that meet the condition, in
+	// order, written over out's storage. It must not keep rec, sel or out.
+	Select(rec arrow.RecordBatch, sel, out []int32) []int32
+}
 
 // Cond keeps the rows whose string field holds one of In (a null never matches), or, when Differ is
 // set, the rows in which some pair of address fields differs: {srcaddr, pkt-srcaddr} and {dstaddr,
@@ -80,7 +140,9 @@ type Spec struct {
 	Keys     []Key
 	Measures []Measure
 	Where    []Cond
+	Filter   Filter // nil: no condition beyond Where
 	Distinct []flowlog.FieldID
+	Aggs     []Agg
 }
 
 func (s *Spec) validate() error {
@@ -91,6 +153,9 @@ func (s *Spec) validate() error {
 		if int(k.Field) >= len(flowlog.Fields) {
 			return fmt.Errorf("aggregation %s: unknown key field %d", s.Name, k.Field)
 		}
+		if k.Trunc > TruncDayOfWeek {
+			return fmt.Errorf("aggregation %s: unknown truncation %d", s.Name, k.Trunc)
+		}
 		if k.Trunc != TruncNone && flowlog.Fields[k.Field].Kind != flowlog.KindTime {
 			return fmt.Errorf("aggregation %s: %s is not a time field", s.Name, k)
 		}
@@ -98,6 +163,19 @@ func (s *Spec) validate() error {
 	for _, m := range s.Measures {
 		if m >= numMeasures {
 			return fmt.Errorf("aggregation %s: unknown measure %d", s.Name, m)
+		}
+	}
+	if len(s.Distinct) > maxDistinct || len(s.Aggs) > maxAggs {
+		return fmt.Errorf("aggregation %s: at most %d distinct counts and %d aggregates", s.Name, maxDistinct, maxAggs)
+	}
+	for _, a := range s.Aggs {
+		if int(a.Field) >= len(flowlog.Fields) || a.Op > AggCount {
+			return fmt.Errorf("aggregation %s: bad aggregate %v", s.Name, a)
+		}
+		switch k := flowlog.Fields[a.Field].Kind; {
+		case a.Op == AggCount:
+		case k == flowlog.KindString || k == flowlog.KindAddr:
+			return fmt.Errorf("aggregation %s: cannot take sum, min or max of %s (not a number)", s.Name, flowlog.Fields[a.Field].Name)
 		}
 	}
 	for _, c := range s.Where {
@@ -119,9 +197,13 @@ func (s *Spec) validate() error {
 	return nil
 }
 
-// condKey identifies a Where list, so that specs with the same conditions share a selection.
-func condKey(cs []Cond) string {
+// condKey identifies a Where list and filter, so that specs with the same conditions share a
+// selection.
+func condKey(cs []Cond, f Filter) string {
 	var b strings.Builder
+	if f != nil {
+		fmt.Fprintf(&b, "filter %p;", f)
+	}
 	for _, c := range cs {
 		fmt.Fprintf(&b, "%d:%q:%v;", c.Field, c.In, c.Differ)
 	}

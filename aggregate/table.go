@@ -19,7 +19,9 @@ import (
 type table struct {
 	w      int      // words per key
 	stride int      // words per row: key, then measures
-	moff   []int    // per measure (Measure, then distinct counts): its word in a row, or -1
+	moff   []int    // per measure (Measure, then distinct counts, then aggregates): its word in a row, or -1
+	init   []int64  // per measure: the value of a new group
+	merge  []AggOp  // per measure: how partial values combine
 	rows   []uint64 // group g is rows[g*stride : (g+1)*stride]
 	slots  []uint64 // 0 is empty; else hash>>32 <<32 | group+1
 	mask   uint64
@@ -32,9 +34,9 @@ type table struct {
 	err    error // the budget's refusal, kept until the worker reports it
 }
 
-func newTable(w int, measured []bool, b *Budget, name string) *table {
-	t := &table{w: w, stride: w, moff: make([]int, len(measured)), budget: b, name: name}
-	for m, on := range measured {
+func newTable(w int, ms measureSet, b *Budget, name string) *table {
+	t := &table{w: w, stride: w, moff: make([]int, len(ms.on)), init: ms.init, merge: ms.merge, budget: b, name: name}
+	for m, on := range ms.on {
 		t.moff[m] = -1
 		if on {
 			t.moff[m] = t.stride
@@ -101,7 +103,7 @@ func (t *table) find(k []uint64, h uint64) uint32 {
 			row := t.rows[g*stride+w:]
 			for m, o := range t.moff {
 				if o >= 0 {
-					row[o-w] = uint64(initial(Measure(m)))
+					row[o-w] = uint64(t.init[m])
 				}
 			}
 			t.slots[i] = tag | uint64(g+1)
@@ -158,10 +160,10 @@ func (t *table) mergeGroup(o *table, g int, h uint64) {
 		}
 		x := int64(o.rows[g*o.stride+o.moff[m]])
 		p := &t.rows[d*t.stride+off]
-		switch Measure(m) {
-		case MinStart:
+		switch t.merge[m] {
+		case AggMin:
 			*p = uint64(min(int64(*p), x))
-		case MaxEnd:
+		case AggMax:
 			*p = uint64(max(int64(*p), x))
 		default:
 			*p += uint64(x)

@@ -38,7 +38,12 @@ type Worker struct {
 	own    batchCtx // the batch being added
 	peer   batchCtx // the batch of the chunk being applied (another worker's)
 	base   []int32
-	sels   [][]int32
+	sels   [][]int32  // per condition set: the rows that meet its conditions (buffers)
+	fsels  [][]int32  // per condition set: the rows its filter kept (buffers)
+	cur    [][]int32  // per condition set: the selection of the batch in hand
+	selors []Selector // per condition set: its filter's selector (nil without a filter)
+	scan   Selector   // the scan's filter
+	scanS  []int32
 	serial uint64
 	out    []*chunk // per worker, while routing a batch
 	err    error    // the first failure of a chunk applied while sending or draining
@@ -90,6 +95,8 @@ type colView struct {
 	idsOK bool
 	// scopeNulls says whether a row of the context's scope is null: 0 not known yet, 1 no, 2 yes.
 	scopeNulls int8
+	conv       []int64 // the values as int64s, for aggregates of narrow columns (nil until made)
+	convBuf    []int64 // conv's storage, kept from batch to batch
 }
 
 func (c *colView) isNull(r int32) bool {
@@ -125,6 +132,17 @@ func (e *Engine) NewWorker() *Worker {
 		w.dtables = append(w.dtables, ds)
 	}
 	w.sels = make([][]int32, len(e.conds))
+	w.fsels = make([][]int32, len(e.conds))
+	w.cur = make([][]int32, len(e.conds))
+	w.selors = make([]Selector, len(e.conds))
+	for i, cs := range e.conds {
+		if cs.filter != nil {
+			w.selors[i] = cs.filter.New()
+		}
+	}
+	if sc := e.cfg.Scan; sc != nil && sc.Filter != nil {
+		w.scan = sc.Filter.New()
+	}
 	w.own = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
 	w.peer = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
 	return w
@@ -263,7 +281,7 @@ func (b *batchCtx) view(f flowlog.FieldID) *colView {
 	if c.gen == b.gen {
 		return c
 	}
-	*c = colView{gen: b.gen, ids: c.ids[:0], kind: flowlog.Fields[f].Kind}
+	*c = colView{gen: b.gen, ids: c.ids[:0], convBuf: c.convBuf, kind: flowlog.Fields[f].Kind}
 	ci := b.colIdx[f]
 	if ci < 0 {
 		return c
@@ -342,14 +360,34 @@ func (w *Worker) Add(rec arrow.RecordBatch) error {
 	if len(w.base) == 0 {
 		return w.err
 	}
-	for ci, conds := range w.e.conds {
-		w.sels[ci] = w.selectWhere(conds, w.sels[ci])
+	for ci, cs := range w.e.conds {
+		sel := w.selectWhere(cs.conds, w.sels[ci])
+		if len(cs.conds) > 0 {
+			w.sels[ci] = sel // keep the buffer (without conditions sel is w.base)
+		}
+		if f := w.selors[ci]; f != nil && len(sel) > 0 {
+			w.fsels[ci] = f.Select(rec, sel, w.fsels[ci][:0])
+			sel = w.fsels[ci]
+		}
+		w.cur[ci] = sel
+	}
+	if sc := w.e.cfg.Scan; sc != nil {
+		sel := w.base
+		if w.scan != nil {
+			w.scanS = w.scan.Select(rec, w.base, w.scanS[:0])
+			sel = w.scanS
+		}
+		if len(sel) > 0 {
+			if err := sc.Sink(w.id, rec, sel); err != nil {
+				return err
+			}
+		}
 	}
 	if w.e.needRej {
 		b.markRejects(w.base)
 	}
 	for i := range w.e.specs {
-		sel := w.sels[w.e.specCond[i]]
+		sel := w.cur[w.e.specCond[i]]
 		if len(sel) == 0 {
 			continue
 		}
@@ -558,7 +596,7 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	kw := t.w
 	b.gids = growU32(b.gids, n)
 	gids := b.gids
-	ops, plain := b.measureOps(b.w.e.specs[i].Measures, t)
+	ops, plain := b.measureOps(&b.w.e.specs[i], t)
 	// Work in runs: first load the slot of every key of the run, independent loads whose cache
 	// misses overlap; then probe with the slots in cache; then update the groups found while their
 	// rows are still in cache. A large table misses on nearly every probe.
@@ -598,46 +636,123 @@ func (b *batchCtx) scopeHasNull(c *colView) bool {
 
 // measureOp is one measure's update, with its column chosen once per batch.
 type measureOp struct {
+	op   opKind
 	m    Measure
 	off  int
-	vals []int64  // bytes, packets, start or end; nil for the counts
-	col  *colView // for its nulls
+	vals []int64  // the values summed or compared; nil for the counts
+	col  *colView // for its nulls (nil when the batch's records have none)
 }
+
+type opKind uint8
+
+const (
+	opFlows opKind = iota
+	opRejFlows
+	opSum
+	opRejSum
+	opMin
+	opMax
+	opCount // rows whose value is not null
+)
 
 // measureOps chooses, once per batch and table, how each measure is updated; plain says the measures
 // are bytes, packets and flows over columns without nulls among the batch's records.
-func (b *batchCtx) measureOps(ms []Measure, t *table) ([]measureOp, bool) {
+func (b *batchCtx) measureOps(s *Spec, t *table) ([]measureOp, bool) {
 	ops := b.ops[:0]
 	nulls := false
-	for _, m := range ms {
-		op := measureOp{m: m, off: t.moff[m]}
-		var f flowlog.FieldID
-		switch m {
-		case Bytes, RejectBytes:
-			f = flowlog.FBytes
-		case Packets, RejectPackets:
-			f = flowlog.FPackets
-		case MinStart:
-			f = flowlog.FStart
-		case MaxEnd:
-			f = flowlog.FEnd
-		default:
-			ops = append(ops, op)
-			continue
-		}
+	add := func(op measureOp, f flowlog.FieldID) {
 		c := b.view(f)
 		if !c.ok {
-			continue // nothing to add
+			return // nothing to add
 		}
-		op.vals = c.i64
+		if op.op != opCount {
+			op.vals = b.int64s(c)
+		}
 		if b.scopeHasNull(c) {
 			op.col = c
 			nulls = true
 		}
 		ops = append(ops, op)
 	}
+	for _, m := range s.Measures {
+		op := measureOp{m: m, off: t.moff[m]}
+		switch m {
+		case Flows:
+			op.op = opFlows
+			ops = append(ops, op)
+		case RejectFlows:
+			op.op = opRejFlows
+			ops = append(ops, op)
+		case Bytes:
+			op.op = opSum
+			add(op, flowlog.FBytes)
+		case Packets:
+			op.op = opSum
+			add(op, flowlog.FPackets)
+		case RejectBytes:
+			op.op = opRejSum
+			add(op, flowlog.FBytes)
+		case RejectPackets:
+			op.op = opRejSum
+			add(op, flowlog.FPackets)
+		case MinStart:
+			op.op = opMin
+			add(op, flowlog.FStart)
+		case MaxEnd:
+			op.op = opMax
+			add(op, flowlog.FEnd)
+		}
+	}
+	for j, a := range s.Aggs {
+		m := AggMeasure(j)
+		op := measureOp{m: m, off: t.moff[m]}
+		switch a.Op {
+		case AggSum:
+			op.op = opSum
+		case AggMin:
+			op.op = opMin
+		case AggMax:
+			op.op = opMax
+		default:
+			op.op = opCount
+		}
+		add(op, a.Field)
+	}
 	b.ops = ops
 	return ops, !nulls && len(ops) == 3 && ops[0].m == Bytes && ops[1].m == Packets && ops[2].m == Flows
+}
+
+// int64s returns a numeric column's values as int64s: the column itself for counters and times,
+// a conversion (once per batch) for the narrower kinds.
+func (b *batchCtx) int64s(c *colView) []int64 {
+	switch c.kind {
+	case flowlog.KindInt64, flowlog.KindTime:
+		return c.i64
+	case flowlog.KindPort, flowlog.KindProto, flowlog.KindInt32:
+	default:
+		return nil
+	}
+	if c.conv != nil {
+		return c.conv
+	}
+	n := int(b.rec.NumRows())
+	buf := c.convBuf[:0]
+	switch c.kind {
+	case flowlog.KindPort:
+		for _, v := range c.u16[:n] {
+			buf = append(buf, int64(v))
+		}
+	case flowlog.KindProto:
+		for _, v := range c.u8[:n] {
+			buf = append(buf, int64(v))
+		}
+	default:
+		for _, v := range c.i32[:n] {
+			buf = append(buf, int64(v))
+		}
+	}
+	c.conv, c.convBuf = buf, buf
+	return buf
 }
 
 // updateAll adds the selected rows to the measures of their groups, one row at a time so that each
@@ -663,24 +778,24 @@ func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32,
 			if o.col != nil && o.col.isNull(r) {
 				continue
 			}
-			switch o.m {
-			case Flows:
+			switch o.op {
+			case opFlows, opCount:
 				row[o.off]++
-			case RejectFlows:
+			case opRejFlows:
 				if rej[r] {
 					row[o.off]++
 				}
-			case Bytes, Packets:
+			case opSum:
 				row[o.off] += uint64(o.vals[r])
-			case RejectBytes, RejectPackets:
+			case opRejSum:
 				if rej[r] {
 					row[o.off] += uint64(o.vals[r])
 				}
-			case MinStart:
+			case opMin:
 				if x := o.vals[r]; x < int64(row[o.off]) {
 					row[o.off] = uint64(x)
 				}
-			case MaxEnd:
+			case opMax:
 				if x := o.vals[r]; x > int64(row[o.off]) {
 					row[o.off] = uint64(x)
 				}
@@ -779,6 +894,10 @@ func (b *batchCtx) fillKeys(kl *keyLayout, sel []int32, dst []uint64, stride, ba
 			}
 		case flowlog.KindInt64, flowlog.KindTime:
 			switch key.Trunc {
+			case TruncNone:
+				for k, r := range sel {
+					dst[k*stride+o] = uint64(c.i64[r]) + 1
+				}
 			case TruncHour:
 				for k, r := range sel {
 					dst[k*stride+o] = uint64(b.zone.hourStart(c.i64[r])) + 1
@@ -789,7 +908,7 @@ func (b *batchCtx) fillKeys(kl *keyLayout, sel []int32, dst []uint64, stride, ba
 				}
 			default:
 				for k, r := range sel {
-					dst[k*stride+o] = uint64(c.i64[r]) + 1
+					dst[k*stride+o] = uint64(b.zone.truncate(key.Trunc, c.i64[r])) + 1
 				}
 			}
 		}

@@ -80,6 +80,12 @@ func parquetNode(f arrow.Field) parquet.Node {
 		return parquet.Optional(parquet.Int(32))
 	case arrow.INT64:
 		return parquet.Optional(parquet.Int(64))
+	case arrow.FLOAT64:
+		return parquet.Optional(parquet.Leaf(parquet.DoubleType))
+	case arrow.BOOL:
+		return parquet.Optional(parquet.Leaf(parquet.BooleanType))
+	case arrow.TIMESTAMP:
+		return parquet.Optional(parquet.Timestamp(parquet.Millisecond))
 	}
 	return parquet.Optional(parquet.String()) // strings and addresses
 }
@@ -177,6 +183,14 @@ func (pw *ParquetWriter) WriteRows(rec arrow.RecordBatch, sel []int32) error {
 			case *array.Dictionary:
 				s := c.Dictionary().(*array.String).Value(c.GetValueIndex(r))
 				v = parquet.ByteArrayValue([]byte(s))
+			case *array.String:
+				v = parquet.ByteArrayValue([]byte(c.Value(r)))
+			case *array.Float64:
+				v = parquet.DoubleValue(c.Value(r))
+			case *array.Boolean:
+				v = parquet.BooleanValue(c.Value(r))
+			case *array.Timestamp:
+				v = parquet.Int64Value(int64(c.Value(r)) * 1000) // seconds -> milliseconds
 			default:
 				return fmt.Errorf("BUG: no Parquet conversion for %s", col.DataType())
 			}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"time"
 	"unicode/utf8"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -201,6 +202,26 @@ func newCellWriter(a arrow.Array, field arrow.Field) cellWriter {
 				return null(b, f)
 			}
 			return strconv.AppendUint(b, c.Value(r), 10)
+		}
+	case *array.Boolean:
+		return func(b []byte, r int, f RowFormat) []byte {
+			if c.IsNull(r) {
+				return null(b, f)
+			}
+			return strconv.AppendBool(b, c.Value(r))
+		}
+	case *array.Timestamp:
+		loc := time.UTC
+		if tz := c.DataType().(*arrow.TimestampType).TimeZone; tz != "" {
+			if l, err := time.LoadLocation(tz); err == nil {
+				loc = l
+			}
+		}
+		return func(b []byte, r int, f RowFormat) []byte {
+			if c.IsNull(r) {
+				return null(b, f)
+			}
+			return appendText(b, formatTime(int64(c.Value(r)), loc), f)
 		}
 	case *array.Float64:
 		return func(b []byte, r int, f RowFormat) []byte {

@@ -1,0 +1,323 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/query"
+)
+
+// queryFlags are the flags that sql and query share.
+type queryFlags struct {
+	decode   decodeFlags
+	s3       s3Flags
+	from, to string
+	late     time.Duration
+	tz       string
+	format   string
+	out      string
+	memLimit string
+	quiet    bool
+	explain  bool
+}
+
+func (f *queryFlags) add(fs *pflag.FlagSet) {
+	f.decode.add(fs)
+	f.s3.add(fs)
+	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
+	fs.StringVar(&f.to, "to", "", "only records that start before this time")
+	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after the range's end")
+	fs.StringVar(&f.tz, "tz", "UTC", "time zone of date_trunc, hour(), day_of_week(), printed timestamps and --from/--to without an offset")
+	fs.StringVar(&f.format, "format", "auto", "table, json, jsonl, csv, parquet or arrow (auto: by the -o extension, table on a terminal, else jsonl)")
+	fs.StringVarP(&f.out, "output", "o", "", "write the result to FILE (atomically) instead of stdout")
+	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+	fs.BoolVar(&f.explain, "explain", false, "print the plan (and the SQL of a query command) to stderr before running")
+}
+
+func init() {
+	register(&command{
+		name:  "sql",
+		usage: "[flags] 'SELECT …' [SOURCES…]",
+		short: "run a SQL query (Athena's flow-log columns) over flow logs",
+		long: `Runs one SELECT over the records of flow-log objects. The table's columns are the Athena names
+(version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes,
+start, "end", action, log_status, vpc_id, subnet_id, instance_id, tcp_flags, type, pkt_srcaddr,
+pkt_dstaddr, region, az_id, sublocation_type, sublocation_id, pkt_src_aws_service,
+pkt_dst_aws_service, flow_direction, traffic_path, …). FROM names the sources: a quoted path or URI
+(FROM 's3://bucket/AWSLogs/'), or any table name (FROM vpc_flow_logs) for the SOURCES given after the
+query. The table holds the records; NODATA and SKIPDATA lines are counted in the input accounting
+(stderr), not in the table.
+
+Supported: column references, literals (TIMESTAMP '…', INTERVAL '7' DAY), AND OR NOT, = <> < <= > >=,
+IN, BETWEEN, LIKE, IS [NOT] NULL, + - * / %; sum, count, count(DISTINCT …), min, max, avg;
+from_unixtime, to_unixtime, date_trunc, hour, minute, day, day_of_week, day_of_year, month, year,
+split_part, contains('10.0.0.0/8', srcaddr), CAST; aliases; GROUP BY, HAVING, ORDER BY (ordinals and
+aliases), LIMIT. GROUP BY takes columns and from_unixtime / date_trunc('minute'|'hour'|'day') / hour /
+day_of_week of a time column. Anything else is an error that points at the token. Bounds on start in
+the WHERE clause (start >= N, from_unixtime(start) BETWEEN TIMESTAMP … AND …) also skip objects by
+their keys, as --from/--to do.
+
+Examples:
+  flowlens sql "SELECT srcaddr, sum(bytes) AS bytes FROM vpc_flow_logs GROUP BY srcaddr ORDER BY bytes DESC LIMIT 10" flows/
+  flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
+  flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
+  flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/`,
+		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+			var f queryFlags
+			f.add(fs)
+			return func(ctx context.Context, args []string) int {
+				if len(args) == 0 {
+					return usageError("sql", "no query given")
+				}
+				return runSQL(ctx, "sql", &f, args[0], args[1:])
+			}
+		},
+	})
+	register(&command{
+		name:  "query",
+		usage: "[flags] SOURCES…",
+		short: "ad-hoc group-by or filter over flow logs, with flags",
+		long: `Answers a question with flags instead of SQL; the flags make one SELECT (--explain prints it) and
+take the same expressions as flowlens sql. With --group-by, each group gets the --select measures
+(default: sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows), ordered by the first
+measure, largest first, and the first --limit groups (default 20; 0 for all). Without --group-by,
+the records that pass --where are listed (--select picks columns, default all), up to --limit (default
+all); --select with aggregates alone gives totals.
+
+Examples:
+  flowlens query --group-by srcaddr flows/
+  flowlens query --where "dstport = 443" --group-by dstaddr --select "sum(packets) AS packetcount" --limit 10 flows/
+  flowlens query --where "action = 'REJECT'" --group-by "srcaddr, dstport" --order-by "flows DESC" flows/
+  flowlens query --group-by "date_trunc('hour', from_unixtime(start))" --order-by 1 --limit 0 --format csv flows/
+  flowlens query --where "contains('10.0.0.0/8', srcaddr) AND NOT contains('10.0.0.0/8', dstaddr)" --select "srcaddr, dstaddr, bytes" --limit 50 flows/`,
+		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+			var f queryFlags
+			f.add(fs)
+			where := fs.String("where", "", "keep the records that meet this condition (SQL)")
+			groupBy := fs.String("group-by", "", "group by these expressions, comma-separated")
+			sel := fs.String("select", "", "measures (with --group-by) or columns to list, comma-separated SQL")
+			orderBy := fs.String("order-by", "", "order by these expressions or output names (ASC/DESC), comma-separated")
+			limit := fs.Int("limit", -1, "rows to keep: default 20 with --group-by, all otherwise; 0 for all")
+			return func(ctx context.Context, args []string) int {
+				if len(args) == 0 {
+					return usageError("query", "no sources given")
+				}
+				q := buildQuery(*where, *groupBy, *sel, *orderBy, *limit)
+				return runSQL(ctx, "query", &f, q, args)
+			}
+		},
+	})
+}
+
+// buildQuery spells the query command's flags as one SELECT.
+func buildQuery(where, groupBy, sel, orderBy string, limit int) string {
+	var b strings.Builder
+	b.WriteString("SELECT ")
+	grouped := strings.TrimSpace(groupBy) != ""
+	switch {
+	case grouped:
+		if sel == "" {
+			sel = "sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows"
+		}
+		b.WriteString(groupBy + ", " + sel)
+	case sel != "":
+		b.WriteString(sel)
+	default:
+		b.WriteString("*")
+	}
+	b.WriteString(" FROM flows")
+	if strings.TrimSpace(where) != "" {
+		b.WriteString(" WHERE " + where)
+	}
+	if grouped {
+		b.WriteString(" GROUP BY " + groupBy)
+		if orderBy == "" {
+			// The first measure: the select list's item after the group keys.
+			orderBy = fmt.Sprintf("%d DESC", len(splitTop(groupBy))+1)
+		}
+		if limit < 0 {
+			limit = 20
+		}
+	}
+	if orderBy != "" {
+		b.WriteString(" ORDER BY " + orderBy)
+	}
+	if limit > 0 {
+		fmt.Fprintf(&b, " LIMIT %d", limit)
+	}
+	return b.String()
+}
+
+// splitTop splits a comma-separated list at the commas outside parentheses and quotes.
+func splitTop(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	quote := byte(0)
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case quote != 0:
+			if c == quote {
+				quote = 0
+			}
+		case c == '\'' || c == '"':
+			quote = c
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		case c == ',' && depth == 0:
+			out = append(out, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(out, s[start:])
+}
+
+// outputFormat picks the result format: the flag, else the -o extension, else a table on a terminal
+// and JSON Lines otherwise.
+func outputFormat(flag, out string) (string, error) {
+	switch flag {
+	case "table", "json", "jsonl", "csv", "parquet", "arrow":
+		return flag, nil
+	case "auto", "":
+	default:
+		return "", fmt.Errorf("--format %q: want table, json, jsonl, csv, parquet or arrow", flag)
+	}
+	if out != "" && out != "-" {
+		switch strings.ToLower(filepath.Ext(out)) {
+		case ".json":
+			return "json", nil
+		case ".csv":
+			return "csv", nil
+		case ".parquet":
+			return "parquet", nil
+		case ".arrow", ".arrows", ".ipc":
+			return "arrow", nil
+		case ".txt":
+			return "table", nil
+		}
+		return "jsonl", nil
+	}
+	if isTerminal(stdout) {
+		return "table", nil
+	}
+	return "jsonl", nil
+}
+
+// runSQL plans q, reads the sources and writes the result.
+func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []string) int {
+	opts, err := f.decode.options()
+	if err != nil {
+		return usageError(name, "%v", err)
+	}
+	loc, err := time.LoadLocation(f.tz)
+	if err != nil {
+		return usageError(name, "--tz %q: %v", f.tz, err)
+	}
+	from, err := parseTimeFlag(f.from, loc)
+	if err != nil {
+		return usageError(name, "--from: %v", err)
+	}
+	to, err := parseTimeFlag(f.to, loc)
+	if err != nil {
+		return usageError(name, "--to: %v", err)
+	}
+	limit, err := memoryLimit(f.memLimit)
+	if err != nil {
+		return usageError(name, "--memory-limit: %v", err)
+	}
+	format, err := outputFormat(f.format, f.out)
+	if err != nil {
+		return usageError(name, "%v", err)
+	}
+	if (format == "parquet" || format == "arrow") && (f.out == "" || f.out == "-") && isTerminal(stdout) {
+		return usageError(name, "--format %s is binary: give -o FILE or redirect stdout", format)
+	}
+	plan, err := query.PlanSQL(q, loc)
+	if err != nil {
+		if name == "query" {
+			return usageError(name, "%v\n(the flags made this query: %s)", err, q)
+		}
+		return usageError(name, "%v", err)
+	}
+	plan.Narrow(from, to)
+	if src, isPath := plan.Source(); isPath {
+		args = append([]string{src}, args...)
+	}
+	if len(args) == 0 {
+		return usageError(name, "no sources: give them after the query, or FROM 'path or s3:// URI'")
+	}
+	if f.explain {
+		if name == "query" {
+			fmt.Fprintf(stderr, "sql: %s\n", q)
+		}
+		fmt.Fprint(stderr, plan.Explain())
+	}
+	sources, skipped, err := expandSources(ctx, args, &f.s3, plan.From, plan.To, f.late)
+	if err != nil {
+		return fail(name, err)
+	}
+
+	w, done, err := openOutput(f.out)
+	if err != nil {
+		return fail(name, err)
+	}
+	var bw batchWriter
+	switch format {
+	case "table":
+		bw = query.NewTableWriter(w)
+	case "parquet":
+		bw = query.NewParquetWriter(w)
+	case "arrow":
+		bw = query.NewArrowWriter(w)
+	default:
+		rw, err := query.NewRowWriter(w, query.RowFormat(format))
+		if err != nil {
+			done(false)
+			return usageError(name, "%v", err)
+		}
+		bw = rw
+	}
+	prog := &aggregate.Progress{}
+	stopProgress := startProgress(prog, f.quiet)
+	res, err := plan.Run(ctx, sources, query.RunOptions{Decode: opts, Workers: f.decode.workers, MemoryLimit: limit,
+		Progress: prog, Emit: bw.Write})
+	stopProgress()
+	if err == nil && res.Rows == 0 && res.Schema != nil {
+		err = query.WriteEmpty(bw, res.Schema)
+	}
+	if err2 := bw.Close(); err == nil {
+		err = err2
+	}
+	if err2 := done(err == nil); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return fail(name, err)
+	}
+	if !f.quiet {
+		printStats(stderr, res.Stats, res.Failed)
+		if skipped > 0 {
+			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside the time range\n", skipped)
+		}
+		if res.Stopped {
+			fmt.Fprintf(stderr, "flowlens: stopped reading at LIMIT %d: the counts above cover what was read until then\n", res.Rows)
+		}
+	} else {
+		for _, fo := range res.Failed {
+			fmt.Fprintf(stderr, "flowlens %s: %v\n", name, fo.Err)
+		}
+	}
+	if len(res.Failed) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}

@@ -1,0 +1,224 @@
+package query
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// ipMeta marks the 16-byte columns that hold addresses, so that every writer prints them as text.
+var ipMeta = arrow.NewMetadata([]string{"flowlens.type"}, []string{"ip"})
+
+// outField is the Arrow field of an output column of type t: bigint as int64, double as float64,
+// varchar as a string, an address as 16 bytes (written as text), a timestamp as seconds in the
+// query's zone, a boolean as a boolean.
+func outField(name string, t typ, loc *time.Location) arrow.Field {
+	f := arrow.Field{Name: name, Nullable: true}
+	switch t {
+	case tInt:
+		f.Type = arrow.PrimitiveTypes.Int64
+	case tFloat:
+		f.Type = arrow.PrimitiveTypes.Float64
+	case tStr:
+		f.Type = arrow.BinaryTypes.String
+	case tAddr:
+		f.Type = flowlog.AddrType
+		f.Metadata = ipMeta
+	case tTime:
+		f.Type = &arrow.TimestampType{Unit: arrow.Second, TimeZone: loc.String()}
+	default: // boolean, and the type of a bare NULL
+		f.Type = arrow.FixedWidthTypes.Boolean
+	}
+	return f
+}
+
+// vecArray builds the Arrow array of elements sel of v.
+func vecArray(v *vec, sel []int32, dt arrow.DataType) arrow.Array {
+	mem := memory.DefaultAllocator
+	switch b := array.NewBuilder(mem, dt).(type) {
+	case *array.Int64Builder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) {
+				b.UnsafeAppendBoolToBitmap(false)
+			} else {
+				b.UnsafeAppend(v.i[k])
+			}
+		}
+		return b.NewArray()
+	case *array.Float64Builder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) {
+				b.UnsafeAppendBoolToBitmap(false)
+			} else {
+				b.UnsafeAppend(v.f[k])
+			}
+		}
+		return b.NewArray()
+	case *array.StringBuilder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) {
+				b.AppendNull()
+			} else {
+				b.Append(v.s[k])
+			}
+		}
+		return b.NewArray()
+	case *array.FixedSizeBinaryBuilder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) {
+				b.AppendNull()
+			} else {
+				a16 := v.a[k].As16()
+				b.Append(a16[:])
+			}
+		}
+		return b.NewArray()
+	case *array.TimestampBuilder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) {
+				b.AppendNull()
+			} else {
+				b.Append(arrow.Timestamp(v.i[k]))
+			}
+		}
+		return b.NewArray()
+	case *array.BooleanBuilder:
+		defer b.Release()
+		b.Reserve(len(sel))
+		for _, k := range sel {
+			if v.isNull(int(k)) || v.t == tNull {
+				b.AppendNull()
+			} else {
+				b.Append(v.i[k] == 1)
+			}
+		}
+		return b.NewArray()
+	default:
+		panic(fmt.Sprintf("BUG: no builder for %s", dt))
+	}
+}
+
+func arrowRecord(s *arrow.Schema, cols []arrow.Array, n int64) arrow.RecordBatch {
+	return array.NewRecordBatch(s, cols, n)
+}
+
+// TableWriter writes batches as an aligned text table: numbers right-aligned, nulls as "-". It keeps
+// the rows until Close, to size the columns.
+type TableWriter struct {
+	w      io.Writer
+	names  []string
+	right  []bool
+	rows   [][]string
+	schema *arrow.Schema
+}
+
+// NewTableWriter returns a table writer to w.
+func NewTableWriter(w io.Writer) *TableWriter { return &TableWriter{w: w} }
+
+// Write keeps the rows of rec.
+func (t *TableWriter) Write(rec arrow.RecordBatch) error {
+	if t.schema == nil {
+		t.schema = rec.Schema()
+		for _, f := range rec.Schema().Fields() {
+			t.names = append(t.names, f.Name)
+			switch f.Type.ID() {
+			case arrow.INT64, arrow.INT32, arrow.UINT16, arrow.UINT8, arrow.FLOAT64:
+				t.right = append(t.right, true)
+			default:
+				t.right = append(t.right, false)
+			}
+		}
+	}
+	cells := make([]cellWriter, rec.NumCols())
+	for i := range cells {
+		cells[i] = newCellWriter(rec.Column(i), rec.Schema().Field(i))
+	}
+	var buf []byte
+	for r := 0; r < int(rec.NumRows()); r++ {
+		row := make([]string, len(cells))
+		for i, cw := range cells {
+			if rec.Column(i).IsNull(r) {
+				row[i] = "-"
+				continue
+			}
+			buf = cw(buf[:0], r, CSV)
+			s := string(buf)
+			if strings.HasPrefix(s, `"`) { // CSV quoting is not wanted here
+				if u, err := strconv.Unquote(strings.ReplaceAll(s, `""`, `\"`)); err == nil {
+					s = u
+				}
+			}
+			row[i] = s
+		}
+		t.rows = append(t.rows, row)
+	}
+	return nil
+}
+
+// Close writes the table.
+func (t *TableWriter) Close() error {
+	width := make([]int, len(t.names))
+	for i, n := range t.names {
+		width[i] = utf8.RuneCountInString(n)
+	}
+	for _, row := range t.rows {
+		for i, c := range row {
+			width[i] = max(width[i], utf8.RuneCountInString(c))
+		}
+	}
+	var b strings.Builder
+	line := func(cells []string) {
+		for i, c := range cells {
+			if i > 0 {
+				b.WriteString("  ")
+			}
+			pad := strings.Repeat(" ", width[i]-utf8.RuneCountInString(c))
+			if t.right[i] {
+				b.WriteString(pad + c)
+			} else if i < len(cells)-1 {
+				b.WriteString(c + pad)
+			} else {
+				b.WriteString(c)
+			}
+		}
+		b.WriteString("\n")
+	}
+	line(t.names)
+	rule := make([]string, len(t.names))
+	for i := range rule {
+		rule[i] = strings.Repeat("-", width[i])
+	}
+	line(rule)
+	for _, row := range t.rows {
+		line(row)
+	}
+	fmt.Fprintf(&b, "(%d row%s)\n", len(t.rows), plural(len(t.rows)))
+	_, err := io.WriteString(t.w, b.String())
+	return err
+}
+
+func plural(n int) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
