@@ -90,12 +90,32 @@ func parquetNode(f arrow.Field) parquet.Node {
 	return parquet.Optional(parquet.String()) // strings and addresses
 }
 
-func (pw *ParquetWriter) start(schema *arrow.Schema) error {
-	group := parquet.Group{}
+// orderedGroup is a parquet.Group whose columns keep the order of the Arrow schema (a Group alone
+// sorts them by name): the select list's order, the flow-log layout's order.
+type orderedGroup struct {
+	parquet.Group
+	fields []parquet.Field
+}
+
+func (g orderedGroup) Fields() []parquet.Field { return g.fields }
+
+func newOrderedGroup(schema *arrow.Schema) orderedGroup {
+	g := orderedGroup{Group: parquet.Group{}}
 	for _, f := range schema.Fields() {
-		group[f.Name] = parquetNode(f)
+		g.Group[f.Name] = parquetNode(f)
 	}
-	ps := parquet.NewSchema("flow_logs", group)
+	byName := map[string]parquet.Field{}
+	for _, f := range g.Group.Fields() {
+		byName[f.Name()] = f
+	}
+	for _, f := range schema.Fields() {
+		g.fields = append(g.fields, byName[f.Name])
+	}
+	return g
+}
+
+func (pw *ParquetWriter) start(schema *arrow.Schema) error {
+	ps := parquet.NewSchema("flow_logs", newOrderedGroup(schema))
 	pw.leaf = pw.leaf[:0]
 	for _, path := range ps.Columns() {
 		idx := schema.FieldIndices(path[0])

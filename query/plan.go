@@ -120,7 +120,7 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 		}
 	}
 	// Output names: the alias, a column's name, else the expression's text.
-	for i, it := range stmt.Items {
+	for _, it := range stmt.Items {
 		if it.Star {
 			if p.agg {
 				return nil, sql.ErrorAt(q, it.At, "* cannot be selected in a query that groups")
@@ -137,8 +137,16 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 				name = sql.Format(it.Expr)
 			}
 		}
-		_ = i
 		p.items = append(p.items, outItem{name: name, expr: it.Expr})
+	}
+	// Output names are unique (a Parquet file cannot hold two columns of one name): sum(bytes),
+	// sum(bytes)_2.
+	seen := map[string]int{}
+	for i := range p.items {
+		name := p.items[i].name
+		if seen[name]++; seen[name] > 1 {
+			p.items[i].name = fmt.Sprintf("%s_%d", name, seen[name])
+		}
 	}
 	if p.star && len(p.items) > 1 {
 		return nil, sql.ErrorAt(q, 0, "* with other select items is not supported")
@@ -704,9 +712,20 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 		}
 		c.refs = append(c.refs, v)
 	}
+	global := len(p.keys) == 0 && n == 0 // an aggregate of no rows is still one row
+	if global {
+		n = 1
+	}
 	for _, a := range p.aggs {
 		v := &vec{}
 		v.reset(a.t, n)
+		if global {
+			if a.fn == "count" || a.fn == "distinct" {
+				v.i[0] = 0
+			} else {
+				v.nulls()[0] = true
+			}
+		}
 		for gi, g := range groups {
 			x := t.Value(g, a.measure)
 			cnt := int64(1)
