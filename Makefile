@@ -6,7 +6,7 @@ PKGS    := ./...
 FUZZTIME ?= 20000x
 BENCHTIME ?= 1s
 
-.PHONY: all build test test-race fuzz bench fmt lint vet clean demo versitygw
+.PHONY: all build test test-race fuzz bench bench-query fmt lint vet clean demo versitygw
 
 all: build
 
@@ -34,20 +34,29 @@ test: vet $(VERSITYGW)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 $(PKGS)
 	$(MAKE) --no-print-directory fuzz
 
+FUZZPKGS := ./flowlog ./query/sql
+
 fuzz:
-	@for t in $$($(GO) test -list '^Fuzz' ./flowlog | grep '^Fuzz'); do \
-		echo "fuzz $$t ($(FUZZTIME))"; \
-		$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) ./flowlog || exit 1; \
+	@for p in $(FUZZPKGS); do \
+		for t in $$($(GO) test -list '^Fuzz' $$p | grep '^Fuzz'); do \
+			echo "fuzz $$p $$t ($(FUZZTIME))"; \
+			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
+		done; \
 	done
 
 test-race: $(VERSITYGW)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -race -count=1 $(PKGS)
 
 # Go benchmarks of each stage, then the standard report end to end against gunzip alone over
-# 2 × 20 M generated records (generated once into bench/data, which git ignores).
+# 2 × 20 M generated records (generated once into bench/data, which git ignores), then analysts'
+# queries over the gzip text against the same records converted to Parquet.
 bench: build
 	$(GO) test -run '^$$' -bench . -benchtime $(BENCHTIME) -benchmem $(PKGS)
 	$(GO) run ./bench/reportbench -flowlens bin/flowlens
+	$(GO) run ./bench/querybench -flowlens bin/flowlens
+
+bench-query: build
+	$(GO) run ./bench/querybench -flowlens bin/flowlens
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

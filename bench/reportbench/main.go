@@ -11,25 +11,20 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/bench/gen"
-	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/bench/harness"
 	"github.com/flowlens/flowlens/internal/s3test"
 )
 
@@ -49,17 +44,11 @@ func main() {
 	fmt.Println("| data set | gzip MB | gunzip alone | flowlens report | report / gunzip | report peak RSS | report --no-nat | with / without NAT analysis |")
 	fmt.Println("|---|---|---|---|---|---|---|---|")
 	for _, name := range strings.Split(*only, ",") {
-		layout := map[string]*flowlog.Layout{"v2": flowlog.DefaultLayout, "v5": flowlog.V5Layout}[name]
-		if layout == nil {
-			fail(fmt.Errorf("unknown data set %q (v2, v5)", name))
+		ds, err := harness.Ensure(*data, name, *records, *objects)
+		if err != nil {
+			fail(err)
 		}
-		dir := filepath.Join(*data, fmt.Sprintf("%s-%d-%d", name, *records, *objects))
-		files, recs := ensure(dir, layout, *records, *objects)
-		var size int64
-		for _, f := range files {
-			fi, _ := os.Stat(f)
-			size += fi.Size()
-		}
+		dir, files, recs, size := ds.Dir, ds.Files, ds.Records, ds.Bytes
 		var gz, rep, noNAT []float64
 		var rss []int64
 		for i := 0; i < *runs; i++ {
@@ -118,21 +107,6 @@ func s3Compare(bin, name, dir string, recs int64, workers, runs int) string {
 	return fmt.Sprintf("| %s | %.2f s · %.2f M rec/s | %.2f s · %.2f M rec/s | %.2f |", name, l, float64(recs)/l/1e6, r, float64(recs)/r/1e6, l/r)
 }
 
-// ensure generates the data set unless it is there, and returns its objects and line count.
-func ensure(dir string, l *flowlog.Layout, records int64, objects int) ([]string, int64) {
-	files, _ := filepath.Glob(filepath.Join(dir, "*.log.gz"))
-	if len(files) != objects {
-		fmt.Fprintf(os.Stderr, "reportbench: generating %s (once)\n", dir)
-		os.RemoveAll(dir)
-		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 1, Records: records, Objects: objects, Fields: l,
-			Layout: "flat", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
-			fail(err)
-		}
-		files, _ = filepath.Glob(filepath.Join(dir, "*.log.gz"))
-	}
-	return files, records
-}
-
 // gunzip decompresses every object with n goroutines, one object each at a time, and returns seconds.
 func gunzip(files []string, n int) float64 {
 	began := time.Now()
@@ -179,38 +153,23 @@ func report(bin, dir string, workers int, wantLines int64) (float64, int64) {
 
 func reportWith(bin, src string, workers int, wantLines int64, env []string, extra ...string) (float64, int64) {
 	args := append([]string{"report", "--quiet", "--format", "json", "--workers", fmt.Sprint(workers)}, extra...)
-	cmd := exec.Command(bin, append(args, src)...)
-	cmd.Env = env
-	var out bytes.Buffer
-	cmd.Stdout = &out
-	var errb bytes.Buffer
-	cmd.Stderr = &errb
-	began := time.Now()
-	if err := cmd.Run(); err != nil {
-		fail(fmt.Errorf("%s report: %v: %s", bin, err, errb.String()))
+	r, err := harness.Exec(env, bin, append(args, src)...)
+	if err != nil {
+		fail(err)
 	}
-	secs := time.Since(began).Seconds()
 	var doc struct {
 		Input struct {
 			Lines   int64 `json:"lines"`
 			Headers int64 `json:"headers"`
 		} `json:"input"`
 	}
-	if err := json.Unmarshal(out.Bytes(), &doc); err != nil || doc.Input.Lines-doc.Input.Headers != wantLines {
+	if err := json.Unmarshal(r.Stdout, &doc); err != nil || doc.Input.Lines-doc.Input.Headers != wantLines {
 		fail(fmt.Errorf("%s report read %d lines, want %d (%v)", bin, doc.Input.Lines-doc.Input.Headers, wantLines, err))
 	}
-	var rss int64
-	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
-		rss = ru.Maxrss // KiB on Linux
-	}
-	return secs, rss
+	return r.Seconds, r.RSS >> 10
 }
 
-func median(v []float64) float64 {
-	s := append([]float64(nil), v...)
-	sort.Float64s(s)
-	return s[len(s)/2]
-}
+func median(v []float64) float64 { return harness.Median(v) }
 
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "reportbench:", err)
