@@ -904,6 +904,7 @@ type scanState struct {
 
 type scanWorker struct {
 	c     *evalCtx
+	all   []int32
 	items []node
 	order []node
 }
@@ -1056,11 +1057,12 @@ func (st *scanState) sink(worker int, rec arrow.RecordBatch, sel []int32) error 
 	w := st.worker(worker, rec)
 	w.c.setBatch(rec)
 	defer func() { w.c.rec = nil }()
-	cols := make([]*vec, len(w.items))
-	for i, n := range w.items {
-		cols[i] = copyVec(n.eval(w.c, sel))
-	}
 	if st.ordered {
+		// Kept until the end: copies, since the batch's buffers go back to the decoder.
+		cols := make([]*vec, len(w.items))
+		for i, n := range w.items {
+			cols[i] = copyVec(n.eval(w.c, sel))
+		}
 		keys := make([]*vec, len(w.order))
 		for i, n := range w.order {
 			keys[i] = copyVec(n.eval(w.c, sel))
@@ -1075,22 +1077,34 @@ func (st *scanState) sink(worker int, rec arrow.RecordBatch, sel []int32) error 
 		}
 		return nil
 	}
+	// The rows are copied into the output batch's builders here, outside the lock.
+	cols := make([]*vec, len(w.items))
+	for i, n := range w.items {
+		cols[i] = n.eval(w.c, sel)
+	}
+	w.all = w.all[:0]
+	for k := range sel {
+		w.all = append(w.all, int32(k))
+	}
+	out := st.p.recordNamed(st.outNames(), cols, w.all)
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	n := int64(len(sel))
+	n := out.NumRows()
 	stop := false
 	if st.limit >= 0 && st.res.Rows+n >= st.limit {
-		n = st.limit - st.res.Rows
 		stop = true
-	}
-	if n > 0 {
-		keep := make([]int32, n)
-		for i := range keep {
-			keep[i] = int32(i)
+		if keep := st.limit - st.res.Rows; keep < n {
+			cut := out.NewSlice(0, keep)
+			out.Release()
+			out = cut
 		}
-		if err := st.res.add(st.p.recordNamed(st.outNames(), cols, keep), st.emit); err != nil {
+	}
+	if out.NumRows() > 0 {
+		if err := st.res.add(out, st.emit); err != nil {
 			return err
 		}
+	} else {
+		out.Release()
 	}
 	if stop {
 		return errLimitReached
