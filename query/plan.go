@@ -911,31 +911,14 @@ type scanWorker struct {
 
 func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggregate.Config, ro RunOptions) (*Result, error) {
 	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit, budget: ro.MemoryLimit}
-	fields := map[flowlog.FieldID]bool{}
-	cp := &compiler{q: p.q, loc: p.loc, fields: fields}
-	for _, it := range p.items {
-		if it.expr != nil {
-			cp.compile(it.expr)
-		}
-	}
-	for _, o := range p.stmt.OrderBy {
-		if e, err := p.orderExpr(o.Expr); err == nil {
-			cp.compile(e)
-		}
-	}
-	scan := &aggregate.Scan{Sink: st.sink}
+	scan := &aggregate.Scan{Sink: st.sink, Fields: p.reads()}
 	if p.filter != nil {
 		scan.Filter = p.filter
 	}
 	if p.star {
+		scan.Fields = nil
 		for id := range flowlog.Fields {
 			scan.Fields = append(scan.Fields, flowlog.FieldID(id))
-		}
-	} else {
-		for id := range flowlog.Fields {
-			if fields[flowlog.FieldID(id)] {
-				scan.Fields = append(scan.Fields, flowlog.FieldID(id))
-			}
 		}
 	}
 	cfg.Scan = scan
@@ -1223,7 +1206,51 @@ func (p *Plan) Explain() string {
 	if !p.From.IsZero() || !p.To.IsZero() {
 		fmt.Fprintf(&b, "start range: [%s, %s)\n", fmtBound(p.From), fmtBound(p.To))
 	}
+	var names []string
+	for _, f := range p.reads() {
+		names = append(names, flowlog.Fields[f].Column)
+	}
+	if p.star {
+		names = []string{"every column"}
+	}
+	fmt.Fprintf(&b, "decodes: %s\n", strings.Join(names, ", "))
 	return b.String()
+}
+
+// reads lists the fields the plan decodes.
+func (p *Plan) reads() []flowlog.FieldID {
+	cfg := aggregate.Config{From: p.From, To: p.To}
+	if p.agg {
+		cfg.Specs = []aggregate.Spec{p.spec}
+	} else {
+		fields := map[flowlog.FieldID]bool{}
+		cp := &compiler{q: p.q, loc: p.loc, fields: fields}
+		for _, it := range p.items {
+			if it.expr != nil {
+				cp.compile(it.expr)
+			}
+		}
+		for _, o := range p.stmt.OrderBy {
+			if e, err := p.orderExpr(o.Expr); err == nil {
+				cp.compile(e)
+			}
+		}
+		sc := &aggregate.Scan{}
+		if p.filter != nil {
+			sc.Filter = p.filter
+		}
+		for id := range flowlog.Fields {
+			if fields[flowlog.FieldID(id)] {
+				sc.Fields = append(sc.Fields, flowlog.FieldID(id))
+			}
+		}
+		cfg.Scan = sc
+	}
+	e, err := aggregate.New(cfg)
+	if err != nil {
+		return nil
+	}
+	return e.Need()
 }
 
 func fmtBound(t time.Time) string {
