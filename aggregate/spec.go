@@ -97,6 +97,7 @@ const (
 	AggMin
 	AggMax
 	AggCount
+	AggNulls // rows whose value is null: with Flows, the non-null count of a column the fast path sums
 )
 
 // Agg is one aggregate: Op over the values of Field.
@@ -169,11 +170,11 @@ func (s *Spec) validate() error {
 		return fmt.Errorf("aggregation %s: at most %d distinct counts and %d aggregates", s.Name, maxDistinct, maxAggs)
 	}
 	for _, a := range s.Aggs {
-		if int(a.Field) >= len(flowlog.Fields) || a.Op > AggCount {
+		if int(a.Field) >= len(flowlog.Fields) || a.Op > AggNulls {
 			return fmt.Errorf("aggregation %s: bad aggregate %v", s.Name, a)
 		}
 		switch k := flowlog.Fields[a.Field].Kind; {
-		case a.Op == AggCount:
+		case a.Op == AggCount || a.Op == AggNulls:
 		case k == flowlog.KindString || k == flowlog.KindAddr:
 			return fmt.Errorf("aggregation %s: cannot take sum, min or max of %s (not a number)", s.Name, flowlog.Fields[a.Field].Name)
 		}

@@ -653,6 +653,7 @@ const (
 	opMin
 	opMax
 	opCount // rows whose value is not null
+	opNulls // rows whose value is null
 )
 
 // measureOps chooses, once per batch and table, how each measure is updated; plain says the measures
@@ -706,6 +707,19 @@ func (b *batchCtx) measureOps(s *Spec, t *table) ([]measureOp, bool) {
 	for j, a := range s.Aggs {
 		m := AggMeasure(j)
 		op := measureOp{m: m, off: t.moff[m]}
+		if a.Op == AggNulls {
+			// Nothing to do for a batch without nulls in the column: the fast path stays open.
+			switch c := b.view(a.Field); {
+			case !c.ok:
+				op.op = opFlows
+				ops = append(ops, op)
+			case b.scopeHasNull(c):
+				op.op, op.col = opNulls, c
+				nulls = true
+				ops = append(ops, op)
+			}
+			continue
+		}
 		switch a.Op {
 		case AggSum:
 			op.op = opSum
@@ -775,6 +789,12 @@ func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32,
 	for k, r := range sel {
 		row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
 		for _, o := range ops {
+			if o.op == opNulls {
+				if o.col.isNull(r) {
+					row[o.off]++
+				}
+				continue
+			}
 			if o.col != nil && o.col.isNull(r) {
 				continue
 			}

@@ -765,9 +765,18 @@ func (n *timeNode) eval(c *evalCtx, sel []int32) *vec {
 			}
 		}
 		t := time.Unix(s, 0).In(c.loc)
-		if n.part {
+		switch {
+		case n.part:
 			v.i[k] = timePart(t, n.unit)
-		} else {
+		// Below a day, go back from the instant itself: rebuilding the local time would be ambiguous
+		// in the hour that repeats when clocks go back.
+		case n.unit == "second":
+			v.i[k] = s
+		case n.unit == "minute":
+			v.i[k] = s - int64(t.Second())
+		case n.unit == "hour":
+			v.i[k] = s - int64(t.Minute()*60+t.Second())
+		default:
 			v.i[k] = timeTrunc(t, n.unit).Unix()
 		}
 	}

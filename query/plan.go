@@ -59,6 +59,7 @@ type aggRef struct {
 	t       typ
 	measure aggregate.Measure
 	count   aggregate.Measure // sum and avg: the count of non-null values (noCount: none kept)
+	nulls   aggregate.Measure // sum(bytes), sum(packets): the null count, so count = flows - nulls
 }
 
 const noCount aggregate.Measure = 255
@@ -417,7 +418,7 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 	s := &p.spec
 	if c.Name == "count" && c.Star {
 		s.Measures = appendMeasure(s.Measures, aggregate.Flows)
-		return aggRef{fn: "count", t: tInt, measure: aggregate.Flows, count: noCount}, nil
+		return aggRef{fn: "count", t: tInt, measure: aggregate.Flows, count: noCount, nulls: noCount}, nil
 	}
 	if len(c.Args) != 1 {
 		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "%s() takes one argument", c.Name)
@@ -443,11 +444,11 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 		}
 		for j, d := range s.Distinct {
 			if d == f {
-				return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(j), count: noCount}, nil
+				return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(j), count: noCount, nulls: noCount}, nil
 			}
 		}
 		s.Distinct = append(s.Distinct, f)
-		return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(len(s.Distinct) - 1), count: noCount}, nil
+		return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(len(s.Distinct) - 1), count: noCount, nulls: noCount}, nil
 	}
 	numeric := columnTyp(f) == tInt
 	if c.Name != "count" && !numeric {
@@ -464,20 +465,21 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 	}
 	switch c.Name {
 	case "count":
-		return aggRef{fn: "count", t: tInt, measure: add(aggregate.AggCount), count: noCount}, nil
+		return aggRef{fn: "count", t: tInt, measure: add(aggregate.AggCount), count: noCount, nulls: noCount}, nil
 	case "sum":
-		// Bytes and packets of records are never null: the engine's own measures, on its fast path.
+		// Bytes and packets: the engine's own measures, on its fast path; the nulls are counted only
+		// in batches that have any, to tell an all-null group (NULL) from a sum of 0.
 		if f == flowlog.FBytes || f == flowlog.FPackets {
 			m := aggregate.Bytes
 			if f == flowlog.FPackets {
 				m = aggregate.Packets
 			}
-			s.Measures = appendMeasure(s.Measures, m)
-			return aggRef{fn: "sum", t: tInt, measure: m, count: noCount}, nil
+			s.Measures = appendMeasure(appendMeasure(s.Measures, m), aggregate.Flows)
+			return aggRef{fn: "sum", t: tInt, measure: m, count: noCount, nulls: add(aggregate.AggNulls)}, nil
 		}
-		return aggRef{fn: "sum", t: tInt, measure: add(aggregate.AggSum), count: add(aggregate.AggCount)}, nil
+		return aggRef{fn: "sum", t: tInt, measure: add(aggregate.AggSum), count: add(aggregate.AggCount), nulls: noCount}, nil
 	case "avg":
-		return aggRef{fn: "avg", t: tFloat, measure: add(aggregate.AggSum), count: add(aggregate.AggCount)}, nil
+		return aggRef{fn: "avg", t: tFloat, measure: add(aggregate.AggSum), count: add(aggregate.AggCount), nulls: noCount}, nil
 	case "min", "max":
 		t := tInt
 		if isTime {
@@ -487,7 +489,7 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 		if c.Name == "max" {
 			op = aggregate.AggMax
 		}
-		return aggRef{fn: c.Name, t: t, measure: add(op), count: noCount}, nil
+		return aggRef{fn: c.Name, t: t, measure: add(op), count: noCount, nulls: noCount}, nil
 	}
 	return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "unknown aggregate %s()", c.Name)
 }
@@ -732,6 +734,9 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 			if a.count != noCount {
 				cnt = t.Value(g, a.count)
 			}
+			if a.nulls != noCount {
+				cnt = t.Value(g, aggregate.Flows) - t.Value(g, a.nulls)
+			}
 			switch {
 			case cnt == 0,
 				a.fn == "min" && x == math.MaxInt64,
@@ -936,6 +941,7 @@ func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggreg
 		st.workers = append(st.workers, nil)
 	}
 	if st.limit == 0 {
+		st.setSchema()
 		return st.res, nil
 	}
 	_, stats, failed, err := aggregate.Run(ctx, e, sources, opts, workers, ro.Progress)
@@ -951,18 +957,24 @@ func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggreg
 			return nil, err
 		}
 	}
-	if st.res.Schema == nil {
-		if p.star {
-			var fs []arrow.Field
-			for i, f := range st.fields {
-				fs = append(fs, outField(st.outNames()[i], columnTyp(f), p.loc))
-			}
-			st.res.Schema = arrow.NewSchema(fs, nil)
-		} else {
-			st.res.Schema = p.schema(st.types())
-		}
-	}
+	st.setSchema()
 	return st.res, nil
+}
+
+// setSchema gives a result without rows the schema it would have had.
+func (st *scanState) setSchema() {
+	if st.res.Schema != nil {
+		return
+	}
+	if st.p.star {
+		var fs []arrow.Field
+		for i, f := range st.fields {
+			fs = append(fs, outField(st.outNames()[i], columnTyp(f), st.p.loc))
+		}
+		st.res.Schema = arrow.NewSchema(fs, nil)
+		return
+	}
+	st.res.Schema = st.p.schema(st.types())
 }
 
 // types are the output types of a scan (for an empty result).
@@ -1191,7 +1203,7 @@ func (p *Plan) Explain() string {
 			fmt.Fprintf(&b, " %s", m)
 		}
 		for _, a := range p.spec.Aggs {
-			fmt.Fprintf(&b, " %s(%s)", [...]string{"sum", "min", "max", "count"}[a.Op], flowlog.Fields[a.Field].Column)
+			fmt.Fprintf(&b, " %s(%s)", [...]string{"sum", "min", "max", "count", "nulls"}[a.Op], flowlog.Fields[a.Field].Column)
 		}
 		for _, d := range p.spec.Distinct {
 			fmt.Fprintf(&b, " count(DISTINCT %s)", flowlog.Fields[d].Column)

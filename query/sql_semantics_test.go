@@ -225,7 +225,6 @@ func sqRunCases(t *testing.T, cases []sqCase) {
 	src := sqFixtureSources(t)
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			sqSkipKnownBug(t)
 			loc := c.loc
 			if loc == nil {
 				loc = time.UTC
@@ -367,7 +366,6 @@ func TestSQLTime(t *testing.T) {
 		for _, expr := range []string{"from_unixtime(start)", "date_trunc('minute', from_unixtime(start))", "date_trunc('hour', from_unixtime(start))",
 			"date_trunc('day', from_unixtime(start))", "hour(from_unixtime(start))", "day_of_week(from_unixtime(start))", "date_trunc('hour', from_unixtime(\"end\"))"} {
 			t.Run("group vs scan "+loc.String()+" "+expr, func(t *testing.T) {
-				sqSkipKnownBug(t)
 				_, scan := sqRun(t, src, "SELECT "+expr+" AS k FROM t ORDER BY 1", loc, 1)
 				var want []sqRow
 				for _, r := range scan {
@@ -386,32 +384,6 @@ func TestSQLTime(t *testing.T) {
 				}
 			})
 		}
-	}
-}
-
-// sqKnownBugs are the subtests that fail because of a bug in the code under test (see the message);
-// they are skipped so that the suite can be committed. Delete an entry once its bug is fixed.
-var sqKnownBugs = map[string]string{
-	"TestSQLTime/New_York": "date_trunc('hour'|'minute') evaluated row by row (a scan) in America/New_York maps the second 01:30 " +
-		"of the fall-back night (2026-11-01 06:30Z, EST) to 05:00Z/05:30Z (the EDT hour) instead of 06:00Z/06:30Z; " +
-		"timeTrunc rebuilds the local time with time.Date, which picks either offset for an ambiguous time",
-	"TestSQLTime/group_vs_scan_America/New_York_date_trunc('minute',_from_unixtime(start))": "same as TestSQLTime/New_York: " +
-		"GROUP BY (engine keys, offset-based) gives 06:30Z for 2026-11-01 06:30Z, the scan gives 05:30Z",
-	"TestSQLTime/group_vs_scan_America/New_York_date_trunc('hour',_from_unixtime(start))": "same as TestSQLTime/New_York: " +
-		"GROUP BY gives 06:00Z for 2026-11-01 06:30Z, the scan gives 05:00Z",
-	"TestSQLTime/group_vs_scan_America/New_York_date_trunc('hour',_from_unixtime(\"end\"))": "same as TestSQLTime/New_York",
-	"TestSQLAggregates/sum,_avg,_min_of_bytes_and_packets_with_nulls;_an_all-null_group": "sum(bytes) and sum(packets) of a " +
-		"group whose bytes/packets are all null give 0, not NULL (the engine's Bytes/Packets measures keep no count of non-null values)",
-	"TestSQLAggregates/ORDER_BY_an_aggregate_expression_DESC,_NULL_sum_last": "sum(packets) of a group whose packets are all " +
-		"null gives 0, not NULL",
-	"TestSQLScanOrder/LIMIT_0": "a scan with LIMIT 0 returns a Result without a Schema (runScan returns before setting it), " +
-		"so the CLI writes no CSV header / empty table; with GROUP BY, or a WHERE that matches nothing, the schema is set",
-}
-
-func sqSkipKnownBug(t *testing.T) {
-	t.Helper()
-	if msg, ok := sqKnownBugs[t.Name()]; ok {
-		t.Skip("BUG: " + msg)
 	}
 }
 
