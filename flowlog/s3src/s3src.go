@@ -13,6 +13,8 @@
 //
 // Objects are read while they download. A body that breaks mid-object is resumed with a ranged GET
 // from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost;
+// Parquet objects are read at random instead, with ranged GETs of the footer and of the column
+// chunks the job needs, pinned the same way;
 // throttling (503 SlowDown), 5xx and connection errors are retried with backoff by the SDK's standard
 // retryer; access and existence errors stop with a message that names the URI and the cause.
 package s3src
@@ -24,6 +26,7 @@ import (
 	"io"
 	"net/http"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -54,9 +57,12 @@ type Client struct {
 	opts Options
 
 	// Requests made, for tests and diagnostics.
-	Lists   atomic.Int64
-	Gets    atomic.Int64
-	Resumes atomic.Int64
+	Lists      atomic.Int64
+	Gets       atomic.Int64 // every GET of an object, ranged ones included
+	RangedGets atomic.Int64 // GETs of a part of a Parquet object
+	Resumes    atomic.Int64
+	// BytesFetched counts the object bytes received.
+	BytesFetched atomic.Int64
 }
 
 // New loads the AWS configuration and returns a client.
@@ -205,10 +211,14 @@ func describe(op, uri string, err error) error {
 	return fmt.Errorf("cannot %s %s: %w", op, uri, err)
 }
 
-// source returns the source of an object, opened with a resuming reader.
+// source returns the source of an object, opened with a resuming reader, or for Parquet with a
+// reader at random that has not made any request yet.
 func (c *Client) source(ctx context.Context, bucket string, o flowlog.Object) flowlog.Source {
 	uri := "s3://" + bucket + "/" + o.Key
 	return flowlog.Source{Name: uri, Size: o.Size, Opener: func() (io.ReadCloser, error) {
+		if flowlog.IsParquetName(o.Key) {
+			return &rangeReader{ctx: ctx, c: c, bucket: bucket, key: o.Key, uri: uri, size: o.Size}, nil
+		}
 		r := &objectReader{ctx: ctx, c: c, bucket: bucket, key: o.Key, uri: uri, size: o.Size}
 		if err := r.open(); err != nil {
 			return nil, err
@@ -263,6 +273,7 @@ func (r *objectReader) Read(p []byte) (int, error) {
 		}
 		n, err := r.body.Read(p)
 		r.off += int64(n)
+		r.c.BytesFetched.Add(int64(n))
 		if err == io.EOF && r.off < r.size {
 			err = io.ErrUnexpectedEOF // the connection closed early
 		}
@@ -290,6 +301,106 @@ func (r *objectReader) Read(p []byte) (int, error) {
 func (r *objectReader) Close() error {
 	if r.body != nil {
 		return r.body.Close()
+	}
+	return nil
+}
+
+// rangeReader reads an object at random with ranged GETs, pinned with If-Match to the ETag of the
+// first response, so that all parts come from one version of the object. A body that breaks is
+// resumed from the byte reached, as objectReader does. Read streams the object from its start with
+// an objectReader, for a caller that reads it in order.
+type rangeReader struct {
+	ctx      context.Context
+	c        *Client
+	bucket   string
+	key, uri string
+	size     int64
+
+	mu     sync.Mutex
+	etag   string
+	stream *objectReader
+}
+
+// ConcurrentReads tells flowlog that reads are requests, better made several at a time.
+func (r *rangeReader) ConcurrentReads() bool { return true }
+
+func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, fmt.Errorf("reading %s at byte %d: negative offset", r.uri, off)
+	}
+	if off >= r.size {
+		return 0, io.EOF
+	}
+	want := int(min(int64(len(p)), r.size-off))
+	n, resumes := 0, 0
+	for n < want {
+		body, err := r.get(off+int64(n), off+int64(want)-1)
+		if err != nil {
+			return n, err
+		}
+		m, err := io.ReadFull(body, p[n:want])
+		body.Close()
+		n += m
+		r.c.BytesFetched.Add(int64(m))
+		if err == nil {
+			break
+		}
+		if resumes >= r.c.opts.MaxAttempts {
+			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, err)
+		}
+		resumes++
+		r.c.Resumes.Add(1)
+		select {
+		case <-time.After(time.Duration(resumes*resumes) * 50 * time.Millisecond):
+		case <-r.ctx.Done():
+			return n, r.ctx.Err()
+		}
+	}
+	if want < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
+
+// get starts a GET of bytes from-to (inclusive).
+func (r *rangeReader) get(from, to int64) (io.ReadCloser, error) {
+	in := &s3.GetObjectInput{Bucket: aws.String(r.bucket), Key: aws.String(r.key), Range: aws.String(fmt.Sprintf("bytes=%d-%d", from, to))}
+	r.mu.Lock()
+	etag := r.etag
+	r.mu.Unlock()
+	if etag != "" {
+		in.IfMatch = aws.String(etag)
+	}
+	r.c.Gets.Add(1)
+	r.c.RangedGets.Add(1)
+	out, err := r.c.s3.GetObject(r.ctx, in)
+	if err != nil {
+		return nil, describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
+	}
+	if etag == "" {
+		r.mu.Lock()
+		if r.etag == "" {
+			r.etag = aws.ToString(out.ETag)
+		}
+		r.mu.Unlock()
+	}
+	return out.Body, nil
+}
+
+func (r *rangeReader) Read(p []byte) (int, error) {
+	if r.stream == nil {
+		s := &objectReader{ctx: r.ctx, c: r.c, bucket: r.bucket, key: r.key, uri: r.uri, size: r.size}
+		if err := s.open(); err != nil {
+			return 0, err
+		}
+		r.stream = s
+	}
+	return r.stream.Read(p)
+}
+
+func (r *rangeReader) Close() error {
+	if r.stream != nil {
+		return r.stream.Close()
 	}
 	return nil
 }

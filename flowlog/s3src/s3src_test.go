@@ -353,3 +353,82 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 	c.written += int64(len(b))
 	return c.ResponseWriter.Write(b)
 }
+
+// TestParquetOverS3: a Parquet object is read with ranged GETs (footer, then column chunks): the
+// batches and the report are those of the same file on disk, also through faults, and with Need
+// restricted fewer bytes are fetched than the object holds.
+func TestParquetOverS3(t *testing.T) {
+	needServer(t)
+	text := t.TempDir()
+	if _, err := gen.Generate(gen.Config{Dir: text, Seed: 8, Records: 120_000, Objects: 1, Fields: flowlog.V5Layout,
+		Layout: "flat", Start: start, Days: 1, Gzip: false}); err != nil {
+		t.Fatal(err)
+	}
+	srcs, err := flowlog.ExpandLocal([]string{text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	path := dir + "/flows.parquet"
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, _ := query.NewParquetWriterOptions(f, query.ParquetOptions{RowGroupRows: 30_000})
+	if _, _, err := flowlog.DecodeSources(context.Background(), srcs, flowlog.Options{}, pw.Write); err != nil || pw.Close() != nil || f.Close() != nil {
+		t.Fatal(err)
+	}
+	upload(t, "parquet", "", dir)
+	local, _ := flowlog.ExpandLocal([]string{path})
+	size := local[0].Size
+
+	// The same rows, in the same order, with all columns and with the report's.
+	rows := func(sources []flowlog.Source, opts flowlog.Options) string {
+		var out bytes.Buffer
+		rw, _ := query.NewRowWriter(&out, query.JSONL)
+		_, failed, err := flowlog.DecodeSources(context.Background(), sources, opts, rw.Write)
+		if err != nil || len(failed) > 0 {
+			t.Fatalf("%v %v", err, failed)
+		}
+		rw.Flush()
+		return out.String()
+	}
+	c := client(t, server.URL)
+	remote, _, err := c.Expand(context.Background(), "s3://parquet/", flowlog.Selection{})
+	if err != nil || len(remote) != 1 {
+		t.Fatalf("%v: %d objects", err, len(remote))
+	}
+	for _, opts := range []flowlog.Options{{Workers: 2}, {Workers: 1, Need: []flowlog.FieldID{flowlog.FSrcAddr, flowlog.FBytes}}} {
+		if got, want := rows(remote, opts), rows(local, opts); got != want {
+			t.Errorf("Need %v: rows over s3:// differ from those on disk", opts.Need)
+		}
+	}
+	if got, want := report(t, remote, 0, query.ReportOptions{Top: 10}), report(t, local, 0, query.ReportOptions{Top: 10}); !bytes.Equal(got, want) {
+		t.Errorf("report over s3:// differs from the report on disk:\n%s", diffHead(got, want))
+	}
+
+	// Only the footer and the needed chunks are fetched, in few requests.
+	c = client(t, server.URL)
+	remote, _, _ = c.Expand(context.Background(), "s3://parquet/", flowlog.Selection{})
+	rows(remote, flowlog.Options{Need: []flowlog.FieldID{flowlog.FBytes}})
+	fetched, gets := c.BytesFetched.Load(), c.RangedGets.Load()
+	if fetched >= size/3 || gets == 0 || gets != c.Gets.Load() || gets > 3*4 {
+		t.Errorf("bytes and log-status: %d of %d bytes fetched in %d ranged GETs (%d GETs)", fetched, size, gets, c.Gets.Load())
+	}
+	t.Logf("Need bytes: %d of %d bytes in %d ranged GETs", fetched, size, gets)
+
+	// Through throttling and cut bodies, the same report.
+	p := newProxy(t, server.URL, 3, 2)
+	fc := client(t, p.url)
+	remote, _, err = fc.Expand(context.Background(), "s3://parquet/", flowlog.Selection{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := report(t, remote, 0, query.ReportOptions{Top: 10}), report(t, local, 0, query.ReportOptions{Top: 10}); !bytes.Equal(got, want) {
+		t.Errorf("report through faults differs:\n%s", diffHead(got, want))
+	}
+	if p.slowdowns.Load() == 0 {
+		t.Errorf("faults not exercised: %d 503s, %d cut bodies, %d resumes", p.slowdowns.Load(), p.cuts.Load(), fc.Resumes.Load())
+	}
+	t.Logf("through faults: %d 503s, %d cut bodies, %d resumes", p.slowdowns.Load(), p.cuts.Load(), fc.Resumes.Load())
+}
