@@ -35,6 +35,21 @@ type Options struct {
 	// every field of the layout. The other fields are still checked, so that a line is malformed or
 	// not whatever Need says; only strings are neither stored nor interned, and no column is built.
 	Need []FieldID
+	// StartRange, when set, is the range of start times the caller keeps: a reader that knows where
+	// values lie before reading them (Parquet row-group statistics) skips the parts in which no
+	// record can start within it, and counts their rows in Stats.RowsSkipped.
+	StartRange *StartRange
+}
+
+// StartRange is [From, To) in Unix seconds; HasFrom or HasTo false means unbounded on that side.
+type StartRange struct {
+	From, To       int64
+	HasFrom, HasTo bool
+}
+
+// excludes reports whether no start within [lo, hi] lies in the range.
+func (r *StartRange) excludes(lo, hi int64) bool {
+	return r.HasFrom && hi < r.From || r.HasTo && lo >= r.To
 }
 
 func (o Options) withDefaults() Options {

@@ -69,6 +69,9 @@ type Stats struct {
 	Blank         int64 `json:"blank"`
 	Malformed     int64 `json:"malformed"`
 	MillisTimes   int64 `json:"millis_times"` // start/end values given in milliseconds, normalised to seconds
+	// RowsSkipped counts the rows of Parquet row groups left unread because their start statistics
+	// lie outside Options.StartRange (they are not lines read: Lines does not count them).
+	RowsSkipped int64 `json:"rows_skipped"`
 
 	// FirstMalformed holds the first MaxKeptMalformed malformed lines in input order.
 	FirstMalformed []*ParseError `json:"first_malformed"`
@@ -93,6 +96,7 @@ func (s *Stats) Add(o *Stats) {
 	s.Blank += o.Blank
 	s.Malformed += o.Malformed
 	s.MillisTimes += o.MillisTimes
+	s.RowsSkipped += o.RowsSkipped
 	for _, e := range o.FirstMalformed {
 		if len(s.FirstMalformed) >= MaxKeptMalformed {
 			break

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -18,6 +19,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/bitutil"
 	"github.com/parquet-go/parquet-go"
 	"github.com/parquet-go/parquet-go/encoding"
+	"github.com/parquet-go/parquet-go/format"
 )
 
 // IsParquetName reports whether an object name is a Parquet file: .parquet (AWS delivers
@@ -63,8 +65,10 @@ func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string
 		st.ObjectsFailed = 1
 		return st, &StreamError{Object: object, Err: err}
 	}
-	if opts.Workers > 1 && len(f.RowGroups()) > 1 {
-		return decodeParquetParallel(ctx, r, f, p, object, opts, emit, st)
+	skip, skipped := prunedRowGroups(f, opts.StartRange)
+	st.RowsSkipped = skipped
+	if opts.Workers > 1 && len(f.RowGroups())-len(skip) > 1 {
+		return decodeParquetParallel(ctx, r, f, p, skip, object, opts, emit, st)
 	}
 	pr := newParquetReader(r, f, p, object, opts)
 	defer pr.close()
@@ -72,8 +76,10 @@ func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string
 	drain := func() error { return emitAll(pr.d.Take(), emit) }
 	var first int64
 	for i, rg := range f.RowGroups() {
-		if err = pr.rowGroup(ctx, i, first, drain); err != nil {
-			break
+		if !skip[i] {
+			if err = pr.rowGroup(ctx, i, first, drain); err != nil {
+				break
+			}
 		}
 		first += rg.NumRows()
 	}
@@ -87,7 +93,7 @@ func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string
 // parquetResult completes the accounting of a decode that ended with err.
 func parquetResult(st *Stats, ds *Stats, err error) (*Stats, error) {
 	s := *ds
-	s.Objects, s.ObjectsFailed, s.BytesRead = st.Objects, st.ObjectsFailed, st.BytesRead
+	s.Objects, s.ObjectsFailed, s.BytesRead, s.RowsSkipped = st.Objects, st.ObjectsFailed, st.BytesRead, st.RowsSkipped
 	var se *StreamError
 	if errors.As(err, &se) {
 		s.ObjectsFailed = 1
@@ -102,7 +108,7 @@ func parquetResult(st *Stats, ds *Stats, err error) (*Stats, error) {
 // in row-group order, so the malformed rows kept are the first ones of the file; the first fault in
 // file order ends the decode as it would sequentially (the row groups after it that were under way
 // are dropped).
-func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, p *parquetPlan, object string, opts Options, emit Emit, st *Stats) (*Stats, error) {
+func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, p *parquetPlan, skip map[int]bool, object string, opts Options, emit Emit, st *Stats) (*Stats, error) {
 	rgs := f.RowGroups()
 	workers := min(opts.Workers, len(rgs))
 	ctx, cancel := context.WithCancel(ctx)
@@ -144,6 +150,10 @@ func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, 
 					close(res[i].out)
 				}
 				return
+			}
+			if skip[i] { // the emitter gives the token back when it passes the row group
+				close(res[i].out)
+				continue
 			}
 			jobs <- i
 		}
@@ -208,6 +218,58 @@ func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, 
 	}
 	wg.Wait()
 	return parquetResult(st, total, err)
+}
+
+// prunedRowGroups lists the row groups whose start statistics show that no record in them starts
+// within r, and counts their rows. Without statistics (or without a start column) nothing is skipped.
+func prunedRowGroups(f *parquet.File, r *StartRange) (map[int]bool, int64) {
+	if r == nil || !r.HasFrom && !r.HasTo {
+		return nil, 0
+	}
+	leaf := -1
+	for i, path := range f.Schema().Columns() {
+		if len(path) == 1 {
+			if id, ok := LookupField(path[0]); ok && id == FStart {
+				leaf = i
+			}
+		}
+	}
+	if leaf < 0 {
+		return nil, 0
+	}
+	skip := map[int]bool{}
+	var rows int64
+	for i, rg := range f.Metadata().RowGroups {
+		if leaf >= len(rg.Columns) {
+			continue
+		}
+		m := &rg.Columns[leaf].MetaData
+		if m.Type != format.Int64 {
+			continue
+		}
+		lo, hi, ok := int64Stats(&m.Statistics)
+		// Milliseconds are read as seconds: compare in the unit the values will have.
+		if !ok || lo >= millisFrom || hi >= millisFrom {
+			continue
+		}
+		if m.Statistics.NullCount >= m.NumValues || r.excludes(lo, hi) {
+			skip[i] = true
+			rows += rg.NumRows
+		}
+	}
+	return skip, rows
+}
+
+// int64Stats reads the min and max of an INT64 column chunk's statistics.
+func int64Stats(s *format.Statistics) (lo, hi int64, ok bool) {
+	mn, mx := s.MinValue, s.MaxValue
+	if len(mn) != 8 || len(mx) != 8 {
+		mn, mx = s.Min, s.Max // the older fields: signed order, which is INT64's
+	}
+	if len(mn) != 8 || len(mx) != 8 {
+		return 0, 0, false
+	}
+	return int64(binary.LittleEndian.Uint64(mn)), int64(binary.LittleEndian.Uint64(mx)), true
 }
 
 // errNotRead marks the row groups after a fault; the emitter stops at the fault, never reaching them.

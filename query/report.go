@@ -101,6 +101,7 @@ type InputDoc struct {
 	Objects           int64                 `json:"objects"`
 	ObjectsFailed     int64                 `json:"objects_failed"`
 	ObjectsSkipped    int                   `json:"objects_skipped"`
+	RowsSkipped       int64                 `json:"rows_skipped"`
 	BytesRead         int64                 `json:"bytes_read"`
 	BytesText         int64                 `json:"bytes_text"`
 	Lines             int64                 `json:"lines"`
@@ -264,7 +265,7 @@ func BuildReport(res *aggregate.Result, in ReportInput, opts ReportOptions) *Rep
 	}
 	st := in.Stats
 	r.Input = InputDoc{
-		Objects: st.Objects, ObjectsFailed: st.ObjectsFailed, ObjectsSkipped: in.Skipped,
+		Objects: st.Objects, ObjectsFailed: st.ObjectsFailed, ObjectsSkipped: in.Skipped, RowsSkipped: st.RowsSkipped,
 		BytesRead: st.BytesRead, BytesText: st.BytesText, Lines: st.Lines, Records: st.Records,
 		NoData: st.NoData, SkipData: st.SkipData, Headers: st.Headers, Blank: st.Blank,
 		Malformed: st.Malformed, MillisTimes: st.MillisTimes,

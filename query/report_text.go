@@ -36,6 +36,9 @@ func (r *Report) WriteTable(w io.Writer) error {
 		num(in.Objects), num(in.ObjectsFailed), num(int64(in.ObjectsSkipped)), SI(in.BytesRead), SI(in.BytesText))
 	p("  lines %s: records %s, NODATA %s, SKIPDATA %s, headers %s, blank %s, malformed %s\n",
 		num(in.Lines), num(in.Records), num(in.NoData), num(in.SkipData), num(in.Headers), num(in.Blank), num(in.Malformed))
+	if in.RowsSkipped > 0 {
+		p("  Parquet rows skipped unread %s (row groups whose start times lie outside the range)\n", num(in.RowsSkipped))
+	}
 	if in.RecordsOutOfRange > 0 {
 		p("  records in range %s, outside it %s\n", num(in.RecordsInRange), num(in.RecordsOutOfRange))
 	}

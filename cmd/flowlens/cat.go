@@ -200,6 +200,9 @@ func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
 	if st.MillisTimes > 0 {
 		fmt.Fprintf(w, "; %d millisecond times normalised to seconds", st.MillisTimes)
 	}
+	if st.RowsSkipped > 0 {
+		fmt.Fprintf(w, "; %d Parquet rows skipped unread (row groups outside the time range)", st.RowsSkipped)
+	}
 	fmt.Fprintln(w)
 	for _, e := range st.FirstMalformed {
 		fmt.Fprintf(w, "  malformed: %v\n", e)

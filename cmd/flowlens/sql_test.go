@@ -20,6 +20,7 @@ import (
 
 	"github.com/flowlens/flowlens/bench/gen"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/query"
 )
 
 // genFlows writes generated gzip objects into a new directory.
@@ -288,5 +289,58 @@ func TestSQLScanLimit(t *testing.T) {
 	all := mustRun(t, "sql", "-q", "--format", "csv", "SELECT count(*) AS n FROM t WHERE log_status <> 'OK'", dir)
 	if all != "n\n0\n" {
 		t.Errorf("non-OK rows in the table: %q", all)
+	}
+}
+
+// TestParquetRowGroupPruning: with a time range, row groups whose start statistics lie outside it are
+// not read (input.rows_skipped), and the answers equal those over the text.
+func TestParquetRowGroupPruning(t *testing.T) {
+	dir := genFlows(t, 16, 30_000, 24, flowlog.DefaultLayout, 1) // hourly objects, read in time order
+	pq := filepath.Join(t.TempDir(), "flows.parquet")
+	f, err := os.Create(pq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pw, err := query.NewParquetWriterOptions(f, query.ParquetOptions{RowGroupRows: 2000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcs, _ := flowlog.ExpandLocal([]string{dir})
+	if _, _, err := flowlog.DecodeSources(context.Background(), srcs, flowlog.Options{}, pw.Write); err != nil {
+		t.Fatal(err)
+	}
+	if err := pw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	var doc struct {
+		Input struct {
+			RowsSkipped int64 `json:"rows_skipped"`
+			Lines       int64 `json:"lines"`
+		} `json:"input"`
+		Totals json.RawMessage `json:"totals"`
+	}
+	rep := mustRun(t, "report", "--format", "json", "--from", "2026-11-01T06", "--to", "2026-11-01T09", pq)
+	if err := json.Unmarshal([]byte(rep), &doc); err != nil {
+		t.Fatal(err)
+	}
+	if doc.Input.RowsSkipped < 15_000 || doc.Input.RowsSkipped+doc.Input.Lines != 30_000 {
+		t.Errorf("rows skipped %d, lines %d", doc.Input.RowsSkipped, doc.Input.Lines)
+	}
+	parquetTotals := string(doc.Totals)
+	rep = mustRun(t, "report", "--format", "json", "--from", "2026-11-01T06", "--to", "2026-11-01T09", dir)
+	json.Unmarshal([]byte(rep), &doc)
+	if string(doc.Totals) != parquetTotals || !strings.Contains(parquetTotals, `"flows": `) || strings.Contains(parquetTotals, `"flows": 0,`) {
+		t.Errorf("totals over Parquet %s, over text %s", parquetTotals, doc.Totals)
+	}
+	q := "SELECT date_trunc('hour', from_unixtime(start)) AS h, sum(bytes), count(*) FROM t WHERE start >= 1793512800 AND start < 1793523600 GROUP BY 1 ORDER BY 1"
+	for _, w := range []string{"1", "2"} {
+		code, fromPq, errOut := flowlens(t, "sql", "--format", "csv", "--workers", w, q, pq)
+		if code != 0 || !strings.Contains(errOut, "Parquet rows skipped unread") {
+			t.Errorf("exit %d: %s", code, errOut)
+		}
+		if fromText := mustRun(t, "sql", "-q", "--format", "csv", q, dir); fromPq != fromText || strings.Count(fromText, "\n") != 4 {
+			t.Errorf("%s workers: over Parquet:\n%s\nover text:\n%s", w, fromPq, fromText)
+		}
 	}
 }
