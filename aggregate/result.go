@@ -257,6 +257,18 @@ func (t *Table) Key(g Group, i int) Value {
 	return t.kl.decode(t.wideKey(g, buf), i, t.strs)
 }
 
+// Keys writes every part of group g's key into dst (one per key part), using scratch (from
+// Scratch) for the wide form: no allocation per group.
+func (t *Table) Keys(g Group, scratch []uint64, dst []Value) {
+	k := t.wideKey(g, scratch)
+	for i := range dst {
+		dst[i] = t.kl.decode(k, i, t.strs)
+	}
+}
+
+// Scratch returns a buffer for Keys.
+func (t *Table) Scratch() []uint64 { return make([]uint64, t.kl.w) }
+
 // Value returns measure m of group g (0 when the spec does not keep it).
 func (t *Table) Value(g Group, m Measure) int64 { return t.parts[g.part].value(int(g.g), m) }
 

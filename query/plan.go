@@ -1,6 +1,7 @@
 package query
 
 import (
+	"container/heap"
 	"context"
 	"errors"
 	"fmt"
@@ -689,11 +690,24 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 	groups := t.Groups()
 	n := len(groups)
 	c := newEvalCtx(p.loc)
+	keyVals := make([][]aggregate.Value, len(p.keys)) // per key part, per group
+	for i := range keyVals {
+		keyVals[i] = make([]aggregate.Value, n)
+	}
+	if len(p.keys) > 0 {
+		scratch, parts := t.Scratch(), make([]aggregate.Value, len(p.keys))
+		for gi, g := range groups {
+			t.Keys(g, scratch, parts)
+			for i, kv := range parts {
+				keyVals[i][gi] = kv
+			}
+		}
+	}
 	for i, k := range p.keys {
 		v := &vec{}
 		v.reset(k.t, n)
-		for gi, g := range groups {
-			kv := t.Key(g, i)
+		for gi := range groups {
+			kv := keyVals[i][gi]
 			if kv.Null {
 				v.nulls()[gi] = true
 				continue
@@ -777,10 +791,7 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel = sortRows(sel, order, p.stmt.OrderBy, cols)
-	if p.stmt.Limit >= 0 && int64(len(sel)) > p.stmt.Limit {
-		sel = sel[:p.stmt.Limit]
-	}
+	sel = sortRows(sel, order, p.stmt.OrderBy, cols, p.stmt.Limit)
 	return p.record(cols, sel), nil
 }
 
@@ -836,16 +847,16 @@ func copyVec(v *vec) *vec {
 }
 
 // sortRows orders the rows sel by the ORDER BY keys (nulls last, as Trino), then by every output
-// column, so that the order never depends on the input's.
-func sortRows(sel []int32, keys []*vec, items []sql.OrderItem, cols []*vec) []int32 {
-	sort.SliceStable(sel, func(a, b int) bool {
-		ra, rb := int(sel[a]), int(sel[b])
+// column, so that the order never depends on the input's, and keeps the first limit (all when
+// limit < 0). A small limit takes a heap of the best rows seen, not a sort of them all.
+func sortRows(sel []int32, keys []*vec, items []sql.OrderItem, cols []*vec, limit int64) []int32 {
+	less := func(ra, rb int32) bool {
+		a, b := int(ra), int(rb)
 		for i, k := range keys {
-			c := cmpVec(k, ra, rb)
+			c := cmpVec(k, a, b)
 			if c != 0 {
-				na, nb := k.isNull(ra), k.isNull(rb)
-				if na != nb {
-					return nb // nulls last either way
+				if k.isNull(a) != k.isNull(b) {
+					return k.isNull(b) // nulls last either way
 				}
 				if items[i].Desc {
 					return c > 0
@@ -854,13 +865,45 @@ func sortRows(sel []int32, keys []*vec, items []sql.OrderItem, cols []*vec) []in
 			}
 		}
 		for _, k := range cols {
-			if c := cmpVec(k, ra, rb); c != 0 {
+			if c := cmpVec(k, a, b); c != 0 {
 				return c < 0
 			}
 		}
-		return false
-	})
+		return ra < rb
+	}
+	if limit >= 0 && limit < int64(len(sel))/4 {
+		h := &rowHeap{less: less}
+		for _, r := range sel {
+			if int64(len(h.rows)) < limit {
+				heap.Push(h, r)
+			} else if limit > 0 && less(r, h.rows[0]) {
+				h.rows[0] = r
+				heap.Fix(h, 0)
+			}
+		}
+		sel = h.rows
+	}
+	sort.Slice(sel, func(i, j int) bool { return less(sel[i], sel[j]) })
+	if limit >= 0 && int64(len(sel)) > limit {
+		sel = sel[:limit]
+	}
 	return sel
+}
+
+// rowHeap keeps the best rows seen so far, the worst on top.
+type rowHeap struct {
+	rows []int32
+	less func(a, b int32) bool
+}
+
+func (h *rowHeap) Len() int           { return len(h.rows) }
+func (h *rowHeap) Less(i, j int) bool { return h.less(h.rows[j], h.rows[i]) }
+func (h *rowHeap) Swap(i, j int)      { h.rows[i], h.rows[j] = h.rows[j], h.rows[i] }
+func (h *rowHeap) Push(x any)         { h.rows = append(h.rows, x.(int32)) }
+func (h *rowHeap) Pop() any {
+	r := h.rows[len(h.rows)-1]
+	h.rows = h.rows[:len(h.rows)-1]
+	return r
 }
 
 // cmpVec compares elements a and b of v; null sorts after every value.
@@ -1124,10 +1167,7 @@ func (st *scanState) finishOrdered() error {
 	for i := range sel {
 		sel[i] = int32(i)
 	}
-	sel = sortRows(sel, keys, st.p.stmt.OrderBy, cols)
-	if st.limit >= 0 && int64(len(sel)) > st.limit {
-		sel = sel[:st.limit]
-	}
+	sel = sortRows(sel, keys, st.p.stmt.OrderBy, cols, st.limit)
 	return st.res.add(st.p.recordNamed(st.outNames(), cols, sel), st.emit)
 }
 

@@ -227,16 +227,11 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	if err != nil {
 		return fail(name, err)
 	}
-	if f.cpuProf != "" {
-		pf, err := os.Create(f.cpuProf)
-		if err != nil {
-			return fail(name, err)
-		}
-		if err := pprof.StartCPUProfile(pf); err != nil {
-			return fail(name, err)
-		}
-		defer func() { pprof.StopCPUProfile(); pf.Close() }()
+	stopProfile, err := startCPUProfile(f.cpuProf)
+	if err != nil {
+		return fail(name, err)
 	}
+	defer stopProfile()
 	// The heap is mostly the aggregation tables: large slices without pointers, which cost the
 	// collector nothing to mark. Collecting at 25% growth instead of 100% keeps the process close to
 	// what it holds, for the price of a few more cheap cycles.
@@ -286,6 +281,23 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		return exitFailure
 	}
 	return exitOK
+}
+
+// startCPUProfile writes a CPU profile to path (nothing when path is empty) until the returned func
+// is called.
+func startCPUProfile(path string) (func(), error) {
+	if path == "" {
+		return func() {}, nil
+	}
+	pf, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(pf); err != nil {
+		pf.Close()
+		return nil, err
+	}
+	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
 }
 
 // parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339; times without an

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -25,6 +26,7 @@ type queryFlags struct {
 	memLimit string
 	quiet    bool
 	explain  bool
+	cpuProf  string
 }
 
 func (f *queryFlags) add(fs *pflag.FlagSet) {
@@ -39,6 +41,7 @@ func (f *queryFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
 	fs.BoolVar(&f.explain, "explain", false, "print the plan (and the SQL of a query command) to stderr before running")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 }
 
 func init() {
@@ -286,6 +289,13 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		}
 		bw = rw
 	}
+	stopProfile, err := startCPUProfile(f.cpuProf)
+	if err != nil {
+		done(false)
+		return fail(name, err)
+	}
+	defer stopProfile()
+	debug.SetGCPercent(25) // as report: the heap is mostly pointer-free tables
 	prog := &aggregate.Progress{}
 	stopProgress := startProgress(prog, f.quiet)
 	res, err := plan.Run(ctx, sources, query.RunOptions{Decode: opts, Workers: f.decode.workers, MemoryLimit: limit,
