@@ -282,6 +282,23 @@ func (z *zoneCache) day(v int64) int64 {
 	return (l - floorMod(l, 86400)) / 86400
 }
 
+// Zone derives the engine's time keys from Unix seconds in a time zone, for the query layer: an
+// expression over a time and a group key of it agree because they are the same code. A Zone serves
+// one goroutine.
+type Zone struct{ z zoneCache }
+
+// NewZone returns a Zone for loc (UTC when nil).
+func NewZone(loc *time.Location) *Zone {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &Zone{z: newZoneCache(loc)}
+}
+
+// Truncate returns key t of time v: Unix seconds for TruncNone, TruncMinute and TruncHour, days
+// since 1970-01-01 for TruncDay, 0–23 for TruncHourOfDay, 1–7 for TruncDayOfWeek.
+func (z *Zone) Truncate(t Trunc, v int64) int64 { return z.z.truncate(t, v) }
+
 // truncate derives key t of time v in the zone.
 func (z *zoneCache) truncate(t Trunc, v int64) int64 {
 	switch t {

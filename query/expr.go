@@ -117,6 +117,7 @@ type evalCtx struct {
 	schm *arrow.Schema
 	refs []*vec // the group keys and aggregates of a result (sel is then 0..n-1)
 	loc  *time.Location
+	zone *aggregate.Zone
 	buf  []byte
 }
 
@@ -124,7 +125,7 @@ func newEvalCtx(loc *time.Location) *evalCtx {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &evalCtx{loc: loc}
+	return &evalCtx{loc: loc, zone: aggregate.NewZone(loc)}
 }
 
 // setBatch points the context at a batch of records.
@@ -281,6 +282,14 @@ func (n *litNode) eval(c *evalCtx, sel []int32) *vec {
 		}
 	}
 	return v
+}
+
+// unary evaluates x and readies out for n values of type t that are null where x is.
+func unary(x node, out *vec, t typ, c *evalCtx, sel []int32) (*vec, *vec) {
+	xv := x.eval(c, sel)
+	out.reset(t, len(sel))
+	orNulls(out, xv)
+	return xv, out
 }
 
 // orNulls sets out's null flags to those of the inputs: null where any input is.
@@ -457,10 +466,7 @@ type notNode struct {
 func (n *notNode) typ() typ { return tBool }
 
 func (n *notNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tBool, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, tBool, c, sel)
 	for k := range v.i {
 		v.i[k] = 1 - x.i[k]
 	}
@@ -501,10 +507,7 @@ type inNode struct {
 func (n *inNode) typ() typ { return tBool }
 
 func (n *inNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tBool, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, tBool, c, sel)
 	for k := range v.i {
 		var in bool
 		switch x.t {
@@ -536,10 +539,7 @@ type likeNode struct {
 func (n *likeNode) typ() typ { return tBool }
 
 func (n *likeNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tBool, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, tBool, c, sel)
 	for k := range v.i {
 		if x.isNull(k) {
 			continue
@@ -705,10 +705,7 @@ type negNode struct {
 func (n *negNode) typ() typ { return n.x.typ() }
 
 func (n *negNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(x.t, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, n.x.typ(), c, sel)
 	if x.t == tFloat {
 		for k := range v.f {
 			v.f[k] = -x.f[k]
@@ -738,57 +735,54 @@ func (n *timeNode) typ() typ {
 }
 
 func (n *timeNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(n.typ(), len(sel))
-	orNulls(v, x)
-	utc := c.loc == time.UTC
+	x, v := unary(n.x, &n.out, n.typ(), c, sel)
+	tr, engine := engineTrunc(n.unit, n.part)
 	for k := range v.i {
 		if x.isNull(k) {
 			continue
 		}
 		s := x.i[k]
-		if utc && !n.part {
-			switch n.unit {
-			case "second":
-				v.i[k] = s
-				continue
-			case "minute":
-				v.i[k] = s - floorMod(s, 60)
-				continue
-			case "hour":
-				v.i[k] = s - floorMod(s, 3600)
-				continue
-			case "day":
-				v.i[k] = s - floorMod(s, 86400)
-				continue
+		if engine {
+			// The engine's own keys: GROUP BY date_trunc(…) and this expression agree, even in the
+			// hour that repeats when clocks go back.
+			v.i[k] = c.zone.Truncate(tr, s)
+			if tr == aggregate.TruncDay {
+				v.i[k] = time.Date(1970, 1, 1+int(v.i[k]), 0, 0, 0, 0, c.loc).Unix()
 			}
+			continue
 		}
 		t := time.Unix(s, 0).In(c.loc)
-		switch {
-		case n.part:
+		if n.part {
 			v.i[k] = timePart(t, n.unit)
-		// Below a day, go back from the instant itself: rebuilding the local time would be ambiguous
-		// in the hour that repeats when clocks go back.
-		case n.unit == "second":
-			v.i[k] = s
-		case n.unit == "minute":
-			v.i[k] = s - int64(t.Second())
-		case n.unit == "hour":
-			v.i[k] = s - int64(t.Minute()*60+t.Second())
-		default:
+		} else {
 			v.i[k] = timeTrunc(t, n.unit).Unix()
 		}
 	}
 	return v
 }
 
-func floorMod(a, b int64) int64 {
-	m := a % b
-	if m < 0 {
-		m += b
+// engineTrunc maps a date_trunc unit or a part function onto the engine's truncations.
+func engineTrunc(unit string, part bool) (aggregate.Trunc, bool) {
+	if part {
+		switch unit {
+		case "hour":
+			return aggregate.TruncHourOfDay, true
+		case "day_of_week", "dow":
+			return aggregate.TruncDayOfWeek, true
+		}
+		return 0, false
 	}
-	return m
+	switch unit {
+	case "second":
+		return aggregate.TruncNone, true
+	case "minute":
+		return aggregate.TruncMinute, true
+	case "hour":
+		return aggregate.TruncHour, true
+	case "day":
+		return aggregate.TruncDay, true
+	}
+	return 0, false
 }
 
 func timePart(t time.Time, unit string) int64 {
@@ -849,10 +843,7 @@ type splitPartNode struct {
 func (n *splitPartNode) typ() typ { return tStr }
 
 func (n *splitPartNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tStr, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, tStr, c, sel)
 	for k := range v.s {
 		v.s[k] = ""
 		if x.isNull(k) {
@@ -896,10 +887,7 @@ type containsNode struct {
 func (n *containsNode) typ() typ { return tBool }
 
 func (n *containsNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tBool, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, tBool, c, sel)
 	for k := range v.i {
 		v.i[k] = b2i(n.p.Contains(x.a[k]))
 	}
@@ -916,10 +904,7 @@ type castNode struct {
 func (n *castNode) typ() typ { return n.to }
 
 func (n *castNode) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(n.to, len(sel))
-	orNulls(v, x)
+	x, v := unary(n.x, &n.out, n.to, c, sel)
 	for k := 0; k < len(sel); k++ {
 		if x.isNull(k) {
 			continue
@@ -1251,10 +1236,7 @@ type castCmp struct {
 func (n *castCmp) typ() typ { return tBool }
 
 func (n *castCmp) eval(c *evalCtx, sel []int32) *vec {
-	x := n.x.eval(c, sel)
-	v := &n.out
-	v.reset(tBool, len(sel))
-	orNulls(v, x)
+	_, v := unary(n.x, &n.out, tBool, c, sel)
 	for k := range v.i {
 		v.i[k] = b2i(!n.eq)
 	}

@@ -43,78 +43,42 @@ func outField(name string, t typ, loc *time.Location) arrow.Field {
 
 // vecArray builds the Arrow array of elements sel of v.
 func vecArray(v *vec, sel []int32, dt arrow.DataType) arrow.Array {
-	mem := memory.DefaultAllocator
-	switch b := array.NewBuilder(mem, dt).(type) {
+	switch b := array.NewBuilder(memory.DefaultAllocator, dt).(type) {
 	case *array.Int64Builder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) {
-				b.UnsafeAppendBoolToBitmap(false)
-			} else {
-				b.UnsafeAppend(v.i[k])
-			}
-		}
-		return b.NewArray()
+		return build(b, v, sel, func(k int32) int64 { return v.i[k] })
 	case *array.Float64Builder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) {
-				b.UnsafeAppendBoolToBitmap(false)
-			} else {
-				b.UnsafeAppend(v.f[k])
-			}
-		}
-		return b.NewArray()
+		return build(b, v, sel, func(k int32) float64 { return v.f[k] })
 	case *array.StringBuilder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) {
-				b.AppendNull()
-			} else {
-				b.Append(v.s[k])
-			}
-		}
-		return b.NewArray()
-	case *array.FixedSizeBinaryBuilder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) {
-				b.AppendNull()
-			} else {
-				a16 := v.a[k].As16()
-				b.Append(a16[:])
-			}
-		}
-		return b.NewArray()
+		return build(b, v, sel, func(k int32) string { return v.s[k] })
 	case *array.TimestampBuilder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) {
-				b.AppendNull()
-			} else {
-				b.Append(arrow.Timestamp(v.i[k]))
-			}
-		}
-		return b.NewArray()
+		return build(b, v, sel, func(k int32) arrow.Timestamp { return arrow.Timestamp(v.i[k]) })
 	case *array.BooleanBuilder:
-		defer b.Release()
-		b.Reserve(len(sel))
-		for _, k := range sel {
-			if v.isNull(int(k)) || v.t == tNull {
-				b.AppendNull()
-			} else {
-				b.Append(v.i[k] == 1)
-			}
-		}
-		return b.NewArray()
+		return build(b, v, sel, func(k int32) bool { return v.i[k] == 1 })
+	case *array.FixedSizeBinaryBuilder:
+		return build(b, v, sel, func(k int32) []byte { a := v.a[k].As16(); return a[:] })
 	default:
 		panic(fmt.Sprintf("BUG: no builder for %s", dt))
 	}
+}
+
+// builder is the part of Arrow's typed builders that build uses.
+type builder[T any] interface {
+	array.Builder
+	Append(T)
+}
+
+// build appends elements sel of v (value(k) for each) to b and returns the array.
+func build[T any](b builder[T], v *vec, sel []int32, value func(int32) T) arrow.Array {
+	defer b.Release()
+	b.Reserve(len(sel))
+	for _, k := range sel {
+		if v.t == tNull || v.isNull(int(k)) {
+			b.AppendNull()
+		} else {
+			b.Append(value(k))
+		}
+	}
+	return b.NewArray()
 }
 
 func arrowRecord(s *arrow.Schema, cols []arrow.Array, n int64) arrow.RecordBatch {
