@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"runtime/debug"
 	"strings"
@@ -295,7 +296,9 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		return fail(name, err)
 	}
 	defer stopProfile()
-	debug.SetGCPercent(25) // as report: the heap is mostly pointer-free tables
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(25) // as report: the heap is mostly pointer-free tables
+	}
 	prog := &aggregate.Progress{}
 	stopProgress := startProgress(prog, f.quiet)
 	res, err := plan.Run(ctx, sources, query.RunOptions{Decode: opts, Workers: f.decode.workers, MemoryLimit: limit,
