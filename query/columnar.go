@@ -87,7 +87,10 @@ func parquetNode(f arrow.Field) parquet.Node {
 	case arrow.TIMESTAMP:
 		return parquet.Optional(parquet.Timestamp(parquet.Millisecond))
 	}
-	return parquet.Optional(parquet.String()) // strings and addresses
+	// Strings and addresses, dictionary-encoded: flow-log strings repeat (interfaces, accounts,
+	// actions), and so do addresses within a row group; a reader then decodes (and parses) each
+	// distinct value once per row group.
+	return parquet.Optional(parquet.Encoded(parquet.String(), &parquet.RLEDictionary))
 }
 
 // orderedGroup is a parquet.Group whose columns keep the order of the Arrow schema (a Group alone
