@@ -5,12 +5,17 @@ package harness
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"sort"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
+
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/bench/gen"
 	"github.com/flowlens/flowlens/flowlog"
@@ -54,6 +59,111 @@ func Ensure(data, name string, records int64, objects int) (*DataSet, error) {
 		ds.Bytes += fi.Size()
 	}
 	return ds, nil
+}
+
+// Parquet is the Parquet conversion of a data set.
+type Parquet struct {
+	Dir   string
+	Bytes int64 // bytes of all .parquet files
+}
+
+// EnsureParquet converts the data set once to a Parquet dataset beside it (`flowlens convert
+// --partition day`, with the binary bin), unless a complete conversion is there already; a marker
+// file .complete says that it is.
+func EnsureParquet(bin string, ds *DataSet) (*Parquet, error) {
+	pq := ds.Dir + "-parquet"
+	if _, err := os.Stat(filepath.Join(pq, ".complete")); err != nil {
+		fmt.Fprintf(os.Stderr, "converting %s to Parquet (once)\n", ds.Dir)
+		os.RemoveAll(pq)
+		if _, err := Exec(nil, bin, "convert", "--quiet", "--partition", "day", "-o", pq, ds.Dir); err != nil {
+			return nil, err
+		}
+		if err := os.WriteFile(filepath.Join(pq, ".complete"), nil, 0o644); err != nil {
+			return nil, fmt.Errorf("marking the conversion %s complete: %w", pq, err)
+		}
+	}
+	p := &Parquet{Dir: pq}
+	err := filepath.Walk(pq, func(path string, fi os.FileInfo, err error) error {
+		if err != nil {
+			return err
+		}
+		if strings.HasSuffix(path, ".parquet") {
+			p.Bytes += fi.Size()
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("sizing the Parquet dataset %s: %w", pq, err)
+	}
+	return p, nil
+}
+
+// Gunzip decompresses every file with klauspost/compress on n goroutines, one file each at a time,
+// discarding the text, and returns the seconds it took: the floor of any engine that reads gzip.
+func Gunzip(files []string, n int) (float64, error) {
+	began := time.Now()
+	next := make(chan string, len(files))
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, 1<<20)
+			var zr *gzip.Reader
+			for f := range next {
+				fh, err := os.Open(f)
+				if err != nil {
+					errs <- err
+					return
+				}
+				if zr == nil {
+					zr, err = gzip.NewReader(fh)
+				} else {
+					err = zr.Reset(fh)
+				}
+				if err == nil {
+					_, err = io.CopyBuffer(io.Discard, zr, buf)
+				}
+				fh.Close()
+				if err != nil {
+					errs <- fmt.Errorf("gunzip %s: %w", f, err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	if err := <-errs; err != nil {
+		return 0, err
+	}
+	return time.Since(began).Seconds(), nil
+}
+
+// WriteFileAtomic writes data to a temporary file beside path and renames it to path, so that path
+// holds either its old content or all of the new.
+func WriteFileAtomic(path string, data []byte) error {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
+	if err != nil {
+		return err
+	}
+	defer os.Remove(f.Name())
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	if err := f.Close(); err != nil {
+		return fmt.Errorf("writing %s: %w", f.Name(), err)
+	}
+	if err := os.Chmod(f.Name(), 0o644); err != nil {
+		return err
+	}
+	return os.Rename(f.Name(), path)
 }
 
 // Run is one timed child process.

@@ -11,7 +11,6 @@ import (
 	"flag"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 
@@ -46,22 +45,11 @@ func main() {
 		if err != nil {
 			fail(err)
 		}
-		pq := ds.Dir + "-parquet"
-		if _, err := os.Stat(filepath.Join(pq, ".complete")); err != nil {
-			fmt.Fprintf(os.Stderr, "converting %s to Parquet (once)\n", ds.Dir)
-			os.RemoveAll(pq)
-			if _, err := harness.Exec(nil, *bin, "convert", "--quiet", "--partition", "day", "-o", pq, ds.Dir); err != nil {
-				fail(err)
-			}
-			os.WriteFile(filepath.Join(pq, ".complete"), nil, 0o644)
+		p, err := harness.EnsureParquet(*bin, ds)
+		if err != nil {
+			fail(err)
 		}
-		var pqBytes int64
-		filepath.Walk(pq, func(p string, fi os.FileInfo, err error) error {
-			if err == nil && strings.HasSuffix(p, ".parquet") {
-				pqBytes += fi.Size()
-			}
-			return nil
-		})
+		pq, pqBytes := p.Dir, p.Bytes
 		fmt.Printf("%s: %.0f MB of gzip text, %.0f MB of Parquet (zstd)\n\n", name, float64(ds.Bytes)/1e6, float64(pqBytes)/1e6)
 		fmt.Println("| query | over gzip text | over Parquet | Parquet speed-up | peak RSS text / Parquet |")
 		fmt.Println("|---|---|---|---|---|")

@@ -1,0 +1,303 @@
+// Command compare is the side-by-side benchmark of flowlens against DuckDB (the peer engine): the
+// same questions over the same flow logs, as gzip text and as their Parquet conversion, with the
+// same number of threads, answers checked equal, and gunzip alone over the same objects as the floor
+// for text input. It writes bench/RESULTS.md (machine, versions, data sets, medians, ratios and the
+// issue's targets); the harness writes the numbers, not a person.
+//
+//	go run ./bench/compare                       # the full run: 20 M records, v2 and v5, median of 5
+//	go run ./bench/compare -records 2000000 -runs 1 -data /tmp/cmp -out /tmp/cmp/RESULTS.md
+//
+// It generates (once, cached under -data, via bench/harness) 8 objects × 2.5 M records in the
+// default layout (v2) and the same records in the v5 custom layout, converts each once to Parquet
+// (`flowlens convert --partition day`), and installs DuckDB once from the npm registry as the package
+// @duckdb/node-api (the newest version offered) with the machine's node and npm into -duckdb-dir,
+// outside the repository (default ${XDG_CACHE_HOME:-$HOME/.cache}/flowlens-bench/duckdb).
+// duckdb.mjs, beside this file, runs statements in an in-memory DuckDB with `SET threads = N` and
+// prints their results as JSON. DuckDB reads the text with read_csv (every column named and typed,
+// '-' as null, log-status OK only, as flowlens's table holds) and the Parquet with read_parquet.
+//
+// The questions: top 20 interfaces by bytes, bytes per hour, reject totals, top 20 rejected
+// sources and top 20 conversations (`flowlens sql --workers N` against one DuckDB statement), and
+// the standard report (one `flowlens report --no-nat --format json` against the equivalent DuckDB
+// statements run one after the other in one DuckDB process, each reading the files). The two sides
+// run alternately, flowlens then DuckDB, -runs times; the medians are reported, with each side's
+// peak RSS (the child process's rusage; for DuckDB the node process). Any difference between the
+// answers stops the run with both answers printed, and nothing is written.
+package main
+
+import (
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/flowlens/flowlens/bench/harness"
+)
+
+// options are the command-line flags.
+type options struct {
+	data, bin, out, duckDir string
+	records                 int64
+	objects, runs, workers  int
+	layouts, only           string
+}
+
+// measured is one question over one input format: each side's runs.
+type measured struct {
+	question, input string
+	inBytes         int64 // bytes of the input as stored (gzip or Parquet)
+	fl, dk          []harness.Run
+}
+
+// layoutResult is everything measured over one data set.
+type layoutResult struct {
+	ds        *harness.DataSet
+	pq        *harness.Parquet
+	gunzip    []float64 // klauspost, -workers goroutines
+	isal      []float64 // igzip processes, when measured
+	isalNote  string    // why the ISA-L floor was not measured
+	questions []*measured
+}
+
+func main() {
+	var o options
+	flag.StringVar(&o.data, "data", "bench/data", "directory of the cached data sets")
+	flag.StringVar(&o.bin, "flowlens", "bin/flowlens", "the flowlens binary to measure")
+	flag.Int64Var(&o.records, "records", 20_000_000, "records per data set")
+	flag.IntVar(&o.objects, "objects", 8, "objects per data set")
+	flag.IntVar(&o.runs, "runs", 5, "runs of each measurement (the median is reported)")
+	flag.IntVar(&o.workers, "workers", 2, "threads of both engines (flowlens --workers, DuckDB SET threads) and gunzip goroutines")
+	flag.StringVar(&o.layouts, "layouts", "v2,v5", "data sets to measure (v2, v5)")
+	flag.StringVar(&o.only, "only", "", "run only the questions whose name contains this (\"report\", \"interfaces\", …)")
+	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "the results file (written atomically)")
+	flag.StringVar(&o.duckDir, "duckdb-dir", defaultDuckDir(), "where DuckDB (npm @duckdb/node-api) is installed, outside the repository")
+	flag.Parse()
+	if o.runs < 1 || o.workers < 1 {
+		fail(fmt.Errorf("-runs and -workers must be at least 1"))
+	}
+
+	env, err := environment(o)
+	if err != nil {
+		fail(err)
+	}
+	pkg, err := ensureDuckDB(o.duckDir)
+	if err != nil {
+		fail(err)
+	}
+	node, err := exec.LookPath("node")
+	if err != nil {
+		fail(fmt.Errorf("node is not on PATH: %v", err))
+	}
+	script, err := scriptPath()
+	if err != nil {
+		fail(err)
+	}
+	d := &duck{node: node, script: script, dir: o.duckDir, threads: o.workers}
+	_, v, err := d.run([]statement{{Name: "version", SQL: "SELECT 1"}})
+	if err != nil {
+		fail(err)
+	}
+	env.duckdb = fmt.Sprintf("DuckDB %s (npm %s %s)", v.Version, duckPackage, pkg)
+	fmt.Fprintf(os.Stderr, "%s; %s; %s\n", env.flowlens, env.duckdb, env.node)
+
+	var results []*layoutResult
+	for _, name := range strings.Split(o.layouts, ",") {
+		r, err := measureLayout(o, d, env, strings.TrimSpace(name))
+		if err != nil {
+			fail(err)
+		}
+		results = append(results, r)
+	}
+	if err := harness.WriteFileAtomic(o.out, []byte(render(o, env, results))); err != nil {
+		fail(fmt.Errorf("writing %s: %w", o.out, err))
+	}
+	fmt.Fprintf(os.Stderr, "wrote %s\n", o.out)
+}
+
+// measureLayout prepares one data set and measures every question over it.
+func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult, error) {
+	l := harness.Layouts[name]
+	if l == nil {
+		return nil, fmt.Errorf("-layouts: unknown data set %q (v2, v5)", name)
+	}
+	ds, err := harness.Ensure(o.data, name, o.records, o.objects)
+	if err != nil {
+		return nil, fmt.Errorf("generating the %s data set under %s: %w", name, o.data, err)
+	}
+	pq, err := harness.EnsureParquet(o.bin, ds)
+	if err != nil {
+		return nil, fmt.Errorf("converting %s to Parquet: %w", ds.Dir, err)
+	}
+	res := &layoutResult{ds: ds, pq: pq}
+	inputs := []struct {
+		name, dir, src string
+		bytes          int64
+	}{
+		{"gzip text", ds.Dir, textSource(ds.Dir, l), ds.Bytes},
+		{"Parquet", pq.Dir, parquetSource(pq.Dir), pq.Bytes},
+	}
+	floorDone := false
+	for _, in := range inputs {
+		for _, q := range questions {
+			if !strings.Contains(q.name, o.only) {
+				continue
+			}
+			m := &measured{question: q.name, input: in.name, inBytes: in.bytes}
+			for i := 0; i < o.runs; i++ {
+				fmt.Fprintf(os.Stderr, "%s, %s, %s: run %d of %d\n", name, in.name, q.name, i+1, o.runs)
+				fr, err := harness.Exec(nil, o.bin, "sql", "--quiet", "--format", "csv", "--workers", fmt.Sprint(o.workers), q.flowlens, in.dir)
+				if err != nil {
+					return nil, err
+				}
+				dr, dres, err := d.run([]statement{{Name: q.name, SQL: withSource(q.duck, in.src)}})
+				if err != nil {
+					return nil, err
+				}
+				ft, err := parseCSV(fr.Stdout, q.hourCol)
+				if err != nil {
+					return nil, fmt.Errorf("%s over %s: %w", q.name, in.dir, err)
+				}
+				dt, err := duckTable(dres.Results[0].Columns, dres.Results[0].Rows)
+				if err != nil {
+					return nil, fmt.Errorf("%s over %s: %w", q.name, in.dir, err)
+				}
+				if err := compare(fmt.Sprintf("%s, %s over %s", name, q.name, in.name), ft, dt, q.check); err != nil {
+					return nil, err
+				}
+				m.fl, m.dk = append(m.fl, fr), append(m.dk, dr)
+			}
+			res.questions = append(res.questions, m)
+		}
+		if !strings.Contains(reportQuestion, o.only) {
+			continue
+		}
+		m := &measured{question: reportQuestion, input: in.name, inBytes: in.bytes}
+		stmts := make([]statement, len(reportSections))
+		for i, s := range reportSections {
+			stmts[i] = statement{Name: s.name, SQL: withSource(s.sql, in.src)}
+		}
+		for i := 0; i < o.runs; i++ {
+			fmt.Fprintf(os.Stderr, "%s, %s, %s: run %d of %d\n", name, in.name, reportQuestion, i+1, o.runs)
+			if in.name == "gzip text" {
+				if err := res.floors(o, env); err != nil {
+					return nil, err
+				}
+				floorDone = true
+			}
+			fr, err := harness.Exec(nil, o.bin, "report", "--no-nat", "--quiet", "--format", "json", "--top", fmt.Sprint(reportTop), "--workers", fmt.Sprint(o.workers), in.dir)
+			if err != nil {
+				return nil, err
+			}
+			dr, dres, err := d.run(stmts)
+			if err != nil {
+				return nil, err
+			}
+			if err := compareReport(fmt.Sprintf("%s, %s over %s", name, reportQuestion, in.name), fr.Stdout, dres, in.name == "gzip text", ds.Records); err != nil {
+				return nil, err
+			}
+			m.fl, m.dk = append(m.fl, fr), append(m.dk, dr)
+		}
+		res.questions = append(res.questions, m)
+	}
+	if !floorDone {
+		for i := 0; i < o.runs; i++ {
+			if err := res.floors(o, env); err != nil {
+				return nil, err
+			}
+		}
+	}
+	return res, nil
+}
+
+// floors times gunzip alone over the data set's objects: klauspost on -workers goroutines and,
+// when the flowlens binary was built with ISA-L, igzip (ISA-L's command) as -workers processes.
+func (r *layoutResult) floors(o options, env *environ) error {
+	s, err := harness.Gunzip(r.ds.Files, o.workers)
+	if err != nil {
+		return err
+	}
+	r.gunzip = append(r.gunzip, s)
+	if !strings.Contains(env.flowlens, "ISA-L") {
+		r.isalNote = "not measured: the flowlens binary is built without ISA-L (`flowlens version`)"
+		return nil
+	}
+	igzip, err := exec.LookPath("igzip")
+	if err != nil {
+		r.isalNote = "not measured: the binary reports ISA-L but igzip (Debian package isal) is not on PATH"
+		return nil
+	}
+	s, err = igzipAll(igzip, r.ds.Files, o.workers)
+	if err != nil {
+		return err
+	}
+	r.isal = append(r.isal, s)
+	return nil
+}
+
+// igzipAll decompresses every file with `igzip -d -c` to /dev/null, n processes at a time.
+func igzipAll(igzip string, files []string, n int) (float64, error) {
+	began := time.Now()
+	next := make(chan string, len(files))
+	for _, f := range files {
+		next <- f
+	}
+	close(next)
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		go func() {
+			for f := range next {
+				if out, err := exec.Command(igzip, "-d", "-c", f).CombinedOutput(); err != nil {
+					errs <- fmt.Errorf("igzip -d -c %s: %v: %.200s", f, err, out)
+					return
+				}
+			}
+			errs <- nil
+		}()
+	}
+	var first error
+	for i := 0; i < n; i++ {
+		if err := <-errs; err != nil && first == nil {
+			first = err
+		}
+	}
+	return time.Since(began).Seconds(), first
+}
+
+// compareReport checks flowlens's JSON report against DuckDB's statements, section by section,
+// and that the report read every record of the data set.
+func compareReport(what string, out []byte, dres *duckResult, text bool, records int64) error {
+	fl, doc, err := reportTables(out)
+	if err != nil {
+		return fmt.Errorf("%s: %w", what, err)
+	}
+	if text && doc.Input.Lines-doc.Input.Headers != records {
+		return fmt.Errorf("%s: flowlens's report read %d lines, want %d", what, doc.Input.Lines-doc.Input.Headers, records)
+	}
+	for i, s := range reportSections {
+		r := dres.Results[i]
+		dt, err := duckTable(r.Columns, r.Rows)
+		if err != nil {
+			return fmt.Errorf("%s, %s: %w", what, s.name, err)
+		}
+		if s.name == "interfaces_by_reject_ratio" {
+			if err := withRatio(dt); err != nil {
+				return fmt.Errorf("%s, %s: %w", what, s.name, err)
+			}
+		}
+		ft := fl[s.name]
+		if ft == nil {
+			return fmt.Errorf("%s: no section %s in flowlens's report", what, s.name)
+		}
+		if err := compare(what+", "+s.name, ft, dt, s.check); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "compare:", err)
+	os.Exit(1)
+}
