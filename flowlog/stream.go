@@ -9,7 +9,6 @@ import (
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
-	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultBlockSize is the size of the blocks of whole lines read at a time.
@@ -19,7 +18,7 @@ const DefaultBlockSize = 4 << 20
 const maxLine = 64 << 20
 
 var (
-	gzipPool  sync.Pool // *gzip.Reader, reused with Reset
+	gzipPool  sync.Pool // *gunzipReader (gunzip.go or gunzip_isal.go), reused with Reset
 	bufioPool = sync.Pool{New: func() any { return bufio.NewReaderSize(nil, 256<<10) }}
 )
 
@@ -42,14 +41,11 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 
 	var text io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, _ := gzipPool.Get().(*gzip.Reader)
-		var err error
+		zr, _ := gzipPool.Get().(*gunzipReader)
 		if zr == nil {
-			zr, err = gzip.NewReader(br)
-		} else {
-			err = zr.Reset(br)
+			zr = newGunzipReader()
 		}
-		if err != nil {
+		if err := zr.Reset(br); err != nil {
 			st := &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: cr.n}
 			return st, &StreamError{Object: object, Err: err}
 		}
@@ -350,9 +346,6 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 	st.BytesText = lr.bytes
 	return st, lr.streamError(object)
 }
-
-// GzipBackend names the gzip decompressor compiled in.
-const GzipBackend = "klauspost/compress (pure Go)"
 
 // leadingHeader returns the layout of the header that begins block, or nil.
 func leadingHeader(block []byte) *Layout {
