@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 ISAL_PROBE = [ "$$($(GO) env CGO_ENABLED)" = 1 ] && printf '\#include <isa-l.h>\nint main(void){struct inflate_state s; isal_inflate_init(&s); return 0;}\n' | $$($(GO) env CC) -x c - -lisal -o /dev/null >/dev/null 2>&1
 TAGS ?= $(shell $(ISAL_PROBE) && echo isal)
 
-.PHONY: all build test test-race fuzz bench bench-query fmt lint vet clean demo versitygw
+.PHONY: all build test test-race fuzz bench bench-query bench-compare fmt lint vet clean demo versitygw
 
 all: build
 
@@ -73,6 +73,11 @@ bench: build
 
 bench-query: build
 	$(GO) run ./bench/querybench -flowlens bin/flowlens
+
+# flowlens side by side with DuckDB (installed once from the npm registry into a cache outside the
+# repository) over the same gzip text and Parquet; writes bench/RESULTS.md. Long: about an hour.
+bench-compare: build
+	$(GO) run ./bench/compare -flowlens bin/flowlens
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
