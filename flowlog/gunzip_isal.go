@@ -60,6 +60,7 @@ import (
 	"hash/crc32"
 	"io"
 	"runtime"
+	"sync"
 	"unsafe"
 
 	"github.com/klauspost/compress/flate"
@@ -71,7 +72,10 @@ import (
 const GzipBackend = "ISA-L igzip (cgo)"
 
 const (
-	isalInChunk  = 256 << 10 // bytes read from the source at a time
+	isalChunk    = 1 << 20   // the input window and the replay log are chunks of this size (isalChunks)
+	isalInChunk  = 256 << 10 // bytes read from the source at a time, at most
+	isalMinRoom  = 64 << 10  // the window moves to a fresh chunk when less room than this is left
+	isalKeep     = 8         // consumed bytes kept in the window: ISA-L may give back that many (unread)
 	isalOutChunk = 256 << 10 // the internal output buffer, for reads smaller than isalDirect
 	isalDirect   = 64 << 10  // reads at least this large are inflated straight into the caller's buffer
 	isalReserve  = 64        // input bytes held back from ISA-L until the source has ended (Read)
@@ -79,6 +83,14 @@ const (
 	// isalReplayMax bounds the compressed bytes of one member kept for replay (below).
 	isalReplayMax = 32 << 20
 )
+
+type isalChunkBuf = [isalChunk]byte
+
+// isalChunks holds the free input chunks of all the readers: a reader keeps one as its window, and
+// while a member is short enough to replay, the chunks it has filled with that member's bytes (its
+// log); they come back here at the member's end, at Reset and at Close, so that decoding one object
+// after another allocates nothing once the pool holds enough of them.
+var isalChunks = sync.Pool{New: func() any { return new(isalChunkBuf) }}
 
 // gunzipReader is a gzip reader whose deflate bodies ISA-L inflates. It parses the gzip headers and
 // trailers itself, in Go, in the order and with the errors of klauspost/compress/gzip (the default
@@ -92,13 +104,19 @@ const (
 // than isalReplayMax that breaks gives the same error type (io.ErrUnexpectedEOF, a read error, or
 // flate.CorruptInputError, whose offset may then differ) without the replay.
 type gunzipReader struct {
-	st *C.struct_inflate_state // C memory, freed by a cleanup when the reader is collected
+	st      *C.struct_inflate_state // C memory, freed by Close or by a cleanup when the reader is collected
+	cleanup runtime.Cleanup
 
 	r      io.Reader
-	rerr   error  // the sticky error of r
-	buf    []byte // input read from r: buf[ri:] is not consumed yet
+	rerr   error         // the sticky error of r
+	win    *isalChunkBuf // the input window, a chunk from isalChunks
+	buf    []byte        // win[:n], the input read from r: buf[ri:] is not consumed yet
 	ri     int
-	mstart int // where the current member's header starts in buf; -1 once it is too long to replay
+	mstart int // where the current member's bytes start in buf; -1 when it is not replayable
+	// log: the current member's bytes before buf[mstart:], in order, in chunks that moved out of the
+	// window (it owns them); logLen bytes in all.
+	log    []isalLogPart
+	logLen int
 
 	out    []byte // internal output buffer: out[oi:] not returned yet
 	oi     int
@@ -120,17 +138,23 @@ func newGunzipReader() *gunzipReader {
 	if z.st == nil {
 		panic("flowlog: cannot allocate ISA-L inflate state")
 	}
-	runtime.AddCleanup(z, func(st *C.struct_inflate_state) { C.free(unsafe.Pointer(st)) }, z.st)
+	z.cleanup = runtime.AddCleanup(z, func(st *C.struct_inflate_state) { C.free(unsafe.Pointer(st)) }, z.st)
 	return z
+}
+
+type isalLogPart struct {
+	c *isalChunkBuf
+	b []byte // the member's bytes in c
 }
 
 // Reset discards the reader's state and reads the first header from r, as gzip.Reader.Reset does.
 func (z *gunzipReader) Reset(r io.Reader) error {
 	z.r, z.rerr = r, nil
-	if cap(z.buf) > 2*isalInChunk { // grown for a long member: do not keep it in the pool
-		z.buf = nil
+	z.dropLog()
+	if z.win == nil {
+		z.win = isalChunks.Get().(*isalChunkBuf)
 	}
-	z.buf, z.ri, z.mstart = z.buf[:0], 0, 0
+	z.buf, z.ri, z.mstart = z.win[:0], 0, 0
 	z.oi, z.out = 0, z.out[:0]
 	z.inBody, z.err, z.broken, z.fallback = false, nil, nil, nil
 	z.err = z.readHeader()
@@ -140,10 +164,67 @@ func (z *gunzipReader) Reset(r io.Reader) error {
 // Close frees the C state now; the reader cannot be used afterwards.
 func (z *gunzipReader) Close() error {
 	if z.st != nil {
+		z.cleanup.Stop() // else it would free the state a second time
 		C.free(unsafe.Pointer(z.st))
 		z.st = nil
 	}
+	z.dropLog()
+	if z.win != nil {
+		isalChunks.Put(z.win)
+		z.win, z.buf = nil, nil
+	}
+	z.fallback = nil
 	return nil
+}
+
+// dropLog gives the log's chunks back to the pool.
+func (z *gunzipReader) dropLog() {
+	for i, p := range z.log {
+		isalChunks.Put(p.c)
+		z.log[i] = isalLogPart{}
+	}
+	z.log, z.logLen = z.log[:0], 0
+}
+
+// makeRoom readies the window for a read from r: when less than isalMinRoom is left, it keeps only
+// the bytes still needed, the header being read (from mstart), or in a body the bytes not consumed
+// and the last isalKeep consumed. While the member is replayable, its bytes before those move to the
+// log with their chunk, and the window continues in a fresh chunk, so that nothing is copied but
+// those few bytes; past isalReplayMax, the log is dropped and the window compacts in place.
+func (z *gunzipReader) makeRoom() {
+	if len(z.win)-len(z.buf) >= isalMinRoom {
+		return
+	}
+	cut := max(z.ri-isalKeep, 0)
+	if !z.inBody {
+		cut = z.ri
+	}
+	if z.mstart >= 0 {
+		if !z.inBody || z.mstart > cut {
+			cut = z.mstart
+		}
+		if z.logLen+len(z.buf)-z.mstart >= isalReplayMax {
+			z.dropLog()
+			z.mstart = -1
+		} else if cut > z.mstart {
+			nw := isalChunks.Get().(*isalChunkBuf)
+			n := copy(nw[:], z.buf[cut:])
+			z.log = append(z.log, isalLogPart{z.win, z.buf[z.mstart:cut]})
+			z.logLen += cut - z.mstart
+			z.win, z.buf = nw, nw[:n]
+			z.ri -= cut
+			z.mstart = 0
+			return
+		}
+	}
+	if cut > 0 {
+		n := copy(z.win[:], z.buf[cut:])
+		z.buf = z.win[:n]
+		z.ri -= cut
+		if z.mstart >= 0 {
+			z.mstart -= cut
+		}
+	}
 }
 
 // fill reads more input from r, keeping the current member's bytes for a replay while it is short
@@ -153,30 +234,8 @@ func (z *gunzipReader) fill() error {
 		if z.rerr != nil {
 			return z.rerr
 		}
-		if cap(z.buf)-len(z.buf) < isalInChunk {
-			keep := z.ri
-			if z.mstart >= 0 {
-				if len(z.buf)-z.mstart >= isalReplayMax {
-					z.mstart = -1
-				} else {
-					keep = z.mstart
-				}
-			}
-			if keep > 0 {
-				n := copy(z.buf, z.buf[keep:])
-				z.buf = z.buf[:n]
-				z.ri -= keep
-				if z.mstart >= 0 {
-					z.mstart -= keep
-				}
-			}
-			if cap(z.buf)-len(z.buf) < isalInChunk {
-				nb := make([]byte, len(z.buf), max(2*cap(z.buf), len(z.buf)+isalInChunk))
-				copy(nb, z.buf)
-				z.buf = nb
-			}
-		}
-		n, err := z.r.Read(z.buf[len(z.buf) : len(z.buf)+isalInChunk])
+		z.makeRoom()
+		n, err := z.r.Read(z.win[len(z.buf):min(len(z.buf)+isalInChunk, len(z.win))])
 		z.buf = z.buf[:len(z.buf)+n]
 		if err != nil {
 			z.rerr = err
@@ -391,22 +450,30 @@ func (z *gunzipReader) inflate(in, dst []byte) (n, consumed int, finished bool, 
 	z.made += int64(n)
 	finished = res.finished != 0
 	if finished {
-		z.unread(C.GoBytes(unsafe.Pointer(&res.ahead[0]), C.int(res.unread)))
+		if res.ret >= 0 { // nothing after the body breaks in a way that needs the replay
+			z.dropLog()
+			z.mstart = -1
+		}
+		z.unread(res.ahead[:res.unread])
 		z.inBody = false
 	}
 	return n, consumed, finished, int(res.ret)
 }
 
-// unread puts back bytes that ISA-L had read past the end of the deflate data.
-func (z *gunzipReader) unread(b []byte) {
+// unread puts back bytes that ISA-L had read past the end of the deflate data. They are the last
+// bytes consumed, and the window keeps isalKeep of those (makeRoom): so they are still there.
+func (z *gunzipReader) unread(b []C.uint8_t) {
 	z.din -= int64(len(b))
-	if z.ri >= len(b) {
-		z.ri -= len(b)
-		copy(z.buf[z.ri:], b) // the same bytes unless they were compacted away
-		return
+	if z.ri < len(b) { // cannot happen (ISA-L holds at most 8 bytes): put them in front anyway
+		nw := isalChunks.Get().(*isalChunkBuf)
+		n := copy(nw[len(b):], z.buf[z.ri:])
+		isalChunks.Put(z.win)
+		z.win, z.buf, z.ri = nw, nw[:len(b)+n], len(b)
 	}
-	z.buf = append(append(make([]byte, 0, len(b)+len(z.buf)-z.ri+isalInChunk), b...), z.buf[z.ri:]...)
-	z.ri, z.mstart = 0, -1
+	z.ri -= len(b)
+	for i, c := range b {
+		z.buf[z.ri+i] = byte(c) // the same bytes unless they were compacted away
+	}
 }
 
 var errCorrupt = flate.CorruptInputError(0)
@@ -442,7 +509,11 @@ func (z *gunzipReader) startFallback(p []byte) (int, error) {
 		}
 		return 0, z.err
 	}
-	replay := io.MultiReader(bytes.NewReader(z.buf[z.mstart:]), rest)
+	parts := make([]io.Reader, 0, len(z.log)+2)
+	for _, p := range z.log {
+		parts = append(parts, bytes.NewReader(p.b))
+	}
+	replay := io.MultiReader(append(parts, bytes.NewReader(z.buf[z.mstart:]), rest)...)
 	fz, err := gzip.NewReader(replay)
 	if err != nil { // cannot happen: the header was read once already
 		z.err = err
