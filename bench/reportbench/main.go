@@ -14,15 +14,11 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"io"
 	"os"
 	"runtime"
 	"sort"
 	"strings"
-	"sync"
-	"time"
 
-	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/bench/harness"
 	"github.com/flowlens/flowlens/internal/s3test"
@@ -107,43 +103,13 @@ func s3Compare(bin, name, dir string, recs int64, workers, runs int) string {
 	return fmt.Sprintf("| %s | %.2f s · %.2f M rec/s | %.2f s · %.2f M rec/s | %.2f |", name, l, float64(recs)/l/1e6, r, float64(recs)/r/1e6, l/r)
 }
 
-// gunzip decompresses every object with n goroutines, one object each at a time, and returns seconds.
+// gunzip decompresses every object with n goroutines (harness.Gunzip) and returns seconds.
 func gunzip(files []string, n int) float64 {
-	began := time.Now()
-	next := make(chan string, len(files))
-	for _, f := range files {
-		next <- f
+	secs, err := harness.Gunzip(files, n)
+	if err != nil {
+		fail(err)
 	}
-	close(next)
-	var wg sync.WaitGroup
-	for i := 0; i < n; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, 1<<20)
-			var zr *gzip.Reader
-			for f := range next {
-				fh, err := os.Open(f)
-				if err != nil {
-					fail(err)
-				}
-				if zr == nil {
-					zr, err = gzip.NewReader(fh)
-				} else {
-					err = zr.Reset(fh)
-				}
-				if err != nil {
-					fail(err)
-				}
-				if _, err := io.CopyBuffer(io.Discard, zr, buf); err != nil {
-					fail(err)
-				}
-				fh.Close()
-			}
-		}()
-	}
-	wg.Wait()
-	return time.Since(began).Seconds()
+	return secs
 }
 
 // report runs flowlens report over dir and returns its seconds and peak RSS in KiB.
