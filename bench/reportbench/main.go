@@ -19,7 +19,6 @@ import (
 	"sort"
 	"strings"
 
-
 	"github.com/flowlens/flowlens/bench/harness"
 	"github.com/flowlens/flowlens/internal/s3test"
 )
