@@ -35,29 +35,6 @@ func isalTestGzip(t *testing.T, text []byte) []byte {
 	return b.Bytes()
 }
 
-func isalReadAll(r io.Reader, n int) ([]byte, error) {
-	var out []byte
-	buf := make([]byte, n)
-	for {
-		k, err := r.Read(buf)
-		out = append(out, buf[:k]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
-}
-
-func isalKlauspost(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return isalReadAll(zr, 1<<20)
-}
-
 // TestGunzipISALReplayAcrossChunks: a member broken several input chunks after its start (so that
 // its replay reads the log's chunks back) reads to klauspost's bytes and error; past isalReplayMax,
 // to the same type of error; and one reader reused for all of them keeps no more than its window.
@@ -90,12 +67,12 @@ func TestGunzipISALReplayAcrossChunks(t *testing.T) {
 	zr := newGunzipReader()
 	defer zr.Close()
 	for _, c := range cs {
-		want, werr := isalKlauspost(c.data)
+		want, werr := KlauspostGunzip(c.data)
 		for _, n := range []int{4 << 20, 4096} {
 			var got []byte
 			err := zr.Reset(bytes.NewReader(c.data))
 			if err == nil {
-				got, err = isalReadAll(zr, n)
+				got, err = ReadAllWith(zr, n)
 			}
 			if fmt.Sprintf("%T %v", err, err) != fmt.Sprintf("%T %v", werr, werr) || !bytes.Equal(got, want) {
 				t.Fatalf("%s, reads of %d: %d bytes, error %T %v; klauspost: %d bytes, error %T %v",
@@ -134,11 +111,11 @@ func TestGunzipISALReplayAcrossChunks(t *testing.T) {
 		t.Fatalf("the huge member is only %d bytes", len(huge))
 	}
 	for _, c := range []tc{{"huge corrupt", flip(huge, isalReplayMax+isalChunk)}, {"huge cut", huge[:isalReplayMax+isalChunk]}} {
-		want, werr := isalKlauspost(c.data)
+		want, werr := KlauspostGunzip(c.data)
 		if err := zr.Reset(bytes.NewReader(c.data)); err != nil {
 			t.Fatal(err)
 		}
-		got, err := isalReadAll(zr, 4<<20)
+		got, err := ReadAllWith(zr, 4<<20)
 		var wc, gc flate.CorruptInputError
 		if errors.As(werr, &wc) != errors.As(err, &gc) || werr != err && !errors.As(werr, &wc) {
 			t.Fatalf("%s: error %T %v; klauspost: %T %v", c.name, err, err, werr, werr)

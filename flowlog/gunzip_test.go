@@ -143,31 +143,6 @@ func gzCorpus(t testing.TB) []gzCase {
 	return cs
 }
 
-// readAllWith reads r to its end with reads of size n, as DecodeStream's line reader does.
-func readAllWith(r io.Reader, n int) ([]byte, error) {
-	var out []byte
-	buf := make([]byte, n)
-	for {
-		k, err := r.Read(buf)
-		out = append(out, buf[:k]...)
-		if err == io.EOF {
-			return out, nil
-		}
-		if err != nil {
-			return out, err
-		}
-	}
-}
-
-// klauspostGunzip is the reference: what klauspost/compress/gzip reads and the error it stops with.
-func klauspostGunzip(b []byte) ([]byte, error) {
-	zr, err := gzip.NewReader(bytes.NewReader(b))
-	if err != nil {
-		return nil, err
-	}
-	return readAllWith(zr, 1<<20)
-}
-
 func sameErr(a, b error) bool {
 	if a == nil || b == nil {
 		return a == b
@@ -184,7 +159,7 @@ func TestGunzipBackendCorpus(t *testing.T) {
 	zr := flowlog.NewGunzipReader()
 	kinds := map[string]int{}
 	for _, c := range gzCorpus(t) {
-		want, werr := klauspostGunzip(c.data)
+		want, werr := flowlog.KlauspostGunzip(c.data)
 		kinds[fmt.Sprintf("%T %v", werr, werr)]++
 		if c.valid {
 			if werr != nil {
@@ -207,7 +182,7 @@ func TestGunzipBackendCorpus(t *testing.T) {
 			var got []byte
 			err := zr.Reset(bytes.NewReader(c.data))
 			if err == nil {
-				got, err = readAllWith(zr, n)
+				got, err = flowlog.ReadAllWith(zr, n)
 			}
 			if !sameErr(err, werr) || !bytes.Equal(got, want) {
 				t.Fatalf("%s, reads of %d: %d bytes, error %T %v; klauspost: %d bytes, error %T %v",
@@ -253,7 +228,7 @@ func TestGunzipBackendDecodeStream(t *testing.T) {
 		if i%3 != 0 && !c.valid || len(c.data) < 2 { // a third of the broken streams: each decode is a whole pipeline
 			continue
 		}
-		want, werr := klauspostGunzip(c.data)
+		want, werr := flowlog.KlauspostGunzip(c.data)
 		for _, w := range []int{1, 2} {
 			opts := flowlog.Options{Workers: w, BlockSize: 256 << 10}
 			wrec, wst, wse := decodeText(t, &failAfter{bytes.NewReader(want), werr}, opts)

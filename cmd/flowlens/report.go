@@ -20,19 +20,41 @@ import (
 	"github.com/flowlens/flowlens/query"
 )
 
-// reportFlags are the flags of the report (and demo) command.
-type reportFlags struct {
+// readFlags are the flags of every command that reads flow logs into the engine: report, cost,
+// demo, sql and query.
+type readFlags struct {
 	decode   decodeFlags
 	s3       s3Flags
 	from, to string
 	late     time.Duration
 	tz       string
-	top      int
 	format   string
 	out      string
 	memLimit string
 	quiet    bool
 	cpuProf  string
+}
+
+// add registers the flags; tzUse says what the time zone applies to, formats and outUse describe
+// --format and -o.
+func (f *readFlags) add(fs *pflag.FlagSet, tzUse, formats, outUse string) {
+	f.decode.add(fs)
+	f.s3.add(fs)
+	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
+	fs.StringVar(&f.to, "to", "", "only records that start before this time")
+	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
+	fs.StringVar(&f.tz, "tz", "UTC", "time zone of "+tzUse+" and --from/--to without an offset (IANA name)")
+	fs.StringVar(&f.format, "format", "auto", formats)
+	fs.StringVarP(&f.out, "output", "o", "", "write "+outUse+" to FILE (atomically) instead of stdout")
+	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
+}
+
+// reportFlags are the flags of the report (and demo) command.
+type reportFlags struct {
+	readFlags
+	top int
 
 	nat         []string
 	natGateways string
@@ -42,18 +64,8 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
-	f.decode.add(fs)
-	f.s3.add(fs)
-	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
-	fs.StringVar(&f.to, "to", "", "only records that start before this time")
-	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
-	fs.StringVar(&f.tz, "tz", "UTC", "time zone of hours, days and --from/--to without an offset (IANA name)")
+	f.readFlags.add(fs, "hours, days", "table or json (auto: table on a terminal, json otherwise or for -o *.json)", "the report")
 	fs.IntVar(&f.top, "top", 20, "rows in each top-N list")
-	fs.StringVar(&f.format, "format", "auto", "table or json (auto: table on a terminal, json otherwise or for -o *.json)")
-	fs.StringVarP(&f.out, "output", "o", "", "write the report to FILE (atomically) instead of stdout")
-	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
-	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 	fs.StringSliceVar(&f.nat, "nat", nil, "NAT gateway interface ids (comma-separated or repeated); default: detected")
 	fs.StringVar(&f.natGateways, "nat-gateways", "", "the JSON of aws ec2 describe-nat-gateways (cost --estimate: a number of gateways)")
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
@@ -158,8 +170,8 @@ type runFlags struct {
 	limit    int64
 }
 
-// parse checks the flags that report and cost share; a non-zero code is a usage error already printed.
-func (f *reportFlags) parse(name string) (runFlags, int) {
+// parse checks the reading flags; a non-zero code is a usage error already printed.
+func (f *readFlags) parse(name string) (runFlags, int) {
 	var r runFlags
 	var err error
 	if r.opts, err = f.decode.options(); err != nil {
@@ -177,11 +189,20 @@ func (f *reportFlags) parse(name string) (runFlags, int) {
 	if !r.from.IsZero() && !r.to.IsZero() && !r.from.Before(r.to) {
 		return r, usageError(name, "--from must be before --to")
 	}
-	if f.top < 1 {
-		return r, usageError(name, "--top must be at least 1")
-	}
 	if r.limit, err = memoryLimit(f.memLimit); err != nil {
 		return r, usageError(name, "--memory-limit: %v", err)
+	}
+	return r, exitOK
+}
+
+// parse checks the flags that report and cost share; a non-zero code is a usage error already printed.
+func (f *reportFlags) parse(name string) (runFlags, int) {
+	r, code := f.readFlags.parse(name)
+	if code != exitOK {
+		return r, code
+	}
+	if f.top < 1 {
+		return r, usageError(name, "--top must be at least 1")
 	}
 	return r, exitOK
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime/debug"
 	"strings"
-	"time"
 
 	"github.com/spf13/pflag"
 
@@ -17,32 +16,14 @@ import (
 
 // queryFlags are the flags that sql and query share.
 type queryFlags struct {
-	decode   decodeFlags
-	s3       s3Flags
-	from, to string
-	late     time.Duration
-	tz       string
-	format   string
-	out      string
-	memLimit string
-	quiet    bool
-	explain  bool
-	cpuProf  string
+	readFlags
+	explain bool
 }
 
 func (f *queryFlags) add(fs *pflag.FlagSet) {
-	f.decode.add(fs)
-	f.s3.add(fs)
-	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
-	fs.StringVar(&f.to, "to", "", "only records that start before this time")
-	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after the range's end")
-	fs.StringVar(&f.tz, "tz", "UTC", "time zone of date_trunc, hour(), day_of_week(), printed timestamps and --from/--to without an offset")
-	fs.StringVar(&f.format, "format", "auto", "table, json, jsonl, csv, parquet or arrow (auto: by the -o extension, table on a terminal, else jsonl)")
-	fs.StringVarP(&f.out, "output", "o", "", "write the result to FILE (atomically) instead of stdout")
-	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
-	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+	f.readFlags.add(fs, "date_trunc, hour(), day_of_week(), printed timestamps",
+		"table, json, jsonl, csv, parquet or arrow (auto: by the -o extension, table on a terminal, else jsonl)", "the result")
 	fs.BoolVar(&f.explain, "explain", false, "print the plan (and the SQL of a query command) to stderr before running")
-	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
 }
 
 func init() {
@@ -218,26 +199,11 @@ func outputFormat(flag, out string) (string, error) {
 
 // runSQL plans q, reads the sources and writes the result.
 func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []string) int {
-	opts, err := f.decode.options()
-	if err != nil {
-		return usageError(name, "%v", err)
+	rf, code := f.parse(name)
+	if code != exitOK {
+		return code
 	}
-	loc, err := time.LoadLocation(f.tz)
-	if err != nil {
-		return usageError(name, "--tz %q: %v", f.tz, err)
-	}
-	from, err := parseTimeFlag(f.from, loc)
-	if err != nil {
-		return usageError(name, "--from: %v", err)
-	}
-	to, err := parseTimeFlag(f.to, loc)
-	if err != nil {
-		return usageError(name, "--to: %v", err)
-	}
-	limit, err := memoryLimit(f.memLimit)
-	if err != nil {
-		return usageError(name, "--memory-limit: %v", err)
-	}
+	opts, loc, from, to, limit := rf.opts, rf.loc, rf.from, rf.to, rf.limit
 	format, err := outputFormat(f.format, f.out)
 	if err != nil {
 		return usageError(name, "%v", err)
