@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 	"strconv"
@@ -33,6 +34,7 @@ type readFlags struct {
 	memLimit string
 	quiet    bool
 	cpuProf  string
+	memProf  string
 }
 
 // add registers the flags; tzUse says what the time zone applies to, formats and outUse describe
@@ -49,6 +51,7 @@ func (f *readFlags) add(fs *pflag.FlagSet, tzUse, formats, outUse string) {
 	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
 	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
 	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
+	fs.StringVar(&f.memProf, "memprofile", "", "write a memory profile (pprof: allocations of the run, heap at its end) to FILE")
 }
 
 // reportFlags are the flags of the report (and demo) command.
@@ -248,7 +251,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	if err != nil {
 		return fail(name, err)
 	}
-	stopProfile, err := startCPUProfile(f.cpuProf)
+	stopProfile, err := f.startProfiles()
 	if err != nil {
 		return fail(name, err)
 	}
@@ -304,21 +307,37 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	return exitOK
 }
 
-// startCPUProfile writes a CPU profile to path (nothing when path is empty) until the returned func
-// is called.
-func startCPUProfile(path string) (func(), error) {
-	if path == "" {
-		return func() {}, nil
+// startProfiles writes a CPU profile to f.cpuProf until the returned func is called, which also
+// writes the memory profile to f.memProf (either is skipped when its path is empty).
+func (f *readFlags) startProfiles() (func(), error) {
+	stop := func() {}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return nil, err
+		}
+		stop = func() { pprof.StopCPUProfile(); pf.Close() }
 	}
-	pf, err := os.Create(path)
-	if err != nil {
-		return nil, err
+	if f.memProf == "" {
+		return stop, nil
 	}
-	if err := pprof.StartCPUProfile(pf); err != nil {
-		pf.Close()
-		return nil, err
-	}
-	return func() { pprof.StopCPUProfile(); pf.Close() }, nil
+	runtime.MemProfileRate = 64 << 10 // large allocations are what matter here; keep the cost low
+	return func() {
+		stop()
+		mf, err := os.Create(f.memProf)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "flowlens: memory profile: %v\n", err)
+			return
+		}
+		defer mf.Close()
+		if err := pprof.Lookup("allocs").WriteTo(mf, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "flowlens: memory profile: %v\n", err)
+		}
+	}, nil
 }
 
 // parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339; times without an

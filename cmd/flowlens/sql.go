@@ -256,7 +256,7 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		}
 		bw = rw
 	}
-	stopProfile, err := startCPUProfile(f.cpuProf)
+	stopProfile, err := f.readFlags.startProfiles()
 	if err != nil {
 		done(false)
 		return fail(name, err)
