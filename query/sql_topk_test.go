@@ -48,7 +48,7 @@ func TestSQLTopGroups(t *testing.T) {
 		limit int
 	}{
 		{"SELECT srcaddr, sum(bytes) AS b FROM t GROUP BY 1 ORDER BY 2 DESC", 5},
-		{"SELECT srcaddr, sum(bytes) AS b FROM t GROUP BY 1 ORDER BY 2", 9},  // nulls last either way
+		{"SELECT srcaddr, sum(bytes) AS b FROM t GROUP BY 1 ORDER BY 2", 9},    // nulls last either way
 		{"SELECT srcaddr, count(*) AS n FROM t GROUP BY 1 ORDER BY n DESC", 7}, // ties: the address decides
 		{"SELECT srcaddr, dstaddr, count(*) FROM t GROUP BY 1, 2 ORDER BY 3 DESC, 1 DESC", 11},
 		{"SELECT srcaddr, avg(bytes) FROM t GROUP BY 1 ORDER BY 2 DESC", 6},
