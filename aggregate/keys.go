@@ -29,6 +29,11 @@ type keyLayout struct {
 	nshift []uint // bit offset of an address in its narrow word (0 or 32)
 }
 
+// dictKey reports whether the key is one string column, whose batches are dictionary encoded.
+func (kl *keyLayout) dictKey() bool {
+	return len(kl.parts) == 1 && kl.kinds[0] == flowlog.KindString && kl.w == 1
+}
+
 // v4Mapped is the high word of ::ffff:a.b.c.d's low half; its high half is 0.
 const v4Mapped = 0x0000ffff00000000
 

@@ -59,23 +59,24 @@ var prefetchSink atomic.Uint64
 
 // batchCtx is one batch's columns as Go slices, and the scratch of the work on it.
 type batchCtx struct {
-	w      *Worker
-	rec    arrow.RecordBatch
-	id     uint64 // producer<<40 | serial
-	schema *arrow.Schema
-	colIdx [numFieldSlots]int
-	views  [numFieldSlots]colView
-	gen    uint32
-	zone   zoneCache
-	rej    []bool // per row: action is REJECT (for the rows marked so far)
-	keys   []uint64
-	dkeys  []uint64
-	hashes []uint64
-	gids   []uint32
-	scope  []int32 // every selection of this batch is a subset of scope
-	ops    []measureOp
-	selN   []int32
-	selW   []int32
+	w        *Worker
+	rec      arrow.RecordBatch
+	id       uint64 // producer<<40 | serial
+	schema   *arrow.Schema
+	colIdx   [numFieldSlots]int
+	views    [numFieldSlots]colView
+	gen      uint32
+	zone     zoneCache
+	rej      []bool // per row: action is REJECT (for the rows marked so far)
+	keys     []uint64
+	dkeys    []uint64
+	hashes   []uint64
+	gids     []uint32
+	dictGids []uint32 // probeDict: per dictionary entry (and null), its group or noGroup
+	scope    []int32  // every selection of this batch is a subset of scope
+	ops      []measureOp
+	selN     []int32
+	selW     []int32
 }
 
 // colView is one column of the batch in hand, as Go slices.
@@ -537,6 +538,11 @@ func (w *Worker) route(i int, t *table, sel []int32, narrow bool) error {
 	}
 	b := &w.own
 	kl := &w.e.layouts[i]
+	if kl.dictKey() && !w.sharded(i) {
+		if c := b.view(kl.parts[0].Field); c.ok {
+			return b.probeDict(i, t, c, sel)
+		}
+	}
 	kw := t.w
 	b.keys = grow(b.keys, n*kw)
 	b.fillKeys(kl, sel, b.keys, kw, 0, narrow)
@@ -615,6 +621,44 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	prefetchSink.Add(sink)
 	return t.err
 }
+
+// probeDict is probeKeys for a key that is one string column: the batch's column is dictionary
+// encoded, so each dictionary entry is looked up once per batch and each row's group is read from
+// the entry's; no key or hash is computed per row.
+func (b *batchCtx) probeDict(i int, t *table, c *colView, sel []int32) error {
+	ids := b.stringIDs(c)
+	nulls := len(ids) // the entry of the null key
+	dg := b.dictGids[:0]
+	for range nulls + 1 {
+		dg = append(dg, noGroup)
+	}
+	b.dictGids = dg
+	b.gids = growU32(b.gids, len(sel))
+	gids := b.gids
+	var key [1]uint64
+	for k, r := range sel {
+		d := nulls
+		if !c.isNull(r) {
+			d = int(c.i32[r])
+		}
+		g := dg[d]
+		if g == noGroup {
+			key[0] = 0 // the null key
+			if d != nulls {
+				key[0] = ids[d]
+			}
+			g = t.find(key[:], hashKey(key[:]))
+			dg[d] = g
+		}
+		gids[k] = g
+	}
+	ops, plain := b.measureOps(&b.w.e.specs[i], t)
+	b.updateAll(ops, plain, t, sel, gids)
+	return t.err
+}
+
+// noGroup marks a dictionary entry whose group is not looked up yet.
+const noGroup = ^uint32(0)
 
 // scopeHasNull reports whether c is null in a row of the batch's scope (records are seldom null:
 // NODATA and SKIPDATA rows, which are, are never selected), once per batch and column.
@@ -785,6 +829,10 @@ func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32,
 		}
 		return
 	}
+	if len(rows)*8 <= smallTable {
+		b.updateEach(ops, t, sel, gids)
+		return
+	}
 	rej := b.rej
 	for k, r := range sel {
 		row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
@@ -819,6 +867,85 @@ func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32,
 				if x := o.vals[r]; x > int64(row[o.off]) {
 					row[o.off] = uint64(x)
 				}
+			}
+		}
+	}
+}
+
+// smallTable is the size of rows below which the measures are updated one at a time: the rows stay
+// in cache, and a loop per measure has no switch per value.
+const smallTable = 256 << 10
+
+// updateEach is updateAll one measure at a time, for tables that fit in cache.
+func (b *batchCtx) updateEach(ops []measureOp, t *table, sel []int32, gids []uint32) {
+	rows, stride, rej := t.rows, t.stride, b.rej
+	for _, o := range ops {
+		off, vals := o.off, o.vals
+		if o.op == opNulls {
+			for k, r := range sel {
+				if o.col.isNull(r) {
+					rows[int(gids[k])*stride+off]++
+				}
+			}
+			continue
+		}
+		if o.col != nil { // values with nulls: a check per row
+			for k, r := range sel {
+				if o.col.isNull(r) {
+					continue
+				}
+				p := &rows[int(gids[k])*stride+off]
+				switch o.op {
+				case opFlows, opCount:
+					*p++
+				case opRejFlows:
+					if rej[r] {
+						*p++
+					}
+				case opSum:
+					*p += uint64(vals[r])
+				case opRejSum:
+					if rej[r] {
+						*p += uint64(vals[r])
+					}
+				case opMin:
+					*p = uint64(min(int64(*p), vals[r]))
+				case opMax:
+					*p = uint64(max(int64(*p), vals[r]))
+				}
+			}
+			continue
+		}
+		switch o.op {
+		case opFlows, opCount:
+			for k := range sel {
+				rows[int(gids[k])*stride+off]++
+			}
+		case opRejFlows:
+			for k, r := range sel {
+				if rej[r] {
+					rows[int(gids[k])*stride+off]++
+				}
+			}
+		case opSum:
+			for k, r := range sel {
+				rows[int(gids[k])*stride+off] += uint64(vals[r])
+			}
+		case opRejSum:
+			for k, r := range sel {
+				if rej[r] {
+					rows[int(gids[k])*stride+off] += uint64(vals[r])
+				}
+			}
+		case opMin:
+			for k, r := range sel {
+				p := &rows[int(gids[k])*stride+off]
+				*p = uint64(min(int64(*p), vals[r]))
+			}
+		case opMax:
+			for k, r := range sel {
+				p := &rows[int(gids[k])*stride+off]
+				*p = uint64(max(int64(*p), vals[r]))
 			}
 		}
 	}

@@ -967,6 +967,9 @@ func (pr *parquetReader) fillText(cu *parquetCursor, c *column, n, off, m int, d
 		}
 		cu.mapGen = pr.gen
 	}
+	if dict && c.kind == KindString {
+		return pr.fillDictString(cu, c, n, off, m, defs)
+	}
 	v := cu.next
 	used := 0
 	for i := 0; i < m; i++ {
@@ -988,22 +991,6 @@ func (pr *parquetReader) fillText(cu *parquetCursor, c *column, n, off, m int, d
 		case KindString:
 			if pr.badRow[off+i] {
 				continue // as when rows were read one by one: no column after a bad one is interned
-			}
-			if dict {
-				idx := cu.dictMap[k]
-				if idx == -1 {
-					idx = -2
-					if !(len(text) == 1 && text[0] == '-') {
-						idx = c.dict.intern(text)
-					}
-					cu.dictMap[k] = idx
-				}
-				if idx == -2 {
-					pr.setNull(c, n+i)
-				} else {
-					c.i32[n+i] = idx
-				}
-				continue
 			}
 			if len(text) == 1 && text[0] == '-' {
 				pr.setNull(c, n+i)
@@ -1049,6 +1036,41 @@ func (pr *parquetReader) fillText(cu *parquetCursor, c *column, n, off, m int, d
 			if j != len(text) || j == 0 || j > 19 || u > math.MaxInt64 || !storeNumber(c, n+i, int64(u)) {
 				pr.markBad(off+i, cu.pos, string(text))
 			}
+		}
+	}
+	return used
+}
+
+// fillDictString is fillText for a dictionary-encoded string column: each entry is interned once
+// per batch (cu.dictMap), each row is a lookup.
+func (pr *parquetReader) fillDictString(cu *parquetCursor, c *column, n, off, m int, defs []byte) int {
+	idx := cu.i32[cu.next:]
+	dm := cu.dictMap
+	bad := pr.badRow[off : off+m]
+	out := c.i32[n : n+m]
+	used := 0
+	for i := range out {
+		if defs != nil && defs[i] != cu.maxDef {
+			pr.setNull(c, n+i)
+			continue
+		}
+		k := idx[used]
+		used++
+		if bad[i] {
+			continue // as when rows were read one by one: no column after a bad one is interned
+		}
+		x := dm[k]
+		if x == -1 {
+			x = -2 // "-": null
+			if text := cu.dictData[cu.dictOffs[k]:cu.dictOffs[k+1]]; !(len(text) == 1 && text[0] == '-') {
+				x = c.dict.intern(text)
+			}
+			dm[k] = x
+		}
+		if x == -2 {
+			pr.setNull(c, n+i)
+		} else {
+			out[i] = x
 		}
 	}
 	return used
