@@ -3,6 +3,7 @@ package aggregate
 import (
 	"fmt"
 	"math"
+	"math/bits"
 	"sync/atomic"
 
 	"github.com/flowlens/flowlens/internal/units"
@@ -25,6 +26,7 @@ type table struct {
 	rows   []uint64 // group g is rows[g*stride : (g+1)*stride]
 	slots  []uint64 // 0 is empty; else hash>>32 <<32 | group+1
 	mask   uint64
+	shift  uint  // a key's home slot is hash >> shift
 	n      int   // groups
 	held   int64 // bytes reserved from the budget
 	narrow bool  // keys are in the layout's narrow (IPv4) encoding
@@ -62,18 +64,27 @@ func (t *table) take(cost int64) {
 
 func (t *table) cost(slots, rowCap int) int64 { return int64(slots)*8 + int64(rowCap)*8 }
 
-// resize rehashes into size slots (a power of two).
+// resize moves the slots into size slots (a power of two). A key's home slot is the top bits of its
+// hash, which its slot's tag holds: moving needs no row and no hash, and it reads the old slots in
+// order and writes the new ones nearly in order.
 func (t *table) resize(size int) {
+	if size > 1<<32 {
+		panic("BUG: more than 2^32 slots")
+	}
 	t.take(t.cost(size, cap(t.rows)))
+	old := t.slots
 	t.slots = make([]uint64, size)
 	t.mask = uint64(size - 1)
-	for g := 0; g < t.n; g++ {
-		h := hashKey(t.key(g))
-		i := h & t.mask
+	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
+	for _, s := range old {
+		if s == 0 {
+			continue
+		}
+		i := s >> t.shift
 		for t.slots[i] != 0 {
 			i = (i + 1) & t.mask
 		}
-		t.slots[i] = h>>32<<32 | uint64(g+1)
+		t.slots[i] = s
 	}
 }
 
@@ -90,7 +101,7 @@ func (t *table) growRows() {
 func (t *table) find(k []uint64, h uint64) uint32 {
 	w, stride := t.w, t.stride
 	tag := h >> 32 << 32
-	for i := h & t.mask; ; i = (i + 1) & t.mask {
+	for i := h >> t.shift; ; i = (i + 1) & t.mask {
 		s := t.slots[i]
 		if s == 0 {
 			g := t.n
@@ -171,8 +182,9 @@ func (t *table) mergeGroup(o *table, g int, h uint64) {
 	}
 }
 
-// partitionOf spreads hashes over n merge partitions with bits the slot index does not use first.
-func partitionOf(h uint64, n int) int { return int((h >> 40) % uint64(n)) }
+// partitionOf spreads hashes over n shards or merge partitions with the low bits, which the slot
+// index (the top bits) and the tag (the top 32) do not use.
+func partitionOf(h uint64, n int) int { return int(uint32(h) % uint32(n)) }
 
 // release returns the table's memory to the budget.
 func (t *table) release() {

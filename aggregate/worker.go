@@ -609,9 +609,9 @@ func (b *batchCtx) probeKeys(i int, t *table, sel []int32, keys, hashes []uint64
 	var sink uint64
 	for k0 := 0; k0 < n; k0 += probeRun {
 		k1 := min(k0+probeRun, n)
-		slots, mask := t.slots, t.mask
+		slots, shift := t.slots, t.shift
 		for _, h := range hashes[k0:k1] {
-			sink += slots[h&mask]
+			sink += slots[h>>shift]
 		}
 		for k := k0; k < k1; k++ {
 			gids[k] = t.find(keys[k*kw:k*kw+kw], hashes[k])
