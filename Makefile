@@ -76,8 +76,17 @@ bench-query: build
 
 # flowlens side by side with DuckDB (installed once from the npm registry into a cache outside the
 # repository) over the same gzip text and Parquet; writes bench/RESULTS.md. Long: about an hour.
+# The pure-Go build answers every question; when the ISA-L build is made (libisal-dev), it also runs
+# the standard report over gzip text, and igzip (Debian package isal, installed when root) times
+# ISA-L's gunzip alone.
 bench-compare: build
-	$(GO) run ./bench/compare -flowlens bin/flowlens
+	$(GO) build -o bin/flowlens-purego ./cmd/flowlens
+	@if [ -n "$(TAGS)" ] && ! command -v igzip >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing isal (Debian: igzip) for the ISA-L gunzip floor"; \
+		apt-get install -y -q isal >/dev/null 2>&1 || \
+			{ apt-get update -q >/dev/null 2>&1 && apt-get install -y -q isal >/dev/null 2>&1; } || true; \
+	fi
+	$(GO) run ./bench/compare -flowlens bin/flowlens-purego $(if $(TAGS),-flowlens-isal bin/flowlens) $(COMPARE_FLAGS)
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')

@@ -19,7 +19,9 @@
 // The questions: top 20 interfaces by bytes, bytes per hour, reject totals, top 20 rejected
 // sources and top 20 conversations (`flowlens sql --workers N` against one DuckDB statement), and
 // the standard report (one `flowlens report --no-nat --format json` against the equivalent DuckDB
-// statements run one after the other in one DuckDB process, each reading the files). The two sides
+// statements run one after the other in one DuckDB process, each reading the files). With
+// -flowlens-isal the report over gzip text also runs with that binary (an ISA-L build), so that one
+// run measures the pure-Go and the ISA-L targets. The two sides
 // run alternately, flowlens then DuckDB, -runs times; the medians are reported, with each side's
 // peak RSS (the child process's rusage; for DuckDB the node process). Any difference between the
 // answers stops the run with both answers printed, and nothing is written.
@@ -39,6 +41,7 @@ import (
 // options are the command-line flags.
 type options struct {
 	data, bin, out, duckDir string
+	isalBin                 string // a second flowlens, built with ISA-L, for the report over text
 	records                 int64
 	objects, runs, workers  int
 	layouts, only           string
@@ -65,6 +68,7 @@ func main() {
 	var o options
 	flag.StringVar(&o.data, "data", "bench/data", "directory of the cached data sets")
 	flag.StringVar(&o.bin, "flowlens", "bin/flowlens", "the flowlens binary to measure")
+	flag.StringVar(&o.isalBin, "flowlens-isal", "", "a flowlens binary built with ISA-L (-tags isal): also runs the standard report over gzip text, beside -flowlens")
 	flag.Int64Var(&o.records, "records", 20_000_000, "records per data set")
 	flag.IntVar(&o.objects, "objects", 8, "objects per data set")
 	flag.IntVar(&o.runs, "runs", 5, "runs of each measurement (the median is reported)")
@@ -174,6 +178,10 @@ func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult
 			continue
 		}
 		m := &measured{question: reportQuestion, input: in.name, inBytes: in.bytes}
+		var isal *measured // the ISA-L build's runs, beside the same DuckDB runs
+		if o.isalBin != "" && in.name == "gzip text" {
+			isal = &measured{question: reportISAL, input: in.name, inBytes: in.bytes}
+		}
 		stmts := make([]statement, len(reportSections))
 		for i, s := range reportSections {
 			stmts[i] = statement{Name: s.name, SQL: withSource(s.sql, in.src)}
@@ -186,20 +194,39 @@ func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult
 				}
 				floorDone = true
 			}
-			fr, err := harness.Exec(nil, o.bin, "report", "--no-nat", "--quiet", "--format", "json", "--top", fmt.Sprint(reportTop), "--workers", fmt.Sprint(o.workers), in.dir)
+			report := func(bin string) (harness.Run, error) {
+				return harness.Exec(nil, bin, "report", "--no-nat", "--quiet", "--format", "json", "--top", fmt.Sprint(reportTop), "--workers", fmt.Sprint(o.workers), in.dir)
+			}
+			fr, err := report(o.bin)
 			if err != nil {
 				return nil, err
+			}
+			var ir harness.Run
+			if isal != nil {
+				if ir, err = report(o.isalBin); err != nil {
+					return nil, err
+				}
 			}
 			dr, dres, err := d.run(stmts)
 			if err != nil {
 				return nil, err
 			}
-			if err := compareReport(fmt.Sprintf("%s, %s over %s", name, reportQuestion, in.name), fr.Stdout, dres, in.name == "gzip text", ds.Records); err != nil {
+			what := fmt.Sprintf("%s, %s over %s", name, reportQuestion, in.name)
+			if err := compareReport(what, fr.Stdout, dres, in.name == "gzip text", ds.Records); err != nil {
 				return nil, err
 			}
 			m.fl, m.dk = append(m.fl, fr), append(m.dk, dr)
+			if isal != nil {
+				if err := compareReport(what+" (ISA-L build)", ir.Stdout, dres, true, ds.Records); err != nil {
+					return nil, err
+				}
+				isal.fl, isal.dk = append(isal.fl, ir), append(isal.dk, dr)
+			}
 		}
 		res.questions = append(res.questions, m)
+		if isal != nil {
+			res.questions = append(res.questions, isal)
+		}
 	}
 	if !floorDone {
 		for i := 0; i < o.runs; i++ {
@@ -212,15 +239,15 @@ func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult
 }
 
 // floors times gunzip alone over the data set's objects: klauspost on -workers goroutines and,
-// when the flowlens binary was built with ISA-L, igzip (ISA-L's command) as -workers processes.
+// when an ISA-L build of flowlens is measured, igzip (ISA-L's command) as -workers processes.
 func (r *layoutResult) floors(o options, env *environ) error {
 	s, err := harness.Gunzip(r.ds.Files, o.workers)
 	if err != nil {
 		return err
 	}
 	r.gunzip = append(r.gunzip, s)
-	if !strings.Contains(env.flowlens, "ISA-L") {
-		r.isalNote = "not measured: the flowlens binary is built without ISA-L (`flowlens version`)"
+	if !strings.Contains(env.flowlens, "ISA-L") && env.flowlensISAL == "" {
+		r.isalNote = "not measured: no flowlens binary built with ISA-L (`flowlens version`; -flowlens-isal)"
 		return nil
 	}
 	igzip, err := exec.LookPath("igzip")

@@ -62,6 +62,9 @@ var questions = []question{
 // reportQuestion names the standard report in results and in -only.
 const reportQuestion = "standard report"
 
+// reportISAL names the standard report run by the ISA-L build (-flowlens-isal).
+const reportISAL = "standard report, ISA-L build"
+
 // reportTop is the length of the report's top-N lists (flowlens report --top).
 const reportTop = 20
 
