@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"math/bits"
+	"runtime/debug"
 	"sync/atomic"
 
 	"github.com/flowlens/flowlens/internal/units"
@@ -86,6 +87,7 @@ func (t *table) resize(size int) {
 		}
 		t.slots[i] = s
 	}
+	returnMemory(len(old) * 8)
 }
 
 // growRows makes room for more groups: half as many again (at least 32).
@@ -94,8 +96,27 @@ func (t *table) growRows() {
 	t.take(t.cost(len(t.slots), groups*t.stride))
 	rows := make([]uint64, len(t.rows), groups*t.stride)
 	copy(rows, t.rows)
+	dropped := cap(t.rows) * 8
 	t.rows = rows
+	returnMemory(dropped)
 }
+
+// returnMemory gives the memory of a dropped array of size bytes back to the system soon when it
+// is large. The growing tables free arrays that later, larger, allocations cannot reuse; the Go
+// runtime would keep them resident for a long while (peak RSS well above the heap). A collection
+// of this heap, mostly arrays without pointers, is cheap, and large arrays are dropped a few times
+// per run.
+func returnMemory(size int) {
+	if size < 32<<20 || !returning.CompareAndSwap(false, true) {
+		return
+	}
+	go func() {
+		debug.FreeOSMemory()
+		returning.Store(false)
+	}()
+}
+
+var returning atomic.Bool
 
 // find returns the group of key k (hash h), adding it with initial measures when new.
 func (t *table) find(k []uint64, h uint64) uint32 {
