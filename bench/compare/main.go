@@ -44,7 +44,7 @@ type options struct {
 	isalBin                 string // a second flowlens, built with ISA-L, for the report over text
 	records                 int64
 	objects, runs, workers  int
-	layouts, only           string
+	layouts, only, inputs   string
 }
 
 // measured is one question over one input format: each side's runs.
@@ -75,6 +75,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", 2, "threads of both engines (flowlens --workers, DuckDB SET threads) and gunzip goroutines")
 	flag.StringVar(&o.layouts, "layouts", "v2,v5", "data sets to measure (v2, v5)")
 	flag.StringVar(&o.only, "only", "", "run only the questions whose name contains this (\"report\", \"interfaces\", …)")
+	flag.StringVar(&o.inputs, "inputs", "text,parquet", "inputs to measure (text: the gzip text, parquet: its conversion)")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "the results file (written atomically)")
 	flag.StringVar(&o.duckDir, "duckdb-dir", defaultDuckDir(), "where DuckDB (npm @duckdb/node-api) is installed, outside the repository")
 	flag.Parse()
@@ -144,6 +145,9 @@ func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult
 	}
 	floorDone := false
 	for _, in := range inputs {
+		if !strings.Contains(o.inputs, strings.Fields(strings.ToLower(in.name))[len(strings.Fields(in.name))-1]) {
+			continue
+		}
 		for _, q := range questions {
 			if !strings.Contains(q.name, o.only) {
 				continue
