@@ -119,6 +119,10 @@ type evalCtx struct {
 	loc  *time.Location
 	zone *aggregate.Zone
 	buf  []byte
+	// While a dictNode evaluates its predicate over a dictionary: column ovF reads entry r of ov,
+	// and r == ov.Len() is NULL.
+	ov  *array.String
+	ovF flowlog.FieldID
 }
 
 func newEvalCtx(loc *time.Location) *evalCtx {
@@ -172,6 +176,17 @@ func (n *colNode) typ() typ { return n.t }
 func (n *colNode) eval(c *evalCtx, sel []int32) *vec {
 	v := &n.out
 	v.reset(n.t, len(sel))
+	if c.ov != nil && n.f == c.ovF {
+		for k, r := range sel {
+			if int(r) >= c.ov.Len() || c.ov.IsNull(int(r)) {
+				v.nulls()[k] = true
+				v.s[k] = ""
+			} else {
+				v.s[k] = c.ov.Value(int(r))
+			}
+		}
+		return v
+	}
 	ci := c.cols[n.f]
 	if ci < 0 {
 		nl := v.nulls()
@@ -1086,7 +1101,7 @@ func (cp *compiler) compile(e sql.Expr) (node, error) {
 		if x.typ() != tStr && x.typ() != tAddr {
 			return nil, cp.errorf(e.X, "LIKE needs a varchar, not a %s", x.typ())
 		}
-		return &likeNode{x: x, not: e.Not, m: newLikeMatcher(p.V)}, nil
+		return dictWrap(x, &likeNode{x: x, not: e.Not, m: newLikeMatcher(p.V)}), nil
 	case *sql.IsNull:
 		x, err := cp.compile(e.X)
 		if err != nil {
@@ -1223,7 +1238,87 @@ func (cp *compiler) compare(at sql.Expr, op string, le, re sql.Expr, l node) (no
 	if !ok {
 		return nil, cp.errorf(at, "cannot compare a %s with a %s", lt, rt)
 	}
-	return &cmpNode{op: op, l: l, r: r, kind: kind}, nil
+	cmp := &cmpNode{op: op, l: l, r: r, kind: kind}
+	if _, lit := r.(*litNode); lit {
+		return dictWrap(l, cmp), nil
+	}
+	if _, lit := l.(*litNode); lit {
+		return dictWrap(r, cmp), nil
+	}
+	return cmp, nil
+}
+
+// dictNode is a predicate of one string column against constants (=, <>, <, IN, LIKE …), computed
+// once per entry of the batch's dictionary (and once for NULL); each row then takes its entry's
+// answer, instead of a string per row and a comparison of it.
+type dictNode struct {
+	f     flowlog.FieldID
+	pred  node
+	all   []int32
+	res   []int64
+	null  []bool
+	out   vec
+	nulls bool
+}
+
+// dictWrap returns pred as a dictNode when x is a string column, else pred.
+func dictWrap(x node, pred node) node {
+	if c, ok := x.(*colNode); ok && c.t == tStr {
+		return &dictNode{f: c.f, pred: pred}
+	}
+	return pred
+}
+
+func (n *dictNode) typ() typ { return tBool }
+
+func (n *dictNode) eval(c *evalCtx, sel []int32) *vec {
+	ci := c.cols[n.f]
+	if ci < 0 || c.ov != nil {
+		return n.pred.eval(c, sel)
+	}
+	d, ok := c.rec.Column(ci).(*array.Dictionary)
+	if !ok {
+		return n.pred.eval(c, sel)
+	}
+	dict := d.Dictionary().(*array.String)
+	m := dict.Len()
+	if m >= len(sel) { // as many entries as rows: row by row costs no more
+		return n.pred.eval(c, sel)
+	}
+	n.all = n.all[:0]
+	for r := range m + 1 { // the entries, then NULL
+		n.all = append(n.all, int32(r))
+	}
+	c.ov, c.ovF = dict, n.f
+	pv := n.pred.eval(c, n.all)
+	c.ov = nil
+	n.res = append(n.res[:0], pv.i[:m+1]...)
+	n.null, n.nulls = n.null[:0], false
+	for k := range m + 1 {
+		isNull := pv.isNull(k)
+		n.null = append(n.null, isNull)
+		n.nulls = n.nulls || isNull
+	}
+	v := &n.out
+	v.reset(tBool, len(sel))
+	idx := d.Indices().(*array.Int32).Int32Values()
+	if d.NullN() == 0 && !n.nulls {
+		for k, r := range sel {
+			v.i[k] = n.res[idx[r]]
+		}
+		return v
+	}
+	for k, r := range sel {
+		e := m
+		if d.IsValid(int(r)) {
+			e = int(idx[r])
+		}
+		v.i[k] = n.res[e]
+		if n.null[e] {
+			v.nulls()[k] = true
+		}
+	}
+	return v
 }
 
 // castCmp is an address compared with text that is not an address: never equal (unless null).
@@ -1312,7 +1407,7 @@ func (cp *compiler) in(e *sql.In) (node, error) {
 			return nil, cp.errorf(item, "cannot compare a %s with a %s", x.typ(), v.t)
 		}
 	}
-	return n, nil
+	return dictWrap(x, n), nil
 }
 
 var timeParts = map[string]bool{"hour": true, "minute": true, "second": true, "day": true, "day_of_month": true,
