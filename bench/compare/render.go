@@ -121,7 +121,9 @@ func render(o options, e *environ, rs []*layoutResult) string {
 		"(NODATA and SKIPDATA included); MB/s is of the input as stored (gzip or Parquet).\n\n", o.workers, o.workers, o.workers, runs)
 
 	p("## Machine\n\n- %d cores: %s\n- memory: %s\n- load average (1, 5, 15 min) at the start: %s; at the end: %s "+
-		"(other processes on the machine compete with both engines alike)\n\n", e.cores, e.cpu, e.memory, e.loadStart, loadAvg())
+		"(other processes on the machine compete with both engines alike)\n- the harness's own peak RSS: %d MB "+
+		"(Linux starts a child's peak RSS at its parent's, so no peak RSS below this can be measured)\n\n",
+		e.cores, e.cpu, e.memory, e.loadStart, loadAvg(), harness.HarnessPeakRSS()>>20)
 	p("## Versions\n\n- Go (harness): %s\n- flowlens: `%s`\n", e.goVersion, e.flowlens)
 	if e.flowlensISAL != "" {
 		p("- flowlens, ISA-L build (the report over gzip text, `%s`): `%s`\n", reportISAL, e.flowlensISAL)
