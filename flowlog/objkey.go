@@ -187,7 +187,7 @@ func parseFileName(name string) (acct, region string, t time.Time, ok bool) {
 	return f[0], f[2], hour.Add(time.Duration(mins) * time.Minute), true
 }
 
-// parseDate returns the UTC hour y-m-d h, given as 4, 2, 2 and 2 digits, if it exists: a date that
+// parseDate returns the UTC hour y-m-d h (1970 or later), given as 4, 2, 2 and 2 digits, if it exists: a date that
 // time.Date would normalise (February 30, hour 24) is rejected rather than moved.
 func parseDate(y, m, d, h string) (time.Time, bool) {
 	if len(y) != 4 || len(m) != 2 || len(d) != 2 || len(h) != 2 ||
@@ -203,7 +203,8 @@ func parseDate(y, m, d, h string) (time.Time, bool) {
 	}
 	yy, mm, dd, hh := num(y), num(m), num(d), num(h)
 	t := time.Date(yy, time.Month(mm), dd, hh, 0, 0, 0, time.UTC)
-	if t.Year() != yy || int(t.Month()) != mm || t.Day() != dd || t.Hour() != hh {
+	// Year 1 is refused too: its first hour is Go's zero time, which means "no range" here.
+	if yy < 1970 || t.Year() != yy || int(t.Month()) != mm || t.Day() != dd || t.Hour() != hh {
 		return time.Time{}, false
 	}
 	return t, true
