@@ -1,9 +1,11 @@
 package aggregate
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"io"
+	"math"
 	"sort"
 	"sync"
 	"sync/atomic"
@@ -88,7 +90,18 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 							ob.close()
 							return nil
 						}
-						st, err := readObject(ctx, sources[i], ob, o, prog, w.Add)
+						var st *flowlog.Stats
+						var err error
+						if flowlog.IsParquetName(sources[i].Name) && ob.err == nil {
+							// The worker decodes the object's row groups itself, one after another.
+							emit := counted(prog, w.Add)
+							st, err = readParquet(ctx, sources[i], ob, o, prog, func(j partJob) bool {
+								j.run(ctx, emit)
+								return true
+							})
+						} else {
+							st, err = readObject(ctx, sources[i], ob, o, prog, w.Add)
+						}
 						stats[i] = st
 						if err != nil {
 							if !isObjectError(err) {
@@ -157,6 +170,20 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 		}
 		o := opts
 		o.Workers = workers
+		// A Parquet object's row groups are decoded by `workers` goroutines, each sending its
+		// batches to the aggregating workers as they come: no order to keep, so no batch waits.
+		parts := make(chan partJob)
+		var dwg sync.WaitGroup
+		for range workers {
+			dwg.Add(1)
+			go func() {
+				defer dwg.Done()
+				emit := counted(prog, emit)
+				for j := range parts {
+					j.run(ctx, emit)
+				}
+			}()
+		}
 		order := make([]int, len(sources))
 		for i := range order {
 			order[i] = i
@@ -168,7 +195,20 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 				ob.close()
 				continue
 			}
-			st, err := readObject(ctx, s, ob, o, prog, emit)
+			var st *flowlog.Stats
+			var err error
+			if flowlog.IsParquetName(s.Name) && ob.err == nil {
+				st, err = readParquet(ctx, s, ob, o, prog, func(j partJob) bool {
+					select {
+					case parts <- j:
+						return true
+					case <-ctx.Done():
+						return false
+					}
+				})
+			} else {
+				st, err = readObject(ctx, s, ob, o, prog, emit)
+			}
 			stats[i] = st
 			if err != nil {
 				if !isObjectError(err) {
@@ -181,6 +221,8 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 		for ob := range next { // left after a failure
 			ob.close()
 		}
+		close(parts)
+		dwg.Wait()
 		close(batches)
 		wg.Wait()
 	}
@@ -266,10 +308,7 @@ func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.O
 	}
 	rc := ob.rc
 	defer rc.Close()
-	count := func(b arrow.RecordBatch) error {
-		prog.Records.Add(b.NumRows())
-		return emit(b)
-	}
+	count := counted(prog, emit)
 	var st *flowlog.Stats
 	var err error
 	if flowlog.IsParquetName(s.Name) {
@@ -280,6 +319,89 @@ func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.O
 		st, err = flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, count)
 	}
 	prog.Objects.Add(1)
+	return st, err
+}
+
+// counted counts the records of each batch as progress before emitting it.
+func counted(prog *Progress, emit flowlog.Emit) flowlog.Emit {
+	return func(b arrow.RecordBatch) error {
+		prog.Records.Add(b.NumRows())
+		return emit(b)
+	}
+}
+
+// partJob is one row group of a Parquet object to decode.
+type partJob struct {
+	po   *flowlog.ParquetObject
+	i    int
+	res  []partResult
+	stop *atomic.Int64 // the first row group whose fault ends the run; those after it are not read
+	wg   *sync.WaitGroup
+}
+
+type partResult struct {
+	st  *flowlog.Stats
+	err error
+}
+
+// run decodes the row group into emit.
+func (j partJob) run(ctx context.Context, emit flowlog.Emit) {
+	defer j.wg.Done()
+	if ctx.Err() != nil || int64(j.i) > j.stop.Load() {
+		return
+	}
+	st, err := j.po.DecodePart(ctx, j.i, emit)
+	j.res[j.i] = partResult{st, err}
+	if err != nil && !isObjectError(err) {
+		for old := j.stop.Load(); int64(j.i) < old && !j.stop.CompareAndSwap(old, int64(j.i)); old = j.stop.Load() {
+		}
+	}
+}
+
+// readParquet decodes an opened Parquet object by row groups, each handed to do (which runs it or
+// gives it to a worker; false when the run is stopping), and waits for them all. A damaged row
+// group costs that row group alone: the others are still read, whatever the order in which the
+// workers take them, and the object is named as failed with the first fault in file order. A fault
+// that ends the run (a strict-mode malformed row, the memory budget) stops the row groups after it
+// from starting; the one reported is the first in file order.
+func readParquet(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.Options, prog *Progress, do func(partJob) bool) (*flowlog.Stats, error) {
+	defer ob.close()
+	defer prog.Objects.Add(1)
+	po, st, err := flowlog.OpenParquetSource(s, ob.rc, opts)
+	if err != nil {
+		prog.BytesRead.Add(st.BytesRead)
+		return st, err
+	}
+	defer po.Close()
+	res := make([]partResult, po.Parts())
+	var stop atomic.Int64
+	stop.Store(math.MaxInt64)
+	var wg sync.WaitGroup
+	for i := range res {
+		wg.Add(1)
+		if !do(partJob{po: po, i: i, res: res, stop: &stop, wg: &wg}) {
+			wg.Done()
+			break
+		}
+	}
+	wg.Wait()
+	parts := make([]*flowlog.Stats, len(res))
+	var objErr, fatal error
+	for i, r := range res {
+		parts[i] = r.st
+		switch {
+		case r.err == nil:
+		case isObjectError(r.err):
+			objErr = cmp.Or(objErr, r.err)
+		default:
+			fatal = cmp.Or(fatal, r.err)
+		}
+	}
+	if fatal == nil && objErr == nil {
+		fatal = ctx.Err() // a run stopped elsewhere: some row groups were not read
+	}
+	st, err = po.Result(parts, cmp.Or(fatal, objErr))
+	prog.BytesRead.Add(st.BytesRead)
 	return st, err
 }
 

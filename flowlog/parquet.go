@@ -53,20 +53,12 @@ const coalesceGap = 256 << 10
 // neither checked nor, for start and end, counted as milliseconds. With Options.Workers > 1 row
 // groups are decoded concurrently; emit is still called from this goroutine, in row-group order.
 func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string, opts Options, emit Emit) (*Stats, error) {
-	opts = opts.withDefaults()
-	st := &Stats{Objects: 1, BytesRead: size}
-	f, err := parquet.OpenFile(r, size, parquetFileOptions...)
+	po, st, err := OpenParquet(r, size, object, opts)
 	if err != nil {
-		st.ObjectsFailed = 1
-		return st, &StreamError{Object: object, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
+		return st, err
 	}
-	p, err := planParquet(f, opts.Need)
-	if err != nil {
-		st.ObjectsFailed = 1
-		return st, &StreamError{Object: object, Err: err}
-	}
-	skip, skipped := prunedRowGroups(f, opts.StartRange)
-	st.RowsSkipped = skipped
+	opts = po.opts
+	f, p, skip := po.f, po.plan, po.skip
 	if opts.Workers > 1 && len(f.RowGroups())-len(skip) > 1 {
 		return decodeParquetParallel(ctx, r, f, p, skip, object, opts, emit, st)
 	}
@@ -88,6 +80,134 @@ func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string
 		err = drain()
 	}
 	return parquetResult(st, &pr.d.stats, err)
+}
+
+// ParquetObject is a Parquet object opened for decoding its row groups independently: each row
+// group is a part that any goroutine may decode, in any order, into batches of its own. A run that
+// aggregates does so, each of its workers decoding a row group and aggregating it itself, with no
+// batch handed between goroutines and none waiting to be emitted in order.
+type ParquetObject struct {
+	r      io.ReaderAt
+	f      *parquet.File
+	plan   *parquetPlan
+	skip   map[int]bool
+	first  []int64 // the file's rows before each row group
+	object string
+	opts   Options
+	st     Stats // the object's own counts: Objects, BytesRead, RowsSkipped
+
+	mu   sync.Mutex
+	free []*parquetReader // readers not in use, their buffers kept for the next part
+}
+
+// OpenParquet reads the footer of a Parquet object and plans its decoding as DecodeParquet does
+// (Options.Need, Options.StartRange). When it fails, the stats count the object as failed and the
+// error is a *StreamError.
+func OpenParquet(r io.ReaderAt, size int64, object string, opts Options) (*ParquetObject, *Stats, error) {
+	opts = opts.withDefaults()
+	st := &Stats{Objects: 1, BytesRead: size}
+	f, err := parquet.OpenFile(r, size, parquetFileOptions...)
+	if err != nil {
+		st.ObjectsFailed = 1
+		return nil, st, &StreamError{Object: object, Err: fmt.Errorf("not a readable Parquet file: %w", err)}
+	}
+	p, err := planParquet(f, opts.Need)
+	if err != nil {
+		st.ObjectsFailed = 1
+		return nil, st, &StreamError{Object: object, Err: err}
+	}
+	po := &ParquetObject{r: r, f: f, plan: p, object: object, opts: opts}
+	po.skip, st.RowsSkipped = prunedRowGroups(f, opts.StartRange)
+	var rows int64
+	for _, rg := range f.RowGroups() {
+		po.first = append(po.first, rows)
+		rows += rg.NumRows()
+	}
+	po.st = *st
+	return po, st, nil
+}
+
+// OpenParquetSource opens a Parquet source for decoding by parts: at random when rc is an
+// io.ReaderAt of known size (a local file, an S3 object read with ranged GETs), else read into
+// memory first.
+func OpenParquetSource(s Source, rc io.Reader, opts Options) (*ParquetObject, *Stats, error) {
+	if ra, ok := rc.(io.ReaderAt); ok && s.Size >= 0 {
+		return OpenParquet(ra, s.Size, s.Name, opts)
+	}
+	ra, size, err := readAllAt(rc)
+	if err != nil {
+		return nil, &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: size}, &StreamError{Object: s.Name, Err: err}
+	}
+	return OpenParquet(ra, size, s.Name, opts)
+}
+
+// Parts is the number of row groups: DecodePart takes 0 to Parts()-1.
+func (po *ParquetObject) Parts() int { return len(po.first) }
+
+// DecodePart decodes row group i into emit, from the calling goroutine; a row group that the time
+// range prunes gives nothing. Its stats count the row group's rows alone (lines, records,
+// malformed, numbered by their row in the file); Result adds them up. Faults are as DecodeParquet's:
+// *StreamError for damaged data (the rows before it in the row group are emitted), *ParseError for
+// a strict-mode malformed row, or emit's error.
+func (po *ParquetObject) DecodePart(ctx context.Context, i int, emit Emit) (*Stats, error) {
+	if po.skip[i] {
+		return &Stats{}, nil
+	}
+	pr := po.reader()
+	defer po.put(pr)
+	pr.startPart(po.f.RowGroups()[i].NumRows())
+	drain := func() error { return emitAll(pr.d.Take(), emit) }
+	err := pr.rowGroup(ctx, i, po.first[i], drain)
+	if err == nil {
+		pr.d.Flush()
+		err = drain()
+	} else {
+		pr.d.releaseColumns() // the rows of a batch cut short
+		pr.d.n = 0
+	}
+	st := pr.d.stats
+	return &st, err
+}
+
+// Result adds the parts' stats, in row-group order (so that the malformed rows kept are the first
+// ones of the file), to the object's own. When err is a *StreamError the object counts as failed
+// and the error says how many records and lines were read.
+func (po *ParquetObject) Result(parts []*Stats, err error) (*Stats, error) {
+	total := &Stats{}
+	for _, s := range parts {
+		if s != nil {
+			total.Add(s)
+		}
+	}
+	st := po.st
+	return parquetResult(&st, total, err)
+}
+
+// Close releases the readers' buffers; no part may be under way.
+func (po *ParquetObject) Close() {
+	po.mu.Lock()
+	defer po.mu.Unlock()
+	for _, pr := range po.free {
+		pr.close()
+	}
+	po.free = nil
+}
+
+func (po *ParquetObject) reader() *parquetReader {
+	po.mu.Lock()
+	defer po.mu.Unlock()
+	if n := len(po.free); n > 0 {
+		pr := po.free[n-1]
+		po.free = po.free[:n-1]
+		return pr
+	}
+	return newParquetReader(po.r, po.f, po.plan, po.object, po.opts)
+}
+
+func (po *ParquetObject) put(pr *parquetReader) {
+	po.mu.Lock()
+	po.free = append(po.free, pr)
+	po.mu.Unlock()
 }
 
 // parquetResult completes the accounting of a decode that ended with err.
@@ -173,8 +293,7 @@ func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, 
 					}
 					return nil
 				}
-				pr.d.stats = Stats{}
-				pr.d.rowsHint = min(opts.BatchRows, int(rgs[i].NumRows()))
+				pr.startPart(rgs[i].NumRows())
 				err := pr.rowGroup(ctx, i, first[i], drain)
 				if err == nil {
 					pr.d.Flush()
@@ -370,6 +489,14 @@ func newParquetReader(r io.ReaderAt, f *parquet.File, p *parquetPlan, object str
 		pr.cur[i].parquetColumn = p.cols[i]
 	}
 	return pr
+}
+
+// startPart readies the reader for a row group of its own, counted apart: a fault of the one
+// before (a strict-mode malformed row) is not this one's.
+func (pr *parquetReader) startPart(rows int64) {
+	pr.d.stats = Stats{}
+	pr.d.strict = nil
+	pr.d.rowsHint = min(pr.d.opts.BatchRows, int(rows))
 }
 
 func (pr *parquetReader) close() {

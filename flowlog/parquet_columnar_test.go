@@ -2,6 +2,7 @@ package flowlog_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -179,15 +180,56 @@ func TestParquetColumnarAsText(t *testing.T) {
 	fromParquet := func(opts flowlog.Options, emit flowlog.Emit) (*flowlog.Stats, error) {
 		return flowlog.DecodeParquet(context.Background(), bytes.NewReader(pq), int64(len(pq)), "t.log", opts, emit)
 	}
+	// By parts: the row groups decoded last to first, each into batches of its own, then emitted in
+	// file order up to the first fault, as a run that aggregates sees them.
+	fromParts := func(opts flowlog.Options, emit flowlog.Emit) (*flowlog.Stats, error) {
+		po, st, err := flowlog.OpenParquet(bytes.NewReader(pq), int64(len(pq)), "t.log", opts)
+		if err != nil {
+			return st, err
+		}
+		defer po.Close()
+		n := po.Parts()
+		batches := make([][]arrow.RecordBatch, n)
+		stats := make([]*flowlog.Stats, n)
+		errs := make([]error, n)
+		for i := n - 1; i >= 0; i-- {
+			stats[i], errs[i] = po.DecodePart(context.Background(), i, func(b arrow.RecordBatch) error {
+				b.Retain()
+				batches[i] = append(batches[i], b)
+				return nil
+			})
+		}
+		var first error
+		for i := range n {
+			for _, b := range batches[i] {
+				if first == nil {
+					if err := emit(b); err != nil {
+						t.Fatal(err)
+					}
+				}
+				b.Release()
+			}
+			if first != nil {
+				stats[i] = nil
+			}
+			first = cmp.Or(first, errs[i])
+		}
+		return po.Result(stats, first)
+	}
 	for _, need := range [][]flowlog.FieldID{nil, append([]flowlog.FieldID{flowlog.FSrcPort}, reportNeed...)} {
 		for _, strict := range []bool{false, true} {
 			want, wst, werr := decodeRows(t, fromText, flowlog.Options{Need: need, Strict: strict})
 			if wst.Malformed == 0 || wst.MillisTimes == 0 || wst.NoData == 0 {
 				t.Fatalf("the text does not exercise the reader: %+v", wst)
 			}
-			for _, opts := range []flowlog.Options{{}, {Workers: 3}, {BatchRows: 3000}, {BatchRows: 3000, Workers: 2}} {
+			// Workers 2: by parts (fromParts).
+			for _, opts := range []flowlog.Options{{}, {Workers: 3}, {BatchRows: 3000}, {BatchRows: 3000, Workers: 2}, {Workers: 2}} {
 				opts.Need, opts.Strict = need, strict
-				got, gst, gerr := decodeRows(t, fromParquet, opts)
+				from := fromParquet
+				if opts.Workers == 2 {
+					from = fromParts
+				}
+				got, gst, gerr := decodeRows(t, from, opts)
 				if len(got) != len(want) {
 					t.Fatalf("%+v: %d rows, want %d", opts, len(got), len(want))
 				}
