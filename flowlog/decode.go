@@ -25,7 +25,7 @@ type Options struct {
 	BatchRows int
 	// Strict makes the first malformed line an error instead of a counted, reported line.
 	Strict bool
-	// Alloc allocates the batches' buffers (memory.DefaultAllocator when nil).
+	// Alloc allocates the batches' buffers (DefaultBufferPool when nil).
 	Alloc memory.Allocator
 	// Workers is how many goroutines decode one stream (1 when 0); another one decompresses.
 	Workers int
@@ -57,7 +57,7 @@ func (o Options) withDefaults() Options {
 		o.BatchRows = DefaultBatchRows
 	}
 	if o.Alloc == nil {
-		o.Alloc = memory.DefaultAllocator
+		o.Alloc = DefaultBufferPool
 	}
 	if o.Workers <= 0 {
 		o.Workers = 1

@@ -126,7 +126,7 @@ func refRows(t *testing.T, args []string, opts query.ReportOptions) []refRow {
 				return refKey{null: true}
 			}
 			d := a.(*array.Dictionary)
-			return refKey{s: d.Dictionary().(*array.String).Value(d.GetValueIndex(i))}
+			return refKey{s: strings.Clone(d.Dictionary().(*array.String).Value(d.GetValueIndex(i)))}
 		}
 		addr := func(a arrow.Array, i int) refKey {
 			if a == nil || a.IsNull(i) {

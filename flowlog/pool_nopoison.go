@@ -1,0 +1,5 @@
+//go:build !poisonfree
+
+package flowlog
+
+const poisonFreed = false
