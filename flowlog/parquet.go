@@ -1259,7 +1259,9 @@ type span struct {
 }
 
 // spanReader serves a row group's column chunks from memory, fetched in a few large reads of the
-// underlying reader (a local file, an object in memory, or ranged GETs).
+// underlying reader when it is remote (ranged GETs). A local file or an object in memory is read
+// in place, page by page: a copy would only add the row group's compressed chunks to the memory
+// each worker holds.
 type spanReader struct {
 	r     io.ReaderAt
 	spans []span
@@ -1281,6 +1283,10 @@ func (s *spanReader) fetch(want []span, size int64) error {
 		}
 		merged = append(merged, w)
 	}
+	if pr, ok := s.r.(parallelReaderAt); !ok || !pr.ConcurrentReads() {
+		s.spans = merged[:0] // read in place
+		return nil
+	}
 	total := 0
 	for i := range merged {
 		merged[i].at = total
@@ -1299,13 +1305,8 @@ func (s *spanReader) fetch(want []span, size int64) error {
 		}
 		return fmt.Errorf("reading bytes %d-%d: %w", sp.off, sp.end-1, err)
 	}
-	if pr, ok := s.r.(parallelReaderAt); !ok || !pr.ConcurrentReads() || len(merged) == 1 {
-		for _, sp := range merged {
-			if err := read(sp); err != nil {
-				return err
-			}
-		}
-		return nil
+	if len(merged) == 1 {
+		return read(merged[0])
 	}
 	errs := make([]error, len(merged))
 	sem := make(chan struct{}, 4)
