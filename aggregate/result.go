@@ -198,7 +198,7 @@ func (t *Table) countDistinct(j int, pairs []*table, dw int) {
 			}
 			pt := t.parts[i]
 			g := int(pt.find(gk, h))
-			pt.rows[g*pt.stride+pt.moff[m]]++
+			pt.row(g)[pt.moff[m]]++
 		}
 		d.release()
 	}
@@ -231,13 +231,21 @@ func (t *Table) Len() int {
 
 // Groups returns every group, in no particular order.
 func (t *Table) Groups() []Group {
-	out := make([]Group, 0, t.Len())
+	n := t.Len()
+	return t.AppendGroups(make([]Group, 0, n), 0, n)
+}
+
+// AppendGroups appends to dst the groups numbered from to to-1 in the order of Groups, so that a
+// large table can be gone through a part at a time.
+func (t *Table) AppendGroups(dst []Group, from, to int) []Group {
+	base := 0
 	for pi, p := range t.parts {
-		for g := 0; g < p.n; g++ {
-			out = append(out, Group{int32(pi), int32(g)})
+		for g := max(from-base, 0); g < min(to-base, p.n); g++ {
+			dst = append(dst, Group{int32(pi), int32(g)})
 		}
+		base += p.n
 	}
-	return out
+	return dst
 }
 
 // wideKey returns group g's key in its wide form (valid until the next call with the same buf).
@@ -367,12 +375,12 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 				}
 				key[kl.offs[i]] = old[t.kl.offs[part]]
 			}
-			one.n, one.rows = 0, one.rows[:0]
+			one.n = 0
 			clear(one.slots)
 			og := int(one.find(key, hashKey(key)))
 			for m, off := range one.moff {
 				if off >= 0 {
-					one.rows[og*one.stride+off] = uint64(p.value(g, Measure(m)))
+					one.row(og)[off] = uint64(p.value(g, Measure(m)))
 				}
 			}
 			out.mergeGroup(one, og, hashKey(key))

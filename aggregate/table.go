@@ -14,9 +14,11 @@ import (
 // hash table over fixed-width keys. A group is one row of words, its key then its measures, so that
 // a probe that finds its group touches two cache lines: the slot and the row. A slot holds the top
 // 32 bits of the key's hash beside the group's index+1, so that most mismatches are decided without
-// reading a row. The slots double when half full; the rows grow by half when full. Each growth asks
-// the memory budget first. A table whose growth the budget refused still grows (the rows of the batch
-// in hand need room) and keeps the error, which the worker returns after the batch: the overshoot is
+// reading a row. The slots double when three quarters full. The rows live in segments of segGroups
+// groups: a growing table never copies its rows nor holds room for more than a segment beyond them
+// (the first segment grows by half as needed, so that small tables stay small). Each growth asks the
+// memory budget first. A table whose growth the budget refused still grows (the rows of the batch in
+// hand need room) and keeps the error, which the worker returns after the batch: the overshoot is
 // one growth of one table.
 type table struct {
 	w      int      // words per key
@@ -24,8 +26,9 @@ type table struct {
 	moff   []int    // per measure (Measure, then distinct counts, then aggregates): its word in a row, or -1
 	init   []int64  // per measure: the value of a new group
 	merge  []AggOp  // per measure: how partial values combine
-	rows   []uint64 // group g is rows[g*stride : (g+1)*stride]
-	slots  []uint64 // 0 is empty; else hash>>32 <<32 | group+1
+	segs   [][]uint64 // group g is row(g): in segment g>>segShift; all but the last are full
+	rowCap int        // words of room in all segments
+	slots  []uint64   // 0 is empty; else hash>>32 <<32 | group+1
 	mask   uint64
 	shift  uint  // a key's home slot is hash >> shift
 	n      int   // groups
@@ -72,7 +75,7 @@ func (t *table) resize(size int) {
 	if size > 1<<32 {
 		panic("BUG: more than 2^32 slots")
 	}
-	t.take(t.cost(size, cap(t.rows)))
+	t.take(t.cost(size, t.rowCap))
 	old := t.slots
 	t.slots = make([]uint64, size)
 	t.mask = uint64(size - 1)
@@ -90,15 +93,39 @@ func (t *table) resize(size int) {
 	returnMemory(len(old) * 8)
 }
 
-// growRows makes room for more groups: half as many again (at least 32).
+// Row segments: 64 Ki groups each.
+const (
+	segShift  = 16
+	segGroups = 1 << segShift
+	segMask   = segGroups - 1
+)
+
+// row returns the words of group g: its key, then its measures.
+func (t *table) row(g int) []uint64 {
+	o := (g & segMask) * t.stride
+	return t.segs[g>>segShift][o : o+t.stride]
+}
+
+// growRows makes room for group t.n: the first segment grows by half (at least to 32 groups, at
+// most to a whole segment); after it, whole segments are added.
 func (t *table) growRows() {
-	groups := max(t.n+t.n/2, 32)
+	si := t.n >> segShift
+	if si > 0 {
+		t.take(t.cost(len(t.slots), t.rowCap+segGroups*t.stride))
+		t.segs = append(t.segs, make([]uint64, segGroups*t.stride))
+		t.rowCap += segGroups * t.stride
+		return
+	}
+	groups := min(max(t.n+t.n/2, 32), segGroups)
 	t.take(t.cost(len(t.slots), groups*t.stride))
-	rows := make([]uint64, len(t.rows), groups*t.stride)
-	copy(rows, t.rows)
-	dropped := cap(t.rows) * 8
-	t.rows = rows
-	returnMemory(dropped)
+	seg := make([]uint64, groups*t.stride)
+	if len(t.segs) == 0 {
+		t.segs = append(t.segs, seg)
+	} else {
+		copy(seg, t.segs[0])
+		t.segs[0] = seg
+	}
+	t.rowCap = len(seg)
 }
 
 // returnMemory gives the memory of a dropped array of size bytes back to the system soon when it
@@ -126,27 +153,26 @@ func (t *table) find(k []uint64, h uint64) uint32 {
 		s := t.slots[i]
 		if s == 0 {
 			g := t.n
-			if len(t.rows)+stride > cap(t.rows) {
+			if (g+1)*stride > t.rowCap {
 				t.growRows()
 			}
 			t.n++
-			t.rows = append(t.rows, k...)
-			t.rows = t.rows[:g*stride+stride]
-			row := t.rows[g*stride+w:]
+			row := t.row(g)
+			copy(row, k)
 			for m, o := range t.moff {
 				if o >= 0 {
-					row[o-w] = uint64(t.init[m])
+					row[o] = uint64(t.init[m])
 				}
 			}
 			t.slots[i] = tag | uint64(g+1)
-			if t.n*2 > len(t.slots) {
+			if 4*t.n > 3*len(t.slots) {
 				t.resize(2 * len(t.slots))
 			}
 			return uint32(g)
 		}
 		if s&^0xffffffff == tag {
 			g := int(uint32(s)) - 1
-			if equalWords(t.rows[g*stride:g*stride+w], k) {
+			if equalWords(t.row(g)[:w], k) {
 				return uint32(g)
 			}
 		}
@@ -173,25 +199,26 @@ func initial(m Measure) int64 {
 }
 
 // key returns the words of group g.
-func (t *table) key(g int) []uint64 { return t.rows[g*t.stride : g*t.stride+t.w] }
+func (t *table) key(g int) []uint64 { return t.row(g)[:t.w] }
 
 // value returns measure m of group g (0 when the table does not keep it).
 func (t *table) value(g int, m Measure) int64 {
 	if int(m) >= len(t.moff) || t.moff[m] < 0 {
 		return 0
 	}
-	return int64(t.rows[g*t.stride+t.moff[m]])
+	return int64(t.row(g)[t.moff[m]])
 }
 
 // mergeGroup folds group g of o (whose key hashes to h) into t, measure by measure.
 func (t *table) mergeGroup(o *table, g int, h uint64) {
-	d := int(t.find(o.key(g), h))
+	d := t.row(int(t.find(o.key(g), h)))
+	src := o.row(g)
 	for m, off := range t.moff {
 		if off < 0 || o.moff[m] < 0 {
 			continue
 		}
-		x := int64(o.rows[g*o.stride+o.moff[m]])
-		p := &t.rows[d*t.stride+off]
+		x := int64(src[o.moff[m]])
+		p := &d[off]
 		switch t.merge[m] {
 		case AggMin:
 			*p = uint64(min(int64(*p), x))
@@ -213,8 +240,8 @@ func (t *table) release() {
 		t.budget.reserve(-t.held, "", 0)
 	}
 	t.held = 0
-	t.rows, t.slots = nil, nil
-	t.n = 0
+	t.segs, t.slots = nil, nil
+	t.n, t.rowCap = 0, 0
 }
 
 // Budget bounds the memory that aggregation state may hold, across workers.

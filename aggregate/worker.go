@@ -816,26 +816,30 @@ func (b *batchCtx) int64s(c *colView) []int64 {
 // updateAll adds the selected rows to the measures of their groups, one row at a time so that each
 // group's row is fetched once for all its measures. Null values add nothing.
 func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32, gids []uint32) {
-	rows, stride := t.rows, t.stride
+	segs, stride := t.segs, t.stride
 	// The plain traffic measures without nulls: the common case, without a switch per value.
 	if plain {
 		ob, op, of := ops[0].off, ops[1].off, ops[2].off
 		by, pk := ops[0].vals, ops[1].vals
 		for k, r := range sel {
-			row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
+			g := int(gids[k])
+			o := (g & segMask) * stride
+			row := segs[g>>segShift][o : o+stride]
 			row[ob] += uint64(by[r])
 			row[op] += uint64(pk[r])
 			row[of]++
 		}
 		return
 	}
-	if len(rows)*8 <= smallTable {
+	if len(segs) == 1 && len(segs[0])*8 <= smallTable {
 		b.updateEach(ops, t, sel, gids)
 		return
 	}
 	rej := b.rej
 	for k, r := range sel {
-		row := rows[int(gids[k])*stride : int(gids[k])*stride+stride]
+		g := int(gids[k])
+		o := (g & segMask) * stride
+		row := segs[g>>segShift][o : o+stride]
 		for _, o := range ops {
 			if o.op == opNulls {
 				if o.col.isNull(r) {
@@ -876,9 +880,9 @@ func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32,
 // in cache, and a loop per measure has no switch per value.
 const smallTable = 256 << 10
 
-// updateEach is updateAll one measure at a time, for tables that fit in cache.
+// updateEach is updateAll one measure at a time, for tables that fit in cache (in one segment).
 func (b *batchCtx) updateEach(ops []measureOp, t *table, sel []int32, gids []uint32) {
-	rows, stride, rej := t.rows, t.stride, b.rej
+	rows, stride, rej := t.segs[0], t.stride, b.rej
 	for _, o := range ops {
 		off, vals := o.off, o.vals
 		if o.op == opNulls {
