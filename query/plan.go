@@ -687,7 +687,7 @@ func (r *Result) add(rec arrow.RecordBatch, emit func(arrow.RecordBatch) error) 
 
 // finishGroups evaluates the select list, HAVING, ORDER BY and LIMIT over the groups.
 func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
-	groups, err := p.topGroups(t, t.Groups())
+	groups, err := p.topGroups(t)
 	if err != nil {
 		return nil, err
 	}
@@ -810,10 +810,11 @@ func aggVec(t *aggregate.Table, a aggRef, groups []aggregate.Group, global bool)
 // only the groups that rank with the LIMITth or better by it (ties included: the later keys decide
 // between them) have their keys decoded and the select list evaluated. For the 5 M groups of a day's
 // conversations this is the difference between materialising 5 M address pairs and 20.
-func (p *Plan) topGroups(t *aggregate.Table, groups []aggregate.Group) ([]aggregate.Group, error) {
+func (p *Plan) topGroups(t *aggregate.Table) ([]aggregate.Group, error) {
 	limit := p.stmt.Limit
-	if limit < 0 || len(p.stmt.OrderBy) == 0 || int64(len(groups)) <= 4*limit+64 {
-		return groups, nil
+	n := t.Len()
+	if limit < 0 || len(p.stmt.OrderBy) == 0 || int64(n) <= 4*limit+64 {
+		return t.Groups(), nil
 	}
 	cp := p.groupCompiler()
 	leaf, usesKey := cp.leaf, false
@@ -839,8 +840,25 @@ func (p *Plan) topGroups(t *aggregate.Table, groups []aggregate.Group) ([]aggreg
 		}
 	}
 	if usesKey {
-		return groups, nil
+		return t.Groups(), nil
 	}
+	// A part of the groups at a time, with the candidates of the parts before (kept in group order):
+	// the candidates of the whole are among those of its parts, and the memory is that of a part,
+	// not of vectors over every group.
+	var cand []aggregate.Group
+	for lo := 0; lo < n; lo += topPart {
+		groups := t.AppendGroups(cand, lo, min(lo+topPart, n))
+		cand = p.topOf(t, groups, on, hn, limit)
+	}
+	return cand, nil
+}
+
+// topPart is how many groups topGroups ranks at a time (a variable for the tests).
+var topPart = 1 << 16
+
+// topOf returns the groups that HAVING keeps and whose first ORDER BY key (node on) ranks within the
+// first limit, ties included, in their order in groups.
+func (p *Plan) topOf(t *aggregate.Table, groups []aggregate.Group, on, hn node, limit int64) []aggregate.Group {
 	c := newEvalCtx(p.loc)
 	c.refs = make([]*vec, len(p.keys), len(p.keys)+len(p.aggs)) // the keys: not read, not made
 	for _, a := range p.aggs {
@@ -862,13 +880,13 @@ func (p *Plan) topGroups(t *aggregate.Table, groups []aggregate.Group) ([]aggreg
 		}
 	}
 	if int64(len(sel)) <= limit {
-		return pick(groups, sel), nil
+		return pick(groups, sel)
 	}
 	ov := on.eval(c, all)
 	desc := p.stmt.OrderBy[0].Desc
 	best := sortRows(append([]int32(nil), sel...), []*vec{ov}, p.stmt.OrderBy[:1], nil, limit)
 	if len(best) == 0 {
-		return groups[:0], nil
+		return nil
 	}
 	last := int(best[len(best)-1])
 	var kept []int32
@@ -877,7 +895,7 @@ func (p *Plan) topGroups(t *aggregate.Table, groups []aggregate.Group) ([]aggreg
 			kept = append(kept, r)
 		}
 	}
-	return pick(groups, kept), nil
+	return pick(groups, kept)
 }
 
 // pick returns groups[i] for each i of sel.

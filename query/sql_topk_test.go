@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/query"
 )
 
 // TestSQLTopGroups checks ORDER BY … LIMIT k over many groups against the same query without LIMIT,
@@ -61,13 +62,20 @@ func TestSQLTopGroups(t *testing.T) {
 		{"SELECT srcaddr, count(*) FROM t GROUP BY 1 ORDER BY 2 DESC", 1000}, // more than the groups
 	}
 	for _, c := range queries {
-		for _, w := range []int{1, 2} {
+		for _, w := range []int{1, 2, 3} {
+			// 3 workers: the groups ranked 37 at a time (the candidates of each part carried on).
+			part := 1 << 16
+			if w == 3 {
+				part = 37
+			}
+			restore := query.SetTopPart(part)
 			_, all := sqRun(t, src, c.q, nil, w)
 			if len(all) < 4*c.limit+64 && c.limit < 1000 {
 				t.Fatalf("%s: %d groups, too few for the ranking to be used", c.q, len(all))
 			}
 			q := fmt.Sprintf("%s LIMIT %d", c.q, c.limit)
 			_, got := sqRun(t, src, q, nil, w)
+			restore()
 			want := all[:min(c.limit, len(all))]
 			if len(got) == 0 && len(want) == 0 {
 				continue
