@@ -21,11 +21,11 @@ import (
 // hand need room) and keeps the error, which the worker returns after the batch: the overshoot is
 // one growth of one table.
 type table struct {
-	w      int      // words per key
-	stride int      // words per row: key, then measures
-	moff   []int    // per measure (Measure, then distinct counts, then aggregates): its word in a row, or -1
-	init   []int64  // per measure: the value of a new group
-	merge  []AggOp  // per measure: how partial values combine
+	w      int        // words per key
+	stride int        // words per row: key, then measures
+	moff   []int      // per measure (Measure, then distinct counts, then aggregates): its word in a row, or -1
+	init   []int64    // per measure: the value of a new group
+	merge  []AggOp    // per measure: how partial values combine
 	segs   [][]uint64 // group g is row(g): in segment g>>segShift; all but the last are full
 	rowCap int        // words of room in all segments
 	slots  []uint64   // 0 is empty; else hash>>32 <<32 | group+1
