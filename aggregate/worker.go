@@ -149,6 +149,9 @@ func (e *Engine) NewWorker() *Worker {
 	return w
 }
 
+// inboxBatches is how many batches' chunks a worker's inbox holds.
+const inboxBatches = 4
+
 // NewWorkers returns n workers that shard the large group-bys between them. Each must be driven by
 // its own goroutine: Add its batches, then Done, then Drain (which returns when every worker is done);
 // only then may they be merged.
@@ -158,8 +161,16 @@ func (e *Engine) NewWorkers(n int) []*Worker {
 	if n > 1 {
 		ex = &exchange{inbox: make([]chan *chunk, n)}
 		ex.producing.Store(int32(n))
+		// Room for the chunks of a few batches (one chunk per sharded group-by and batch): a chunk
+		// holds its batch, so a deeper inbox holds more batches, not more speed.
+		sharded := 0
+		for i := range e.specs {
+			if e.layouts[i].nw > 0 {
+				sharded++
+			}
+		}
 		for i := range ex.inbox {
-			ex.inbox[i] = make(chan *chunk, 64)
+			ex.inbox[i] = make(chan *chunk, inboxBatches*max(sharded, 1))
 		}
 	}
 	for i := range ws {
