@@ -127,7 +127,7 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 			ob.close()
 		}
 	} else {
-		batches := make(chan arrow.RecordBatch, 2*workers)
+		batches := make(chan arrow.RecordBatch, workers)
 		aggs = e.NewWorkers(workers)
 		var wg sync.WaitGroup
 		for _, w := range aggs {

@@ -21,7 +21,8 @@ type Options struct {
 	// layout, and a line with as many fields as every field up to some version (29 for v5, …) or as the
 	// Transit Gateway layout (36) is read with that list.
 	Fields *Layout
-	// BatchRows is the most rows per record batch (DefaultBatchRows when 0).
+	// BatchRows is the most rows per record batch (DefaultBatchRows when 0; ParquetBatchRows
+	// for Parquet).
 	BatchRows int
 	// Strict makes the first malformed line an error instead of a counted, reported line.
 	Strict bool
