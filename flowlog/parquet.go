@@ -57,29 +57,32 @@ func DecodeParquet(ctx context.Context, r io.ReaderAt, size int64, object string
 	if err != nil {
 		return st, err
 	}
-	opts = po.opts
-	f, p, skip := po.f, po.plan, po.skip
-	if opts.Workers > 1 && len(f.RowGroups())-len(skip) > 1 {
-		return decodeParquetParallel(ctx, r, f, p, skip, object, opts, emit, st)
+	return po.decode(ctx, emit)
+}
+
+// decode is DecodeParquet once the object is open.
+func (po *ParquetObject) decode(ctx context.Context, emit Emit) (*Stats, error) {
+	st := po.st
+	if po.opts.Workers > 1 && po.Parts()-len(po.skip) > 1 {
+		return decodeParquetParallel(ctx, po, emit, &st)
 	}
-	pr := newParquetReader(r, f, p, object, opts)
+	pr := newParquetReader(po.r, po.f, po.plan, po.object, po.opts)
 	defer pr.close()
-	pr.d.rowsHint = min(opts.BatchRows, int(f.NumRows()))
+	pr.d.rowsHint = min(po.opts.BatchRows, int(po.f.NumRows()))
 	drain := func() error { return emitAll(pr.d.Take(), emit) }
-	var first int64
-	for i, rg := range f.RowGroups() {
-		if !skip[i] {
-			if err = pr.rowGroup(ctx, i, first, drain); err != nil {
+	var err error
+	for i := range po.Parts() {
+		if !po.skip[i] {
+			if err = pr.rowGroup(ctx, i, po.first[i], drain); err != nil {
 				break
 			}
 		}
-		first += rg.NumRows()
 	}
 	if err == nil {
 		pr.d.Flush()
 		err = drain()
 	}
-	return parquetResult(st, &pr.d.stats, err)
+	return parquetResult(&st, &pr.d.stats, err)
 }
 
 // ParquetBatchRows is the number of rows in a full batch decoded from Parquet. Half the text
@@ -237,8 +240,9 @@ func parquetResult(st *Stats, ds *Stats, err error) (*Stats, error) {
 // in row-group order, so the malformed rows kept are the first ones of the file; the first fault in
 // file order ends the decode as it would sequentially (the row groups after it that were under way
 // are dropped).
-func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, p *parquetPlan, skip map[int]bool, object string, opts Options, emit Emit, st *Stats) (*Stats, error) {
-	rgs := f.RowGroups()
+func decodeParquetParallel(ctx context.Context, po *ParquetObject, emit Emit, st *Stats) (*Stats, error) {
+	opts, skip, first := po.opts, po.skip, po.first
+	rgs := po.f.RowGroups()
 	workers := min(opts.Workers, len(rgs))
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -249,11 +253,7 @@ func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, 
 		err   error
 	}
 	res := make([]result, len(rgs))
-	first := make([]int64, len(rgs))
-	var rows int64
 	for i, rg := range rgs {
-		first[i] = rows
-		rows += rg.NumRows()
 		hint := max(1, min(opts.BatchRows, int(rg.NumRows())))
 		// Room for every batch of the row group: a worker never waits for the emitter.
 		res[i].out = make(chan arrow.RecordBatch, int(rg.NumRows())/hint+2)
@@ -292,7 +292,7 @@ func decodeParquetParallel(ctx context.Context, r io.ReaderAt, f *parquet.File, 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			pr := newParquetReader(r, f, p, object, opts)
+			pr := newParquetReader(po.r, po.f, po.plan, po.object, opts)
 			defer pr.close()
 			for i := range jobs {
 				out := res[i].out
@@ -1366,12 +1366,9 @@ func DecodeObject(ctx context.Context, s Source, rc io.Reader, opts Options, emi
 	if !IsParquetName(s.Name) {
 		return DecodeStream(ctx, rc, s.Name, opts, emit)
 	}
-	if ra, ok := rc.(io.ReaderAt); ok && s.Size >= 0 {
-		return DecodeParquet(ctx, ra, s.Size, s.Name, opts, emit)
-	}
-	ra, size, err := readAllAt(rc)
+	po, st, err := OpenParquetSource(s, rc, opts)
 	if err != nil {
-		return &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: size}, &StreamError{Object: s.Name, Err: err}
+		return st, err
 	}
-	return DecodeParquet(ctx, ra, size, s.Name, opts, emit)
+	return po.decode(ctx, emit)
 }
