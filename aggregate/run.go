@@ -92,7 +92,7 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 						}
 						var st *flowlog.Stats
 						var err error
-						if flowlog.IsParquetName(sources[i].Name) && ob.err == nil {
+						if flowlog.IsParquetName(sources[i].Name) {
 							// The worker decodes the object's row groups itself, one after another.
 							emit := counted(prog, w.Add)
 							st, err = readParquet(ctx, sources[i], ob, o, prog, func(j partJob) bool {
@@ -197,7 +197,7 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 			}
 			var st *flowlog.Stats
 			var err error
-			if flowlog.IsParquetName(s.Name) && ob.err == nil {
+			if flowlog.IsParquetName(s.Name) {
 				st, err = readParquet(ctx, s, ob, o, prog, func(j partJob) bool {
 					select {
 					case parts <- j:
@@ -300,26 +300,23 @@ func openAhead(ctx context.Context, sources []flowlog.Source, order []int, ahead
 	return ch
 }
 
-// readObject decodes one opened object into emit, counting progress.
+// readObject decodes one opened text object (plain or gzip) into emit, counting progress; Parquet
+// goes to readParquet. An object that could not be opened counts as failed.
 func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.Options, prog *Progress, emit flowlog.Emit) (*flowlog.Stats, error) {
 	if ob.err != nil {
-		prog.Objects.Add(1)
-		return &flowlog.Stats{Objects: 1, ObjectsFailed: 1}, &openError{ob.err}
+		return unopened(ob, prog)
 	}
 	rc := ob.rc
 	defer rc.Close()
-	count := counted(prog, emit)
-	var st *flowlog.Stats
-	var err error
-	if flowlog.IsParquetName(s.Name) {
-		// Parquet is read at random (footer first): from the object itself, counted when done.
-		st, err = flowlog.DecodeObject(ctx, s, rc, opts, count)
-		prog.BytesRead.Add(st.BytesRead)
-	} else {
-		st, err = flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, count)
-	}
+	st, err := flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, counted(prog, emit))
 	prog.Objects.Add(1)
 	return st, err
+}
+
+// unopened is the accounting of an object that could not be opened.
+func unopened(ob opened, prog *Progress) (*flowlog.Stats, error) {
+	prog.Objects.Add(1)
+	return &flowlog.Stats{Objects: 1, ObjectsFailed: 1}, &openError{ob.err}
 }
 
 // counted counts the records of each batch as progress before emitting it.
@@ -365,6 +362,9 @@ func (j partJob) run(ctx context.Context, emit flowlog.Emit) {
 // that ends the run (a strict-mode malformed row, the memory budget) stops the row groups after it
 // from starting; the one reported is the first in file order.
 func readParquet(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.Options, prog *Progress, do func(partJob) bool) (*flowlog.Stats, error) {
+	if ob.err != nil {
+		return unopened(ob, prog)
+	}
 	defer ob.close()
 	defer prog.Objects.Add(1)
 	po, st, err := flowlog.OpenParquetSource(s, ob.rc, opts)

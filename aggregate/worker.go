@@ -827,6 +827,8 @@ func (b *batchCtx) int64s(c *colView) []int64 {
 // updateAll adds the selected rows to the measures of their groups, one row at a time so that each
 // group's row is fetched once for all its measures. Null values add nothing.
 func (b *batchCtx) updateAll(ops []measureOp, plain bool, t *table, sel []int32, gids []uint32) {
+	// Rows are found as table.row does, written out: the call, though inlined, measured 3 % slower
+	// (BenchmarkAggregate, 1 worker, median of 7).
 	segs, stride := t.segs, t.stride
 	// The plain traffic measures without nulls: the common case, without a switch per value.
 	if plain {
