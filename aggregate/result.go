@@ -90,7 +90,14 @@ func (e *Engine) Merge(workers []*Worker) (*Result, error) {
 					w := workers[jb.part]
 					m.wide, m.narrow = w.tables[jb.spec], w.ntables[jb.spec]
 					w.tables[jb.spec], w.ntables[jb.spec] = nil, nil
-					_, _, m.distinct = e.newTables(jb.spec)
+					// Only the distinct-count tables are merged; the others newTables makes
+					// would hold budget that nothing releases.
+					wide, narrow, distinct := e.newTables(jb.spec)
+					wide.release()
+					if narrow != nil {
+						narrow.release()
+					}
+					m.distinct = distinct
 				} else {
 					m.wide, m.narrow, m.distinct = e.newTables(jb.spec)
 					for _, w := range workers {
@@ -360,9 +367,6 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 	key := make([]uint64, kl.w)
 	buf := make([]uint64, t.kl.w)
 	for pi, p := range t.parts {
-		// Fold each group through a one-row table of the new key, so that mergeGroup combines each
-		// measure its own way.
-		one := newTable(kl.w, measured, nil, name)
 		for g := 0; g < p.n; g++ {
 			old := t.wideKey(Group{int32(pi), int32(g)}, buf)
 			clear(key)
@@ -379,15 +383,7 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 				}
 				key[kl.offs[i]] = old[t.kl.offs[part]]
 			}
-			one.n = 0
-			clear(one.slots)
-			og := int(one.find(key, hashKey(key)))
-			for m, off := range one.moff {
-				if off >= 0 {
-					one.row(og)[off] = uint64(p.value(g, Measure(m)))
-				}
-			}
-			out.mergeGroup(one, og, hashKey(key))
+			out.mergeRow(key, hashKey(key), p, p.row(g))
 		}
 	}
 	return &Table{Spec: spec, kl: &kl, strs: t.strs, parts: []*table{out}}

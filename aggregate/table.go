@@ -210,9 +210,12 @@ func (t *table) value(g int, m Measure) int64 {
 }
 
 // mergeGroup folds group g of o (whose key hashes to h) into t, measure by measure.
-func (t *table) mergeGroup(o *table, g int, h uint64) {
-	d := t.row(int(t.find(o.key(g), h)))
-	src := o.row(g)
+func (t *table) mergeGroup(o *table, g int, h uint64) { t.mergeRow(o.key(g), h, o, o.row(g)) }
+
+// mergeRow folds src, a row of o, into t's group of key k (which hashes to h), each measure
+// combined its own way. k need not be src's key: Rollup folds a group into a coarser one.
+func (t *table) mergeRow(k []uint64, h uint64, o *table, src []uint64) {
+	d := t.row(int(t.find(k, h)))
 	for m, off := range t.moff {
 		if off < 0 || o.moff[m] < 0 {
 			continue
