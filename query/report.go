@@ -17,8 +17,6 @@ const ReportSchemaVersion = 1
 // these, so each record costs five hash probes (and three more when rejected).
 const (
 	aggIfaceHour     = "interface_hour"
-	aggSources       = "sources"
-	aggDestinations  = "destinations"
 	aggConversations = "conversations"
 	aggPorts         = "ports"
 	aggRejectSources = "reject_sources"
@@ -41,8 +39,6 @@ func ReportSpecs() []aggregate.Spec {
 			Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}, {Field: flowlog.FStart, Trunc: aggregate.TruncHour}},
 			Measures: []aggregate.Measure{aggregate.Bytes, aggregate.Packets, aggregate.Flows, aggregate.RejectFlows,
 				aggregate.RejectPackets, aggregate.RejectBytes, aggregate.MinStart, aggregate.MaxEnd}},
-		{Name: aggSources, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}}, Measures: traffic},
-		{Name: aggDestinations, Keys: []aggregate.Key{{Field: flowlog.FDstAddr}}, Measures: traffic},
 		{Name: aggConversations, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: flowlog.FDstAddr}}, Measures: traffic},
 		{Name: aggPorts, Keys: []aggregate.Key{{Field: flowlog.FDstPort}, {Field: flowlog.FProtocol}}, Measures: traffic},
 		{Name: aggRejectSources, Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}}, Measures: traffic, Where: rejectOnly},
@@ -366,9 +362,19 @@ func BuildReport(res *aggregate.Result, in ReportInput, opts ReportOptions) *Rep
 		r.Rejects.InterfacesByRejectRatio = append(r.Rejects.InterfacesByRejectRatio, d)
 	}
 
-	r.Sources = addrDocs(res.Table(aggSources), top, func(a *string, b, p, f int64) SourceDoc { return SourceDoc{a, b, p, f} })
-	r.Destinations = addrDocs(res.Table(aggDestinations), top, func(a *string, b, p, f int64) DestDoc { return DestDoc{a, b, p, f} })
+	// Sources and destinations are the conversations rolled up by one side: the same sums, without
+	// two more address-keyed tables to probe per record (the report's costliest work after the
+	// conversations themselves).
 	conv := res.Table(aggConversations)
+	var dst *aggregate.Table
+	done := make(chan struct{})
+	go func() {
+		dst = conv.Rollup("destinations", 1)
+		close(done)
+	}()
+	r.Sources = addrDocs(conv.Rollup("sources", 0), top, func(a *string, b, p, f int64) SourceDoc { return SourceDoc{a, b, p, f} })
+	<-done
+	r.Destinations = addrDocs(dst, top, func(a *string, b, p, f int64) DestDoc { return DestDoc{a, b, p, f} })
 	r.Conversations = []ConvDoc{}
 	for _, g := range conv.Top(top, aggregate.Bytes) {
 		r.Conversations = append(r.Conversations, ConvDoc{valueStr(conv.Key(g, 0)), valueStr(conv.Key(g, 1)),
