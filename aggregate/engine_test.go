@@ -229,13 +229,18 @@ func TestRollup(t *testing.T) {
 		{Name: "h", Keys: []aggregate.Key{{Field: flowlog.FStart, Trunc: aggregate.TruncHour}}, Measures: m},
 		{Name: "conv", Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: flowlog.FDstAddr}}, Measures: m},
 		{Name: "dst", Keys: []aggregate.Key{{Field: flowlog.FDstAddr}}, Measures: m},
+		{Name: "src", Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}}, Measures: m},
 	}
 	res := run(t, aggregate.Config{Specs: specs}, 2, dir)
 	if a, b := dump(res.Table("ih").Rollup("h", 1)), dump(res.Table("h")); a != b {
 		t.Errorf("rollup:\n%s\ndirect:\n%s", a, b)
 	}
+	// The report's sources and destinations are these two rollups.
 	if a, b := dump(res.Table("conv").Rollup("dst", 1)), dump(res.Table("dst")); a != b {
 		t.Errorf("rollup of addresses:\n%s\ndirect:\n%s", a, b)
+	}
+	if a, b := dump(res.Table("conv").Rollup("src", 0)), dump(res.Table("src")); a != b {
+		t.Errorf("rollup of sources:\n%s\ndirect:\n%s", a, b)
 	}
 }
 
