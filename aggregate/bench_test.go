@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -23,15 +24,25 @@ var (
 	benchText    int64
 )
 
-// batches decodes 1 M generated records (default layout) once, keeping the fields the report reads.
+// batches decodes 1 M generated records (default layout) once, keeping the fields the report reads;
+// FLOWLENS_BENCH_RECORDS sets another count (tables of millions of groups, beyond the caches, need
+// several million records).
 func batches(b *testing.B) []arrow.RecordBatch {
 	benchOnce.Do(func() {
+		records := int64(1_000_000)
+		if v := os.Getenv("FLOWLENS_BENCH_RECORDS"); v != "" {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err != nil || n <= 0 {
+				b.Fatalf("FLOWLENS_BENCH_RECORDS=%q: not a positive number", v)
+			}
+			records = n
+		}
 		dir, err := os.MkdirTemp("", "flowlens-bench-")
 		if err != nil {
 			b.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 42, Records: 1_000_000, Objects: 1, Fields: flowlog.DefaultLayout,
+		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 42, Records: records, Objects: 1, Fields: flowlog.DefaultLayout,
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: false, NATInstanceCopies: true}); err != nil {
 			b.Fatal(err)
 		}
