@@ -7,6 +7,7 @@ import (
 	"runtime/debug"
 	"sync/atomic"
 
+	"github.com/flowlens/flowlens/internal/hugemem"
 	"github.com/flowlens/flowlens/internal/units"
 )
 
@@ -77,7 +78,7 @@ func (t *table) resize(size int) {
 	}
 	t.take(t.cost(size, t.rowCap))
 	old := t.slots
-	t.slots = make([]uint64, size)
+	t.slots = hugemem.Uint64s(size)
 	t.mask = uint64(size - 1)
 	t.shift = uint(64 - bits.TrailingZeros(uint(size)))
 	for _, s := range old {
@@ -112,13 +113,13 @@ func (t *table) growRows() {
 	si := t.n >> segShift
 	if si > 0 {
 		t.take(t.cost(len(t.slots), t.rowCap+segGroups*t.stride))
-		t.segs = append(t.segs, make([]uint64, segGroups*t.stride))
+		t.segs = append(t.segs, hugemem.Uint64s(segGroups*t.stride))
 		t.rowCap += segGroups * t.stride
 		return
 	}
 	groups := min(max(t.n+t.n/2, 32), segGroups)
 	t.take(t.cost(len(t.slots), groups*t.stride))
-	seg := make([]uint64, groups*t.stride)
+	seg := hugemem.Uint64s(groups * t.stride)
 	if len(t.segs) == 0 {
 		t.segs = append(t.segs, seg)
 	} else {
