@@ -72,7 +72,8 @@ func FuzzParseLayout(f *testing.F) {
 
 // FuzzAddr: the address parser agrees with net/netip on what is an address and on its value.
 func FuzzAddr(f *testing.F) {
-	for _, s := range []string{"10.0.0.1", "255.255.255.255", "01.2.3.4", "1.2.3", "2001:db8::1", "::ffff:1.2.3.4", "fe80::1%eth0", "::", "1.2.3.4.5", "256.1.1.1", "a:b:c:d:e:f:0:1"} {
+	for _, s := range []string{"10.0.0.1", "255.255.255.255", "01.2.3.4", "1.2.3", "2001:db8::1", "::ffff:1.2.3.4", "fe80::1%eth0", "::", "1.2.3.4.5", "256.1.1.1", "a:b:c:d:e:f:0:1",
+		"1:2:3:4:5:6:7::", "::2:3:4:5:6:7:8", "1:2:3:4:5:6:7:8::", "1::2::3", "12345::", "01234::", ":1::", "1::2:", "ABCD:EF01::9", "2600:1f18:4002:a101:a2c0:37f1:0:35"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {

@@ -91,6 +91,9 @@ func parseAddr(b []byte, dst *[16]byte) bool {
 	if len(b) < 2 || len(b) > 45 {
 		return false
 	}
+	if parse6(b, dst) {
+		return true
+	}
 	hasColon := false
 	for _, c := range b {
 		if c == ':' {
@@ -110,6 +113,81 @@ func parseAddr(b []byte, dst *[16]byte) bool {
 	*dst = a.As16()
 	return true
 }
+
+// parse6 reads the common form of an IPv6 address, eight groups of one to four hex digits or fewer
+// around one "::", into dst, several times faster than netip.ParseAddr. It reports false for
+// anything else, valid or not (an IPv4 tail, a zone, a malformed address), which parseAddr then
+// hands to netip.ParseAddr: what parse6 accepts, netip accepts with the same value (FuzzAddr and
+// TestParse6 check it against netip).
+func parse6(b []byte, dst *[16]byte) bool {
+	var g [8]uint16
+	n, ellipsis, p := 0, -1, 0
+	if len(b) >= 2 && b[0] == ':' && b[1] == ':' {
+		ellipsis, p = 0, 2
+	}
+	for p < len(b) {
+		v, k := uint32(0), 0
+		for ; p < len(b) && k <= 4; p, k = p+1, k+1 {
+			d := uint32(hexValue[b[p]])
+			if d > 15 {
+				break
+			}
+			v = v<<4 | d
+		}
+		if k == 0 || k > 4 || n == 8 {
+			return false
+		}
+		g[n] = uint16(v)
+		n++
+		if p == len(b) {
+			break
+		}
+		if b[p] != ':' {
+			return false
+		}
+		p++
+		if p < len(b) && b[p] == ':' {
+			if ellipsis >= 0 {
+				return false
+			}
+			ellipsis = n
+			p++
+		} else if p == len(b) {
+			return false // one trailing colon
+		}
+	}
+	if ellipsis < 0 && n != 8 || ellipsis >= 0 && n > 7 {
+		return false
+	}
+	*dst = [16]byte{}
+	gap := 0
+	if ellipsis >= 0 {
+		gap = 8 - n
+	}
+	for k := 0; k < n; k++ {
+		at := k
+		if ellipsis >= 0 && k >= ellipsis {
+			at += gap
+		}
+		binary.BigEndian.PutUint16(dst[2*at:], g[k])
+	}
+	return true
+}
+
+// hexValue is the value of a hex digit, 255 for any other byte.
+var hexValue = func() (t [256]uint8) {
+	for i := range t {
+		t[i] = 255
+	}
+	for c := '0'; c <= '9'; c++ {
+		t[c] = uint8(c - '0')
+	}
+	for c := 'a'; c <= 'f'; c++ {
+		t[c] = uint8(c-'a') + 10
+		t[c-'a'+'A'] = uint8(c-'a') + 10
+	}
+	return t
+}()
 
 // AddrString formats a 16-byte address column value as text: IPv4-mapped values as dotted quads.
 func AddrString(b []byte) string {
