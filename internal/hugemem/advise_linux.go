@@ -5,9 +5,6 @@ import (
 	"unsafe"
 )
 
-// hugePage is the size of a transparent huge page on amd64 and arm64 Linux.
-const hugePage = 2 << 20
-
 // advise marks the whole huge pages within [p, p+size) MADV_HUGEPAGE. A failure (a kernel without
 // transparent huge pages) leaves ordinary pages, which are correct, only slower.
 func advise(p unsafe.Pointer, size int) {

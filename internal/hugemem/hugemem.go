@@ -14,6 +14,9 @@ import "unsafe"
 // 2 MiB page for little gain.
 const Min = 4 << 20
 
+// hugePage is the size of a transparent huge page on amd64 and arm64 Linux.
+const hugePage = 2 << 20
+
 // Uint64s returns make([]uint64, n), its memory advised to use huge pages when large.
 func Uint64s(n int) []uint64 {
 	s := make([]uint64, n)
