@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -42,7 +42,7 @@ func batches(b *testing.B) []arrow.RecordBatch {
 			b.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 42, Records: records, Objects: 1, Fields: flowlog.DefaultLayout,
+		if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 42, Records: records, Objects: 1, Fields: flowlog.DefaultLayout,
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: false, NATInstanceCopies: true}); err != nil {
 			b.Fatal(err)
 		}

@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -66,7 +66,7 @@ i-0123 eni-0aaaaaaaaaaaaaaaa 203.0.113.5 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700
 func TestNATGeneratorTruth(t *testing.T) {
 	for _, copies := range []bool{true, false} {
 		dir := t.TempDir()
-		m, err := gen.Generate(gen.Config{Dir: dir, Seed: 8, Records: 100_000, Objects: 4, Fields: flowlog.V5Layout,
+		m, err := synth.Generate(synth.Config{Dir: dir, Seed: 8, Records: 100_000, Objects: 4, Fields: flowlog.V5Layout,
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: copies})
 		if err != nil {
 			t.Fatal(err)

@@ -1,3 +1,5 @@
-// Package bench holds the synthetic data generator (bench/gen) and, later, end-to-end benchmarks and
-// the side-by-side comparison with a peer engine. The decoder's own benchmarks live in flowlog.
+// Package bench holds the end-to-end benchmarks: the standard report against gunzip alone
+// (reportbench), analysts' queries over gzip text and Parquet (querybench), and the side-by-side
+// comparison with DuckDB (compare), which share a harness. The data they read comes from
+// flowlog/synth; each stage's own Go benchmarks live beside its package.
 package bench

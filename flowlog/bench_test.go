@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -39,7 +39,7 @@ func getBenchData(b *testing.B, name string, l *flowlog.Layout) *benchData {
 			b.Fatal(err)
 		}
 		defer os.RemoveAll(dir)
-		m, err := gen.Generate(gen.Config{Dir: dir, Seed: 42, Records: benchRecords, Objects: 1, Fields: l,
+		m, err := synth.Generate(synth.Config{Dir: dir, Seed: 42, Records: benchRecords, Objects: 1, Fields: l,
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, NATInstanceCopies: true, Gzip: true})
 		if err != nil {
 			b.Fatal(err)

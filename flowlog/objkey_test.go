@@ -4,7 +4,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -151,7 +151,7 @@ func TestParseObjectKeyGen(t *testing.T) {
 	for layout, want := range layouts {
 		for i, end := range ends {
 			for _, gz := range []bool{false, true} {
-				key := gen.ObjectKey(layout, acct, reg, i, end, gz)
+				key := synth.ObjectKey(layout, acct, reg, i, end, gz)
 				from := end.Truncate(5 * time.Minute)
 				w := flowlog.KeyInfo{Layout: want, Account: acct, Region: reg, From: from, To: from.Add(5 * time.Minute)}
 				if got := flowlog.ParseObjectKey(key); !sameKeyInfo(got, w) {

@@ -14,7 +14,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -39,7 +39,7 @@ func decodeParquet(t *testing.T, b []byte, opts flowlog.Options) (string, *flowl
 // records, values and accounting of records.
 func TestParquetRoundTripDecode(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 4, Records: 20_000, Objects: 1, Fields: flowlog.V5Layout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 4, Records: 20_000, Objects: 1, Fields: flowlog.V5Layout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: false}); err != nil {
 		t.Fatal(err)
 	}

@@ -15,7 +15,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -23,7 +23,7 @@ import (
 func generated(t testing.TB, records int64, objects int, fields *flowlog.Layout) []byte {
 	t.Helper()
 	dir := t.TempDir()
-	m, err := gen.Generate(gen.Config{Dir: dir, Seed: 7, Records: records, Objects: objects, Fields: fields,
+	m, err := synth.Generate(synth.Config{Dir: dir, Seed: 7, Records: records, Objects: objects, Fields: fields,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, NATInstanceCopies: true})
 	if err != nil {
 		t.Fatal(err)
@@ -206,7 +206,7 @@ func TestEmitErrorStops(t *testing.T) {
 
 func TestDecodeSources(t *testing.T) {
 	dir := t.TempDir()
-	m, err := gen.Generate(gen.Config{Dir: dir, Seed: 3, Records: 5000, Objects: 3, Layout: "aws", Gzip: true,
+	m, err := synth.Generate(synth.Config{Dir: dir, Seed: 3, Records: 5000, Objects: 3, Layout: "aws", Gzip: true,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1})
 	if err != nil {
 		t.Fatal(err)

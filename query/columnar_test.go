@@ -16,7 +16,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -56,7 +56,7 @@ func decodedBatches(t *testing.T, args []string) ([]arrow.RecordBatch, []map[str
 
 func v5Data(t *testing.T) string {
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 2, Records: 5000, Objects: 2, Fields: flowlog.V5Layout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 2, Records: 5000, Objects: 2, Fields: flowlog.V5Layout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -8,7 +8,7 @@ import (
 
 	"github.com/apache/arrow-go/v18/arrow"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query/sql"
 )
@@ -17,7 +17,7 @@ import (
 func filterBatches(b *testing.B) ([]arrow.RecordBatch, int64) {
 	b.Helper()
 	dir := b.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 3, Records: 1_000_000, Objects: 1, Fields: flowlog.V5Layout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 3, Records: 1_000_000, Objects: 1, Fields: flowlog.V5Layout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
 		b.Fatal(err)
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -70,7 +70,7 @@ func writeParquet(t *testing.T, path string, recs []arrow.RecordBatch, rgRows, c
 func TestParquetRowGroupsAsText(t *testing.T) {
 	dir := t.TempDir()
 	textDir := filepath.Join(dir, "text")
-	if _, err := gen.Generate(gen.Config{Dir: textDir, Seed: 3, Records: 12000, Objects: 2, Fields: flowlog.DefaultLayout,
+	if _, err := synth.Generate(synth.Config{Dir: textDir, Seed: 3, Records: 12000, Objects: 2, Fields: flowlog.DefaultLayout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -18,16 +18,16 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/array"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
 
 // genDir writes a generated data set into a temporary directory.
-func genDir(t *testing.T, cfg gen.Config) (string, *gen.Manifest) {
+func genDir(t *testing.T, cfg synth.Config) (string, *synth.Manifest) {
 	t.Helper()
 	cfg.Dir = t.TempDir()
-	m, err := gen.Generate(cfg)
+	m, err := synth.Generate(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -454,10 +454,10 @@ func reportJSON(t *testing.T, r *query.Report) []byte {
 // reject reasons and plain text; with a time range and a half-hour time zone; and checks that 1, 2
 // and 5 workers give identical bytes.
 func TestReportDifferential(t *testing.T) {
-	v2dir, m := genDir(t, gen.Config{Seed: 7, Records: 120_000, Objects: 6, Fields: flowlog.DefaultLayout, Layout: "aws-hourly",
+	v2dir, m := genDir(t, synth.Config{Seed: 7, Records: 120_000, Objects: 6, Fields: flowlog.DefaultLayout, Layout: "aws-hourly",
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 2, Gzip: true, NATInstanceCopies: true})
 	custom := flowlog.MustLayout("version interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status reject-reason type")
-	cdir, _ := genDir(t, gen.Config{Seed: 3, Records: 60_000, Objects: 3, Fields: custom, Layout: "flat",
+	cdir, _ := genDir(t, synth.Config{Seed: 3, Records: 60_000, Objects: 3, Fields: custom, Layout: "flat",
 		Start: time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: false})
 	kolkata, err := time.LoadLocation("Asia/Kolkata")
 	if err != nil {
@@ -515,7 +515,7 @@ func TestReportDifferential(t *testing.T) {
 // TestReportPruning: with --from/--to, objects whose hourly key lies outside the range are not opened,
 // and the report equals the one over every object.
 func TestReportPruning(t *testing.T) {
-	dir, _ := genDir(t, gen.Config{Seed: 5, Records: 40_000, Objects: 24, Fields: flowlog.DefaultLayout, Layout: "aws-hourly",
+	dir, _ := genDir(t, synth.Config{Seed: 5, Records: 40_000, Objects: 24, Fields: flowlog.DefaultLayout, Layout: "aws-hourly",
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true})
 	opts := query.ReportOptions{Top: 10, From: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 14, 0, 0, 0, time.UTC)}
 	sources, _ := flowlog.ExpandLocal([]string{dir})
@@ -558,7 +558,7 @@ func TestReportPruning(t *testing.T) {
 // TestReportMemoryLimit: a budget too small for the conversations ends the run with an error that
 // names the aggregation and the limit, instead of growing without bound.
 func TestReportMemoryLimit(t *testing.T) {
-	dir, _ := genDir(t, gen.Config{Seed: 9, Records: 50_000, Objects: 2, Fields: flowlog.DefaultLayout, Layout: "flat",
+	dir, _ := genDir(t, synth.Config{Seed: 9, Records: 50_000, Objects: 2, Fields: flowlog.DefaultLayout, Layout: "flat",
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true})
 	sources, _ := flowlog.ExpandLocal([]string{dir})
 	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), MemoryLimit: 4 << 20})

@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -357,7 +357,7 @@ func sqNamedData(t *testing.T) []*sqData {
 		{"v5", flowlog.V5Layout, 45_000, 3, false},
 	} {
 		dir := t.TempDir()
-		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 11, Records: c.records, Objects: c.objects, Fields: c.layout, Layout: "flat",
+		if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 11, Records: c.records, Objects: c.objects, Fields: c.layout, Layout: "flat",
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: c.gzip, NATInstanceCopies: true}); err != nil {
 			t.Fatal(err)
 		}

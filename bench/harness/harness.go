@@ -17,7 +17,7 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -44,7 +44,7 @@ func Ensure(data, name string, records int64, objects int) (*DataSet, error) {
 	if len(files) != objects {
 		fmt.Fprintf(os.Stderr, "generating %s (once)\n", dir)
 		os.RemoveAll(dir)
-		if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 1, Records: records, Objects: objects, Fields: l,
+		if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 1, Records: records, Objects: objects, Fields: l,
 			Layout: "flat", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
 			return nil, err
 		}

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -116,7 +116,7 @@ i-0123 eni-0aaaaaaaaaaaaaaaa 203.0.113.5 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700
 func TestCostGeneratorTruth(t *testing.T) {
 	for _, copies := range []bool{true, false} {
 		dir := t.TempDir()
-		m, err := gen.Generate(gen.Config{Dir: dir, Seed: 12, Records: 80_000, Objects: 3, Fields: flowlog.V5Layout,
+		m, err := synth.Generate(synth.Config{Dir: dir, Seed: 12, Records: 80_000, Objects: 3, Fields: flowlog.V5Layout,
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: copies})
 		if err != nil {
 			t.Fatal(err)
@@ -168,7 +168,7 @@ func mustJSON(t *testing.T, v any) string {
 // split by the gateways' own addresses: the processed bytes and the class split are still exact.
 func TestCostWithoutPktFields(t *testing.T) {
 	dir := t.TempDir()
-	m, err := gen.Generate(gen.Config{Dir: dir, Seed: 13, Records: 60_000, Objects: 2, Fields: flowlog.DefaultLayout,
+	m, err := synth.Generate(synth.Config{Dir: dir, Seed: 13, Records: 60_000, Objects: 2, Fields: flowlog.DefaultLayout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true})
 	if err != nil {
 		t.Fatal(err)

@@ -8,7 +8,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -46,7 +46,7 @@ Examples:
 				}
 				began := time.Now()
 				start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-				m, err := gen.Generate(gen.Config{Dir: dir, Seed: 1, Records: *records, Objects: 24, Fields: flowlog.DefaultLayout,
+				m, err := synth.Generate(synth.Config{Dir: dir, Seed: 1, Records: *records, Objects: 24, Fields: flowlog.DefaultLayout,
 					Layout: "aws-hourly", Start: start, Days: 1, Gzip: true, NATInstanceCopies: true})
 				if err != nil {
 					return fail("demo", err)

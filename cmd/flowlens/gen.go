@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -63,7 +63,7 @@ Examples:
 					}
 				}
 				began := time.Now()
-				m, err := gen.Generate(gen.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
+				m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
 					Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies})
 				if err != nil {
 					return fail("gen", err)

@@ -12,7 +12,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -186,7 +186,7 @@ func TestCatColumnar(t *testing.T) {
 // text it came from, section by section (the input section describes different objects).
 func TestReportOverParquet(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 6, Records: 30_000, Objects: 3, Fields: flowlog.V5Layout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 6, Records: 30_000, Objects: 3, Fields: flowlog.V5Layout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 2, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestReportOverParquet(t *testing.T) {
 // report with the same result as the text; a second conversion into the same place is refused.
 func TestConvert(t *testing.T) {
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 8, Records: 20_000, Objects: 4, Fields: flowlog.DefaultLayout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 8, Records: 20_000, Objects: 4, Fields: flowlog.DefaultLayout,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 2, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}

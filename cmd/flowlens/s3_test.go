@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/internal/s3test"
 )
@@ -38,7 +38,7 @@ func TestS3CLI(t *testing.T) {
 		t.Setenv(k, v)
 	}
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 5, Records: 20_000, Objects: 48, Fields: flowlog.DefaultLayout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 5, Records: 20_000, Objects: 48, Fields: flowlog.DefaultLayout,
 		Layout: "hive-hourly", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 2, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}

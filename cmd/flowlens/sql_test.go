@@ -18,7 +18,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )
@@ -27,7 +27,7 @@ import (
 func genFlows(t *testing.T, seed uint64, records, objects int, fields *flowlog.Layout, days int) string {
 	t.Helper()
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: seed, Records: int64(records), Objects: objects, Fields: fields,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: seed, Records: int64(records), Objects: objects, Fields: fields,
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: days, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}

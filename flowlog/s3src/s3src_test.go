@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/s3src"
 	"github.com/flowlens/flowlens/internal/s3test"
@@ -94,7 +94,7 @@ func TestReportOverS3(t *testing.T) {
 	for i, layout := range []string{"aws", "aws-hourly", "hive"} {
 		t.Run(layout, func(t *testing.T) {
 			dir := t.TempDir()
-			if _, err := gen.Generate(gen.Config{Dir: dir, Seed: uint64(10 + i), Records: 30_000, Objects: 72, Fields: flowlog.DefaultLayout,
+			if _, err := synth.Generate(synth.Config{Dir: dir, Seed: uint64(10 + i), Records: 30_000, Objects: 72, Fields: flowlog.DefaultLayout,
 				Layout: layout, Start: start, Days: 3, Gzip: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -133,7 +133,7 @@ func TestListsOnlyTheDays(t *testing.T) {
 	for _, layout := range []string{"aws-hourly", "hive-hourly"} {
 		t.Run(layout, func(t *testing.T) {
 			dir := t.TempDir()
-			if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 3, Records: 5000, Objects: 48, Fields: flowlog.DefaultLayout,
+			if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 3, Records: 5000, Objects: 48, Fields: flowlog.DefaultLayout,
 				Layout: layout, Start: start, Days: 4, Gzip: true}); err != nil {
 				t.Fatal(err)
 			}
@@ -179,7 +179,7 @@ func TestListsOnlyTheDays(t *testing.T) {
 func TestFaults(t *testing.T) {
 	needServer(t)
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 21, Records: 200_000, Objects: 6, Fields: flowlog.DefaultLayout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 21, Records: 200_000, Objects: 6, Fields: flowlog.DefaultLayout,
 		Layout: "aws", Start: start, Days: 1, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -209,7 +209,7 @@ func TestFaults(t *testing.T) {
 func TestPagination(t *testing.T) {
 	needServer(t)
 	dir := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: dir, Seed: 4, Records: 2000, Objects: 40, Fields: flowlog.DefaultLayout,
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 4, Records: 2000, Objects: 40, Fields: flowlog.DefaultLayout,
 		Layout: "aws-hourly", Start: start, Days: 2, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +360,7 @@ func (c *cutWriter) Write(b []byte) (int, error) {
 func TestParquetOverS3(t *testing.T) {
 	needServer(t)
 	text := t.TempDir()
-	if _, err := gen.Generate(gen.Config{Dir: text, Seed: 8, Records: 120_000, Objects: 1, Fields: flowlog.V5Layout,
+	if _, err := synth.Generate(synth.Config{Dir: text, Seed: 8, Records: 120_000, Objects: 1, Fields: flowlog.V5Layout,
 		Layout: "flat", Start: start, Days: 1, Gzip: false}); err != nil {
 		t.Fatal(err)
 	}

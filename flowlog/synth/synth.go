@@ -1,4 +1,4 @@
-// Package gen writes realistic, deterministic synthetic VPC Flow Log objects for tests, benchmarks
+// Package synth writes realistic, deterministic synthetic VPC Flow Log objects for tests, benchmarks
 // and demos, with a manifest of what it wrote (line counts and the true NAT gateway traffic).
 //
 // The population is fixed by the seed: thousands of interfaces and tens of thousands of peer
@@ -6,7 +6,7 @@
 // ephemeral), TCP/UDP/ICMP, heavy-tailed byte counts, a diurnal curve, about 5 % REJECT and 1 %
 // NODATA/SKIPDATA, and NAT gateway interfaces that log each conversation as the four records AWS
 // documents (some of it to S3 and DynamoDB addresses).
-package gen
+package synth
 
 import (
 	"encoding/json"

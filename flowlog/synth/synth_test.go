@@ -1,4 +1,4 @@
-package gen_test
+package synth_test
 
 import (
 	"context"
@@ -13,7 +13,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/flowlens/flowlens/bench/gen"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -34,17 +34,17 @@ func digest(t *testing.T, dir string) string {
 }
 
 func TestDeterministic(t *testing.T) {
-	cfg := gen.Config{Seed: 9, Records: 20000, Objects: 3, Start: start, Days: 1, Gzip: true, NATInstanceCopies: true}
+	cfg := synth.Config{Seed: 9, Records: 20000, Objects: 3, Start: start, Days: 1, Gzip: true, NATInstanceCopies: true}
 	a, b, c := t.TempDir(), t.TempDir(), t.TempDir()
 	cfg.Dir = a
-	gen.Generate(cfg)
+	synth.Generate(cfg)
 	cfg.Dir, cfg.Workers = b, 1
-	gen.Generate(cfg)
+	synth.Generate(cfg)
 	if digest(t, a) != digest(t, b) {
 		t.Fatal("same seed, different bytes")
 	}
 	cfg.Dir, cfg.Seed = c, 10
-	gen.Generate(cfg)
+	synth.Generate(cfg)
 	if digest(t, a) == digest(t, c) {
 		t.Fatal("different seeds, same bytes")
 	}
@@ -54,7 +54,7 @@ func TestKeyLayouts(t *testing.T) {
 	end := time.Date(2026, 11, 2, 13, 5, 0, 0, time.UTC)
 	f := func(layout, want string) {
 		t.Helper()
-		if got := gen.ObjectKey(layout, "123456789012", "us-east-1", 1, end, true); got != want {
+		if got := synth.ObjectKey(layout, "123456789012", "us-east-1", 1, end, true); got != want {
 			t.Fatalf("%s:\n got %s\nwant %s", layout, got, want)
 		}
 	}
@@ -71,7 +71,7 @@ func TestKeyLayouts(t *testing.T) {
 func TestManifestMatchesDecode(t *testing.T) {
 	for _, fields := range []*flowlog.Layout{flowlog.DefaultLayout, flowlog.V5Layout} {
 		dir := t.TempDir()
-		m, err := gen.Generate(gen.Config{Dir: dir, Seed: 5, Records: 50000, Objects: 5, Fields: fields, Layout: "aws-hourly",
+		m, err := synth.Generate(synth.Config{Dir: dir, Seed: 5, Records: 50000, Objects: 5, Fields: fields, Layout: "aws-hourly",
 			Start: start, Days: 2, Gzip: true, NATInstanceCopies: true})
 		if err != nil {
 			t.Fatal(err)
