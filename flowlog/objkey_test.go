@@ -136,8 +136,8 @@ func TestParseObjectKey(t *testing.T) {
 	f("awslogs/123456789012/vpcflowlogs/us-east-1/2025/01/02/", ki("", "", "", "", ""))
 }
 
-// TestParseObjectKeyGen: every key bench/gen writes parses back to its layout, account, region and
-// 5-minute window. (The external test package can import bench/gen: it imports flowlog, but
+// TestParseObjectKeyGen: every key flowlog/synth writes parses back to its layout, account, region and
+// 5-minute window. (The external test package can import flowlog/synth: it imports flowlog, but
 // flowlog itself does not import it, so there is no cycle.)
 func TestParseObjectKeyGen(t *testing.T) {
 	layouts := map[string]string{"flat": "", "aws": "plain", "aws-hourly": "hourly", "hive": "hive", "hive-hourly": "hive-hourly"}
