@@ -12,7 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/output"
 )
 
 // decode runs the whole stream path over in (an object named t.log) and returns the JSON Lines of
@@ -30,7 +30,7 @@ func decodeNamed(t testing.TB, name string, in []byte, opts flowlog.Options) (st
 	defer mem.AssertSize(t, 0)
 	opts.Alloc = mem
 	var out bytes.Buffer
-	rw, _ := query.NewRowWriter(&out, query.JSONL)
+	rw, _ := output.NewRowWriter(&out, output.JSONL)
 	st, err := flowlog.DecodeStream(context.Background(), bytes.NewReader(in), name, opts, func(r arrow.RecordBatch) error {
 		if opts.BatchRows > 0 && r.NumRows() > int64(opts.BatchRows) {
 			t.Errorf("batch of %d rows, limit %d", r.NumRows(), opts.BatchRows)

@@ -15,7 +15,7 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/output"
 )
 
 type gzCase struct {
@@ -200,7 +200,7 @@ func TestGunzipBackendCorpus(t *testing.T) {
 func decodeText(t *testing.T, r io.Reader, opts flowlog.Options) (string, *flowlog.Stats, error) {
 	t.Helper()
 	var out bytes.Buffer
-	rw, _ := query.NewRowWriter(&out, query.JSONL)
+	rw, _ := output.NewRowWriter(&out, output.JSONL)
 	st, err := flowlog.DecodeStream(context.Background(), r, "obj", opts, func(r arrow.RecordBatch) error { return rw.Write(r) })
 	rw.Flush()
 	return out.String(), st, err

@@ -10,7 +10,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/output"
 )
 
 // benchParquetRowGroup makes the bench files hold several row groups (4 of the 1 M records), so that
@@ -26,7 +26,7 @@ func getBenchParquet(b *testing.B, name string, l *flowlog.Layout) []byte {
 	}
 	d := getBenchData(b, name, l)
 	var buf bytes.Buffer
-	pw, err := query.NewParquetWriterOptions(&buf, query.ParquetOptions{RowGroupRows: benchParquetRowGroup})
+	pw, err := output.NewParquetWriterOptions(&buf, output.ParquetOptions{RowGroupRows: benchParquetRowGroup})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/parquet-go/parquet-go"
 
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/output"
 )
 
 // awsParquetRow is a row as AWS or another writer may lay it out: dictionary-encoded strings and
@@ -156,7 +156,7 @@ func decodeRows(t *testing.T, f func(flowlog.Options, flowlog.Emit) (*flowlog.St
 	defer mem.AssertSize(t, 0)
 	opts.Alloc = mem
 	var out bytes.Buffer
-	rw, _ := query.NewRowWriter(&out, query.JSONL)
+	rw, _ := output.NewRowWriter(&out, output.JSONL)
 	st, err := f(opts, rw.Write)
 	rw.Flush()
 	var rows []string

@@ -14,9 +14,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/output"
 )
 
 // decodeParquet decodes a Parquet file into JSON Lines, checking for leaks and the accounting.
@@ -26,7 +26,7 @@ func decodeParquet(t *testing.T, b []byte, opts flowlog.Options) (string, *flowl
 	defer mem.AssertSize(t, 0)
 	opts.Alloc = mem
 	var out bytes.Buffer
-	rw, _ := query.NewRowWriter(&out, query.JSONL)
+	rw, _ := output.NewRowWriter(&out, output.JSONL)
 	st, err := flowlog.DecodeParquet(context.Background(), bytes.NewReader(b), int64(len(b)), "t.parquet", opts, func(r arrow.RecordBatch) error { return rw.Write(r) })
 	rw.Flush()
 	if !st.Balanced() {
@@ -53,7 +53,7 @@ func TestParquetRoundTripDecode(t *testing.T) {
 		t.Fatal(err)
 	}
 	var pq bytes.Buffer
-	pw := query.NewParquetWriter(&pq)
+	pw := output.NewParquetWriter(&pq)
 	_, err = flowlog.DecodeStream(context.Background(), bytes.NewReader(text), "x", flowlog.Options{}, func(r arrow.RecordBatch) error { return pw.Write(r) })
 	if err != nil || pw.Close() != nil {
 		t.Fatal(err)

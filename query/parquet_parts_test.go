@@ -12,8 +12,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -32,7 +33,7 @@ var partsQueries = []string{
 func writeParquet(t *testing.T, path string, recs []arrow.RecordBatch, rgRows, cutFrom, cutTo int64) {
 	t.Helper()
 	var buf bytes.Buffer
-	pw, err := query.NewParquetWriterOptions(&buf, query.ParquetOptions{RowGroupRows: rgRows})
+	pw, err := output.NewParquetWriterOptions(&buf, output.ParquetOptions{RowGroupRows: rgRows})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +75,7 @@ func TestParquetRowGroupsAsText(t *testing.T) {
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
 		t.Fatal(err)
 	}
-	recs, _ := decodedBatches(t, []string{textDir})
+	recs := decodeAll(t, textDir)
 	defer func() {
 		for _, r := range recs {
 			r.Release()
@@ -162,4 +163,22 @@ func TestParquetRowGroupsAsText(t *testing.T) {
 			}
 		}
 	}
+}
+
+// decodeAll decodes the objects under dir into retained batches.
+func decodeAll(t *testing.T, dir string) []arrow.RecordBatch {
+	t.Helper()
+	src, err := flowlog.ExpandLocal([]string{dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var recs []arrow.RecordBatch
+	if _, _, err := flowlog.DecodeSources(context.Background(), src, flowlog.Options{BatchRows: 1000}, func(r arrow.RecordBatch) error {
+		r.Retain()
+		recs = append(recs, r)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return recs
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -44,30 +45,9 @@ func (d *decodeFlags) options() (flowlog.Options, error) {
 	return o, nil
 }
 
-// openOutput returns stdout, or an atomic file for -o.
+// openOutput returns stdout, or an atomic file for -o (output.Open).
 func openOutput(path string) (io.Writer, func(ok bool) error, error) {
-	if path == "" || path == "-" {
-		return stdout, func(bool) error { return nil }, nil
-	}
-	if fi, err := os.Stat(path); err == nil && !fi.Mode().IsRegular() {
-		// A device or a pipe (/dev/null, /dev/stdout, a FIFO) is written as it is: never replaced.
-		f, err := os.OpenFile(path, os.O_WRONLY, 0)
-		if err != nil {
-			return nil, nil, err
-		}
-		return f, func(bool) error { return f.Close() }, nil
-	}
-	f, err := query.CreateAtomic(path)
-	if err != nil {
-		return nil, nil, err
-	}
-	return f, func(ok bool) error {
-		if !ok {
-			f.Abort()
-			return nil
-		}
-		return f.Commit()
-	}, nil
+	return output.Open(path, stdout)
 }
 
 func init() {
@@ -108,29 +88,18 @@ Examples:
 				if err != nil {
 					return fail("cat", err)
 				}
+				fm, err := output.Pick(*format, *out, isTerminal(stdout), catOutput)
+				if err != nil {
+					return usageError("cat", "%v", err)
+				}
 				w, done, err := openOutput(*out)
 				if err != nil {
 					return fail("cat", err)
 				}
-				var bw batchWriter
-				switch *format {
-				case "parquet", "arrow":
-					if (*out == "" || *out == "-") && isTerminal(stdout) {
-						done(false)
-						return usageError("cat", "--format %s is binary: give -o FILE or redirect stdout", *format)
-					}
-					if *format == "parquet" {
-						bw = query.NewParquetWriter(w)
-					} else {
-						bw = query.NewArrowWriter(w)
-					}
-				default:
-					rw, err := query.NewRowWriter(w, query.RowFormat(*format))
-					if err != nil {
-						done(false)
-						return usageError("cat", "%v", err)
-					}
-					bw = rw
+				bw, err := output.New(w, fm)
+				if err != nil {
+					done(false)
+					return fail("cat", err)
 				}
 				st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return bw.Write(r) })
 				if err2 := bw.Close(); err == nil {
@@ -158,11 +127,9 @@ Examples:
 	})
 }
 
-// batchWriter is an output of decoded batches.
-type batchWriter interface {
-	Write(arrow.RecordBatch) error
-	Close() error
-}
+// catOutput: cat writes records, never a table; jsonl is its flag's default.
+var catOutput = output.Choice{Allowed: []output.Format{output.JSONL, output.JSON, output.CSV, output.Parquet, output.Arrow},
+	File: output.JSONL, Piped: output.JSONL}
 
 // statsDoc is the JSON form of the input accounting.
 type statsDoc struct {
@@ -191,7 +158,7 @@ func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError
 		_, err = os.Stdout.Write(append(b, '\n'))
 		return err
 	}
-	return query.WriteFileAtomic(path, append(b, '\n'))
+	return output.WriteFileAtomic(path, append(b, '\n'))
 }
 
 func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {

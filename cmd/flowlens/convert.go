@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/output"
 )
 
 func init() {
@@ -47,7 +47,7 @@ Examples:
 				if *partition != "day" && *partition != "hour" {
 					return usageError("convert", "--partition %q: day or hour", *partition)
 				}
-				dw, err := query.NewDatasetWriter(*out, *partition == "hour", query.ParquetOptions{Compression: *compression})
+				dw, err := output.NewDatasetWriter(*out, *partition == "hour", output.ParquetOptions{Compression: *compression})
 				if err != nil {
 					return usageError("convert", "--compression: %v", err)
 				}

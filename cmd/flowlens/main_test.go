@@ -111,7 +111,7 @@ func TestExitStatus(t *testing.T) {
 	f(2, "no sources given", "cat")
 	f(2, "unknown flag: --bogus", "cat", "--bogus", good)
 	f(2, `unknown field "nope"`, "cat", "--fields", "version nope", good)
-	f(2, `unknown row format "xml"`, "cat", "--format", "xml", good)
+	f(2, `--format "xml": want jsonl, json, csv, parquet or arrow`, "cat", "--format", "xml", good)
 	f(2, `unknown command "frobnicate"`, "frobnicate")
 	f(2, "-o DIR", "gen")
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",

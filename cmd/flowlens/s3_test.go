@@ -7,8 +7,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/internal/s3test"
 )
 

@@ -4,13 +4,13 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"path/filepath"
 	"runtime/debug"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -166,36 +166,9 @@ func splitTop(s string) []string {
 	return append(out, s[start:])
 }
 
-// outputFormat picks the result format: the flag, else the -o extension, else a table on a terminal
-// and JSON Lines otherwise.
-func outputFormat(flag, out string) (string, error) {
-	switch flag {
-	case "table", "json", "jsonl", "csv", "parquet", "arrow":
-		return flag, nil
-	case "auto", "":
-	default:
-		return "", fmt.Errorf("--format %q: want table, json, jsonl, csv, parquet or arrow", flag)
-	}
-	if out != "" && out != "-" {
-		switch strings.ToLower(filepath.Ext(out)) {
-		case ".json":
-			return "json", nil
-		case ".csv":
-			return "csv", nil
-		case ".parquet":
-			return "parquet", nil
-		case ".arrow", ".arrows", ".ipc":
-			return "arrow", nil
-		case ".txt":
-			return "table", nil
-		}
-		return "jsonl", nil
-	}
-	if isTerminal(stdout) {
-		return "table", nil
-	}
-	return "jsonl", nil
-}
+// sqlOutput: a query's result in any format; JSON Lines unless told otherwise.
+var sqlOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON, output.JSONL, output.CSV, output.Parquet, output.Arrow},
+	File: output.JSONL, Piped: output.JSONL}
 
 // runSQL plans q, reads the sources and writes the result.
 func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []string) int {
@@ -204,12 +177,9 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		return code
 	}
 	opts, loc, from, to, limit := rf.opts, rf.loc, rf.from, rf.to, rf.limit
-	format, err := outputFormat(f.format, f.out)
+	format, err := output.Pick(f.format, f.out, isTerminal(stdout), sqlOutput)
 	if err != nil {
 		return usageError(name, "%v", err)
-	}
-	if (format == "parquet" || format == "arrow") && (f.out == "" || f.out == "-") && isTerminal(stdout) {
-		return usageError(name, "--format %s is binary: give -o FILE or redirect stdout", format)
 	}
 	plan, err := query.PlanSQL(q, loc)
 	if err != nil {
@@ -240,21 +210,10 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 	if err != nil {
 		return fail(name, err)
 	}
-	var bw batchWriter
-	switch format {
-	case "table":
-		bw = query.NewTableWriter(w)
-	case "parquet":
-		bw = query.NewParquetWriter(w)
-	case "arrow":
-		bw = query.NewArrowWriter(w)
-	default:
-		rw, err := query.NewRowWriter(w, query.RowFormat(format))
-		if err != nil {
-			done(false)
-			return usageError(name, "%v", err)
-		}
-		bw = rw
+	bw, err := output.New(w, format)
+	if err != nil {
+		done(false)
+		return fail(name, err)
 	}
 	stopProfile, err := f.readFlags.startProfiles()
 	if err != nil {

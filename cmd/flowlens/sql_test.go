@@ -18,9 +18,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/apache/arrow-go/v18/parquet/pqarrow"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/output"
 )
 
 // genFlows writes generated gzip objects into a new directory.
@@ -301,7 +301,7 @@ func TestParquetRowGroupPruning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw, err := query.NewParquetWriterOptions(f, query.ParquetOptions{RowGroupRows: 2000})
+	pw, err := output.NewParquetWriterOptions(f, output.ParquetOptions{RowGroupRows: 2000})
 	if err != nil {
 		t.Fatal(err)
 	}

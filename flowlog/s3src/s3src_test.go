@@ -17,10 +17,11 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/s3src"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/internal/s3test"
+	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
 
@@ -374,7 +375,7 @@ func TestParquetOverS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pw, _ := query.NewParquetWriterOptions(f, query.ParquetOptions{RowGroupRows: 30_000})
+	pw, _ := output.NewParquetWriterOptions(f, output.ParquetOptions{RowGroupRows: 30_000})
 	if _, _, err := flowlog.DecodeSources(context.Background(), srcs, flowlog.Options{}, pw.Write); err != nil || pw.Close() != nil || f.Close() != nil {
 		t.Fatal(err)
 	}
@@ -385,7 +386,7 @@ func TestParquetOverS3(t *testing.T) {
 	// The same rows, in the same order, with all columns and with the report's.
 	rows := func(sources []flowlog.Source, opts flowlog.Options) string {
 		var out bytes.Buffer
-		rw, _ := query.NewRowWriter(&out, query.JSONL)
+		rw, _ := output.NewRowWriter(&out, output.JSONL)
 		_, failed, err := flowlog.DecodeSources(context.Background(), sources, opts, rw.Write)
 		if err != nil || len(failed) > 0 {
 			t.Fatalf("%v %v", err, failed)

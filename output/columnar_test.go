@@ -1,4 +1,4 @@
-package query_test
+package output_test
 
 import (
 	"bytes"
@@ -16,9 +16,9 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/ipc"
 	"github.com/parquet-go/parquet-go"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/output"
 )
 
 // decodedBatches decodes dir (one layout) and returns its batches (retained) and their JSON Lines.
@@ -30,7 +30,7 @@ func decodedBatches(t *testing.T, args []string) ([]arrow.RecordBatch, []map[str
 	}
 	var recs []arrow.RecordBatch
 	var jl bytes.Buffer
-	rw, _ := query.NewRowWriter(&jl, query.JSONL)
+	rw, _ := output.NewRowWriter(&jl, output.JSONL)
 	_, _, err = flowlog.DecodeSources(context.Background(), src, flowlog.Options{BatchRows: 1000}, func(r arrow.RecordBatch) error {
 		r.Retain()
 		recs = append(recs, r)
@@ -68,7 +68,7 @@ func v5Data(t *testing.T) string {
 func TestParquetRoundTrip(t *testing.T) {
 	recs, want := decodedBatches(t, []string{v5Data(t)})
 	var buf bytes.Buffer
-	pw := query.NewParquetWriter(&buf)
+	pw := output.NewParquetWriter(&buf)
 	for _, r := range recs {
 		if err := pw.Write(r); err != nil {
 			t.Fatal(err)
@@ -144,7 +144,7 @@ func TestParquetRoundTrip(t *testing.T) {
 func TestArrowRoundTrip(t *testing.T) {
 	recs, want := decodedBatches(t, []string{v5Data(t)})
 	var buf bytes.Buffer
-	aw := query.NewArrowWriter(&buf)
+	aw := output.NewArrowWriter(&buf)
 	for _, r := range recs {
 		if err := aw.Write(r); err != nil {
 			t.Fatal(err)
@@ -167,7 +167,7 @@ func TestArrowRoundTrip(t *testing.T) {
 		t.Errorf("srcaddr: %v", f)
 	}
 	var jl bytes.Buffer
-	rw, _ := query.NewRowWriter(&jl, query.JSONL)
+	rw, _ := output.NewRowWriter(&jl, output.JSONL)
 	for rd.Next() {
 		if err := rw.Write(rd.RecordBatch()); err != nil {
 			t.Fatal(err)
@@ -196,7 +196,7 @@ func TestArrowRoundTrip(t *testing.T) {
 func TestJSONArray(t *testing.T) {
 	recs, want := decodedBatches(t, []string{"../testdata/peer/elastic-beats/accept-reject-traffic.log"})
 	var buf bytes.Buffer
-	rw, _ := query.NewRowWriter(&buf, query.JSON)
+	rw, _ := output.NewRowWriter(&buf, output.JSON)
 	for _, r := range recs {
 		rw.Write(r)
 		r.Release()
@@ -207,7 +207,7 @@ func TestJSONArray(t *testing.T) {
 		t.Fatalf("%v: %d rows, want %d:\n%s", err, len(got), len(want), buf.String())
 	}
 	buf.Reset()
-	rw, _ = query.NewRowWriter(&buf, query.JSON)
+	rw, _ = output.NewRowWriter(&buf, output.JSON)
 	rw.Close()
 	if err := json.Unmarshal(buf.Bytes(), &got); err != nil || len(got) != 0 {
 		t.Fatalf("empty: %q", buf.String())
@@ -222,8 +222,8 @@ func TestColumnarOneLayout(t *testing.T) {
 	if len(recs) != 2 {
 		t.Fatalf("%d batches", len(recs))
 	}
-	pw := query.NewParquetWriter(io.Discard)
-	aw := query.NewArrowWriter(io.Discard)
+	pw := output.NewParquetWriter(io.Discard)
+	aw := output.NewArrowWriter(io.Discard)
 	if pw.Write(recs[0]) != nil || aw.Write(recs[0]) != nil {
 		t.Fatal("first batch refused")
 	}

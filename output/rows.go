@@ -1,4 +1,4 @@
-package query
+package output
 
 import (
 	"bufio"
@@ -14,22 +14,13 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 )
 
-// RowFormat is a text format with one line per row.
-type RowFormat string
-
-// Row formats.
-const (
-	JSONL RowFormat = "jsonl"
-	JSON  RowFormat = "json" // one array of the JSONL objects
-	CSV   RowFormat = "csv"
-)
 
 // RowWriter writes record batches as JSON Lines (column names as keys, integers as numbers, addresses
 // as text, nulls as null) or as CSV with a header (nulls as empty fields). Columns that hold
 // 16-byte addresses (flowlens.type=ip) are written as canonical address text.
 type RowWriter struct {
 	w       *bufio.Writer
-	format  RowFormat
+	format  Format
 	array   bool // JSON: the rows are elements of one array
 	rows    int64
 	schema  *arrow.Schema
@@ -38,7 +29,7 @@ type RowWriter struct {
 }
 
 // NewRowWriter returns a writer of rows to w.
-func NewRowWriter(w io.Writer, format RowFormat) (*RowWriter, error) {
+func NewRowWriter(w io.Writer, format Format) (*RowWriter, error) {
 	switch format {
 	case JSONL, CSV:
 	case JSON:
@@ -125,9 +116,9 @@ func (rw *RowWriter) Close() error {
 }
 
 // cellWriter appends the text of row r of one column.
-type cellWriter func(b []byte, r int, f RowFormat) []byte
+type cellWriter func(b []byte, r int, f Format) []byte
 
-func null(b []byte, f RowFormat) []byte {
+func null(b []byte, f Format) []byte {
 	if f == JSONL {
 		return append(b, "null"...)
 	}
@@ -143,16 +134,16 @@ func newCellWriter(a arrow.Array, field arrow.Field) cellWriter {
 	case *array.Dictionary:
 		dict, ok := c.Dictionary().(*array.String)
 		if !ok {
-			return func(b []byte, r int, f RowFormat) []byte { return appendText(b, c.ValueStr(r), f) }
+			return func(b []byte, r int, f Format) []byte { return appendText(b, c.ValueStr(r), f) }
 		}
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return appendText(b, dict.Value(c.GetValueIndex(r)), f)
 		}
 	case *array.FixedSizeBinary:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
@@ -162,49 +153,49 @@ func newCellWriter(a arrow.Array, field arrow.Field) cellWriter {
 			return appendText(b, fmt.Sprintf("%x", c.Value(r)), f)
 		}
 	case *array.String:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return appendText(b, c.Value(r), f)
 		}
 	case *array.Int64:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendInt(b, c.Value(r), 10)
 		}
 	case *array.Int32:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendInt(b, int64(c.Value(r)), 10)
 		}
 	case *array.Uint16:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendUint(b, uint64(c.Value(r)), 10)
 		}
 	case *array.Uint8:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendUint(b, uint64(c.Value(r)), 10)
 		}
 	case *array.Uint64:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendUint(b, c.Value(r), 10)
 		}
 	case *array.Boolean:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
@@ -217,21 +208,21 @@ func newCellWriter(a arrow.Array, field arrow.Field) cellWriter {
 				loc = l
 			}
 		}
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return appendText(b, formatTime(int64(c.Value(r)), loc), f)
 		}
 	case *array.Float64:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if c.IsNull(r) {
 				return null(b, f)
 			}
 			return strconv.AppendFloat(b, c.Value(r), 'g', -1, 64)
 		}
 	default:
-		return func(b []byte, r int, f RowFormat) []byte {
+		return func(b []byte, r int, f Format) []byte {
 			if a.IsNull(r) {
 				return null(b, f)
 			}
@@ -240,7 +231,7 @@ func newCellWriter(a arrow.Array, field arrow.Field) cellWriter {
 	}
 }
 
-func appendText(b []byte, s string, f RowFormat) []byte {
+func appendText(b []byte, s string, f Format) []byte {
 	if f == JSONL {
 		return appendJSONString(b, s)
 	}
@@ -305,4 +296,10 @@ func appendJSONString(b []byte, s string) []byte {
 		i += size
 	}
 	return append(b, '"')
+}
+
+// formatTime is a timestamp as Trino prints it, 2024-05-01 13:00:00.000, in loc: the form the SQL
+// engine gives timestamps cast to varchar, so that a column reads the same in every format.
+func formatTime(s int64, loc *time.Location) string {
+	return time.Unix(s, 0).In(loc).Format("2006-01-02 15:04:05.000")
 }
