@@ -8,8 +8,8 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 func natRun(t *testing.T, dir string, workers int) []*aggregate.NATGateway {

@@ -14,8 +14,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 // benchData is generated once per layout: plain text and its gzip (level 6, one member).

@@ -4,8 +4,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 // at parses a UTC minute; "" is the zero time.

@@ -15,8 +15,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow/memory"
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 // generated returns the plain text of generated objects, concatenated (each begins with its header).

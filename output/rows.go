@@ -14,7 +14,6 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 )
 
-
 // RowWriter writes record batches as JSON Lines (column names as keys, integers as numbers, addresses
 // as text, nulls as null) or as CSV with a header (nulls as empty fields). Columns that hold
 // 16-byte addresses (flowlens.type=ip) are written as canonical address text.

@@ -13,8 +13,8 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/query"
 )
 

@@ -17,8 +17,8 @@ import (
 
 	"github.com/klauspost/compress/gzip"
 
-	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
 // Layouts are the data sets by name.
