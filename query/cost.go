@@ -10,7 +10,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/aggregate/cost"
+	"github.com/flowlens/flowlens/cost"
 	"github.com/flowlens/flowlens/flowlog"
 )
 

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
-	"github.com/flowlens/flowlens/aggregate/cost"
+	"github.com/flowlens/flowlens/cost"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/query"
 )

@@ -23,7 +23,7 @@
 //
 // The embedded file ipranges.txt.gz is generated; regenerate it from the repository root with
 //
-//	go run ./aggregate/cost/internal/genranges PATH/ip-ranges.json
+//	go run ./cost/internal/genranges PATH/ip-ranges.json
 //
 // # Prices and the estimate
 //

@@ -1,9 +1,9 @@
-// Command genranges writes aggregate/cost/ipranges.txt.gz, the subset of AWS's ip-ranges.json that
+// Command genranges writes cost/ipranges.txt.gz, the subset of AWS's ip-ranges.json that
 // flowlens embeds to classify the far end of NAT traffic.
 //
 // Usage, from the repository root:
 //
-//	go run ./aggregate/cost/internal/genranges PATH/ip-ranges.json
+//	go run ./cost/internal/genranges PATH/ip-ranges.json
 //
 // Only the services AMAZON, S3 and DYNAMODB are kept: S3 and DYNAMODB decide whether traffic could move
 // to a free gateway endpoint, and AMAZON is the superset of every AWS range, so it marks "other AWS
@@ -33,11 +33,11 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/flowlens/flowlens/aggregate/cost"
+	"github.com/flowlens/flowlens/cost"
 )
 
 // out is the file written, relative to this package's directory; main resolves it from the working
-// directory so that `go run` works both from the repository root and from aggregate/cost.
+// directory so that `go run` works both from the repository root and from cost.
 const out = "ipranges.txt.gz"
 
 var keep = map[string]bool{"AMAZON": true, "S3": true, "DYNAMODB": true}
@@ -50,7 +50,7 @@ type line struct {
 
 func main() {
 	if len(os.Args) != 2 {
-		fmt.Fprintln(os.Stderr, "usage: go run ./aggregate/cost/internal/genranges PATH/ip-ranges.json")
+		fmt.Fprintln(os.Stderr, "usage: go run ./cost/internal/genranges PATH/ip-ranges.json")
 		os.Exit(2)
 	}
 	if err := run(os.Args[1]); err != nil {
