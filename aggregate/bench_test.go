@@ -14,7 +14,7 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/report"
 )
 
 var (
@@ -46,7 +46,7 @@ func batches(b *testing.B) []arrow.RecordBatch {
 			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: false, NATInstanceCopies: true}); err != nil {
 			b.Fatal(err)
 		}
-		e, _ := aggregate.New(aggregate.Config{Specs: query.ReportSpecs()})
+		e, _ := aggregate.New(aggregate.Config{Specs: report.Specs(report.Options{})})
 		src, _ := flowlog.ExpandLocal([]string{dir})
 		st, _, err := flowlog.DecodeSources(context.Background(), src, flowlog.Options{Need: e.Need()}, func(r arrow.RecordBatch) error {
 			r.Retain()
@@ -71,7 +71,7 @@ func BenchmarkAggregate(b *testing.B) {
 			b.SetBytes(benchText)
 			b.ReportAllocs()
 			for i := 0; i < b.N; i++ {
-				e, _ := aggregate.New(aggregate.Config{Specs: query.ReportSpecs()})
+				e, _ := aggregate.New(aggregate.Config{Specs: report.Specs(report.Options{})})
 				ws := e.NewWorkers(workers)
 				var wg sync.WaitGroup
 				for wi, w := range ws {

@@ -388,3 +388,30 @@ func (t *Table) Rollup(name string, keep ...int) *Table {
 	}
 	return &Table{Spec: spec, kl: &kl, strs: t.strs, parts: []*table{out}}
 }
+
+// Col is the position among the table's key parts of the part that groups by field f. It panics
+// when the table does not group by f: a section that reads a key its own spec lacks is a bug.
+func (t *Table) Col(f flowlog.FieldID) int {
+	for i, k := range t.Spec.Keys {
+		if k.Field == f {
+			return i
+		}
+	}
+	panic("aggregate: table " + t.Spec.Name + " has no key " + flowlog.Fields[f].Name)
+}
+
+// KeyOf returns the part of group g's key that groups by field f.
+func (t *Table) KeyOf(g Group, f flowlog.FieldID) Value { return t.Key(g, t.Col(f)) }
+
+// RollupBy is Rollup by the key parts that group by the fields keep.
+func (t *Table) RollupBy(name string, keep ...flowlog.FieldID) *Table {
+	cols := make([]int, len(keep))
+	for i, f := range keep {
+		cols[i] = t.Col(f)
+	}
+	return t.Rollup(name, cols...)
+}
+
+// Unset reports whether v, a value of measure m, is the measure's starting point: no record with
+// the measure's field reached the group (MinStart and MaxEnd of records without times).
+func Unset(m Measure, v int64) bool { return v == initial(m) && (m == MinStart || m == MaxEnd) }

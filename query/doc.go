@@ -1,10 +1,12 @@
-// Package query holds what users ask for and what they get back: the standard report (the group-bys
-// it needs, ReportSpecs; the document built from their result, BuildReport; its JSON and table forms),
-// the row writers that print decoded flow-log batches as JSON Lines or CSV, and atomic output files.
+// Package query is flowlens's SQL engine: it parses a SELECT in the dialect Athena users write over
+// flow logs (package query/sql), plans it onto the aggregate engine (group-bys with their measures,
+// filters compiled to column kernels, time bounds that prune objects and row groups), runs it over
+// sources and returns Arrow record batches in the output's order. SQL functions live in a registry,
+// one entry per function; docs/sql.md lists them.
 //
-// A decoded v2 record printed as JSON Lines:
+// Its input is a query over the flow-log columns, by their Athena names:
 //
-//	{"version":2,"account_id":"123456789010","interface_id":"eni-1235b8ca123456789","srcaddr":"172.31.16.139",
-//	 "dstaddr":"172.31.16.21","srcport":20641,"dstport":22,"protocol":6,"packets":20,"bytes":4249,
-//	 "start":1418530010,"end":1418530070,"action":"ACCEPT","log_status":"OK"}
+//	SELECT srcaddr, sum(bytes) AS bytes FROM vpc_flow_logs
+//	WHERE action = 'REJECT' AND from_unixtime(start) >= TIMESTAMP '2026-11-01 00:00:00'
+//	GROUP BY srcaddr ORDER BY bytes DESC LIMIT 10
 package query

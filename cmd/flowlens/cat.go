@@ -13,8 +13,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/internal/units"
 	"github.com/flowlens/flowlens/output"
-	"github.com/flowlens/flowlens/query"
 )
 
 // decodeFlags are the flags of every command that reads flow logs.
@@ -50,12 +50,11 @@ func openOutput(path string) (io.Writer, func(ok bool) error, error) {
 	return output.Open(path, stdout)
 }
 
-func init() {
-	register(&command{
-		name:  "cat",
-		usage: "[flags] SOURCES…",
-		short: "print every decoded record as JSON Lines or CSV",
-		long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, - for stdin, or s3:// URIs) and prints
+var catCmd = &command{
+	name:  "cat",
+	usage: "[flags] SOURCES…",
+	short: "print every decoded record as JSON Lines or CSV",
+	long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, - for stdin, or s3:// URIs) and prints
 each record: JSON Lines (or one JSON array) with the Athena column names as keys, integers as numbers, addresses as text
 and "-" as null; or CSV with a header. NODATA and SKIPDATA records are printed too (their log_status
 says so); headers, blank and malformed lines are not. The accounting of every line read goes to
@@ -68,63 +67,62 @@ Examples:
   zcat cloudwatch-export.gz | flowlens cat --fields '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}' -
   flowlens cat --stats-json stats.json logs/ > /dev/null
   flowlens cat --profile audit s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/01/`,
-		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
-			var df decodeFlags
-			df.add(fs)
-			var sf s3Flags
-			sf.add(fs)
-			format := fs.String("format", "jsonl", "output format: jsonl, json (one array), csv, parquet or arrow (IPC stream)")
-			out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
-			statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
-			return func(ctx context.Context, args []string) int {
-				opts, err := df.options()
-				if err != nil {
-					return usageError("cat", "%v", err)
-				}
-				if len(args) == 0 {
-					return usageError("cat", "no sources given")
-				}
-				sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
-				if err != nil {
-					return fail("cat", err)
-				}
-				fm, err := output.Pick(*format, *out, isTerminal(stdout), catOutput)
-				if err != nil {
-					return usageError("cat", "%v", err)
-				}
-				w, done, err := openOutput(*out)
-				if err != nil {
-					return fail("cat", err)
-				}
-				bw, err := output.New(w, fm)
-				if err != nil {
-					done(false)
-					return fail("cat", err)
-				}
-				st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return bw.Write(r) })
-				if err2 := bw.Close(); err == nil {
-					err = err2
-				}
-				if err2 := done(err == nil); err == nil {
-					err = err2
-				}
-				printStats(stderr, st, failed)
-				if *statsJSON != "" {
-					if err2 := writeStatsJSON(*statsJSON, st, failed); err2 != nil {
-						fmt.Fprintf(stderr, "flowlens cat: %v\n", err2)
-						return exitFailure
-					}
-				}
-				if err != nil {
-					return fail("cat", err)
-				}
-				if len(failed) > 0 {
+	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+		var df decodeFlags
+		df.add(fs)
+		var sf s3Flags
+		sf.add(fs)
+		format := fs.String("format", "jsonl", "output format: jsonl, json (one array), csv, parquet or arrow (IPC stream)")
+		out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
+		statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
+		return func(ctx context.Context, args []string) int {
+			opts, err := df.options()
+			if err != nil {
+				return usageError("cat", "%v", err)
+			}
+			if len(args) == 0 {
+				return usageError("cat", "no sources given")
+			}
+			sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
+			if err != nil {
+				return fail("cat", err)
+			}
+			fm, err := output.Pick(*format, *out, isTerminal(stdout), catOutput)
+			if err != nil {
+				return usageError("cat", "%v", err)
+			}
+			w, done, err := openOutput(*out)
+			if err != nil {
+				return fail("cat", err)
+			}
+			bw, err := output.New(w, fm)
+			if err != nil {
+				done(false)
+				return fail("cat", err)
+			}
+			st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return bw.Write(r) })
+			if err2 := bw.Close(); err == nil {
+				err = err2
+			}
+			if err2 := done(err == nil); err == nil {
+				err = err2
+			}
+			printStats(stderr, st, failed)
+			if *statsJSON != "" {
+				if err2 := writeStatsJSON(*statsJSON, st, failed); err2 != nil {
+					fmt.Fprintf(stderr, "flowlens cat: %v\n", err2)
 					return exitFailure
 				}
-				return exitOK
 			}
-		},
-	})
+			if err != nil {
+				return fail("cat", err)
+			}
+			if len(failed) > 0 {
+				return exitFailure
+			}
+			return exitOK
+		}
+	},
 }
 
 // catOutput: cat writes records, never a table; jsonl is its flag's default.
@@ -163,7 +161,7 @@ func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError
 
 func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
 	fmt.Fprintf(w, "flowlens: %d objects (%d failed), %s read, %s of text; %d lines: %d records, %d NODATA, %d SKIPDATA, %d headers, %d blank, %d malformed",
-		st.Objects, st.ObjectsFailed, query.SI(st.BytesRead), query.SI(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
+		st.Objects, st.ObjectsFailed, units.Decimal(st.BytesRead), units.Decimal(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
 	if st.MillisTimes > 0 {
 		fmt.Fprintf(w, "; %d millisecond times normalised to seconds", st.MillisTimes)
 	}

@@ -8,7 +8,8 @@ import (
 
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/nat"
+	"github.com/flowlens/flowlens/report"
 )
 
 // TestCostEstimate reproduces COST.md's worked check to the cent, and the alternatives beside it.
@@ -54,13 +55,13 @@ func TestCostEstimate(t *testing.T) {
 	f(2, "eu-mars-1", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--region", "eu-mars-1")
 }
 
-func costReview(t *testing.T, args ...string) *query.CostReview {
+func costReview(t *testing.T, args ...string) *nat.Review {
 	t.Helper()
 	code, out, errOut := flowlens(t, append([]string{"cost", "--format", "json"}, args...)...)
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)
 	}
-	var r query.CostReview
+	var r nat.Review
 	if err := json.Unmarshal([]byte(out), &r); err != nil {
 		t.Fatal(err)
 	}
@@ -123,7 +124,7 @@ func TestCostGeneratorTruth(t *testing.T) {
 		}
 		r := costReview(t, dir)
 		code, out, _ := flowlens(t, "report", "--format", "json", dir)
-		var rep query.Report
+		var rep report.Report
 		if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.NAT == nil {
 			t.Fatalf("report: exit %d, nat %v", code, rep.NAT)
 		}
@@ -134,7 +135,7 @@ func TestCostGeneratorTruth(t *testing.T) {
 			t.Fatalf("%d gateways, generator wrote %d", len(r.NATGateways), len(m.NAT))
 		}
 		for _, truth := range m.NAT {
-			var g *query.NATGatewayDoc
+			var g *nat.GatewayDoc
 			for i := range r.NATGateways {
 				if r.NATGateways[i].InterfaceID == truth.InterfaceID {
 					g = &r.NATGateways[i]

@@ -11,12 +11,11 @@ import (
 	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
-func init() {
-	register(&command{
-		name:  "gen",
-		usage: "[flags] -o DIR",
-		short: "write realistic synthetic flow-log objects (deterministic) and a manifest",
-		long: `Writes gzip flow-log objects with a header line, as AWS delivers them to S3, and DIR/manifest.json with
+var genCmd = &command{
+	name:  "gen",
+	usage: "[flags] -o DIR",
+	short: "write realistic synthetic flow-log objects (deterministic) and a manifest",
+	long: `Writes gzip flow-log objects with a header line, as AWS delivers them to S3, and DIR/manifest.json with
 what was written (line counts, the true NAT gateway traffic by destination class). The same seed
 and flags give the same bytes.
 
@@ -29,49 +28,48 @@ Examples:
   flowlens gen -o sample
   flowlens gen --records 10000000 --objects 40 --layout aws --days 2 -o flows
   flowlens gen --fields v5 --no-nat-instance-copies -o nat-sample`,
-		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
-			out := fs.StringP("output", "o", "", "output directory (required)")
-			seed := fs.Uint64("seed", 1, "random seed")
-			records := fs.Int64("records", 100000, "record lines in all")
-			objects := fs.Int("objects", 4, "number of objects")
-			fields := fs.String("fields", "v2", "v2, v5, or a field list")
-			layout := fs.String("layout", "flat", "flat, aws, aws-hourly, hive or hive-hourly")
-			start := fs.String("start", "2026-11-01", "start of the first object's window (UTC date or RFC 3339 time)")
-			days := fs.Int("days", 1, "days the objects span")
-			plain := fs.Bool("plain", false, "write plain .log text instead of gzip")
-			noCopies := fs.Bool("no-nat-instance-copies", false, "leave out the workload interface's copies of NAT traffic")
-			return func(_ context.Context, args []string) int {
-				if *out == "" || len(args) > 0 {
-					return usageError("gen", "give the output directory with -o DIR (and no other arguments)")
-				}
-				var l *flowlog.Layout
-				switch *fields {
-				case "v2", "default":
-					l = flowlog.DefaultLayout
-				case "v5":
-					l = flowlog.V5Layout
-				default:
-					var err error
-					if l, err = flowlog.ParseLayout(*fields); err != nil {
-						return usageError("gen", "--fields: %v", err)
-					}
-				}
-				t, err := time.Parse(time.RFC3339, *start)
-				if err != nil {
-					if t, err = time.Parse("2006-01-02", *start); err != nil {
-						return usageError("gen", "--start %q: want a date (2026-11-01) or an RFC 3339 time", *start)
-					}
-				}
-				began := time.Now()
-				m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
-					Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies})
-				if err != nil {
-					return fail("gen", err)
-				}
-				fmt.Fprintf(stderr, "flowlens gen: wrote %d objects, %d records (%d NODATA, %d SKIPDATA) to %s in %.1fs\n",
-					len(m.Objects), m.Records+m.NoData+m.SkipData, m.NoData, m.SkipData, *out, time.Since(began).Seconds())
-				return exitOK
+	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+		out := fs.StringP("output", "o", "", "output directory (required)")
+		seed := fs.Uint64("seed", 1, "random seed")
+		records := fs.Int64("records", 100000, "record lines in all")
+		objects := fs.Int("objects", 4, "number of objects")
+		fields := fs.String("fields", "v2", "v2, v5, or a field list")
+		layout := fs.String("layout", "flat", "flat, aws, aws-hourly, hive or hive-hourly")
+		start := fs.String("start", "2026-11-01", "start of the first object's window (UTC date or RFC 3339 time)")
+		days := fs.Int("days", 1, "days the objects span")
+		plain := fs.Bool("plain", false, "write plain .log text instead of gzip")
+		noCopies := fs.Bool("no-nat-instance-copies", false, "leave out the workload interface's copies of NAT traffic")
+		return func(_ context.Context, args []string) int {
+			if *out == "" || len(args) > 0 {
+				return usageError("gen", "give the output directory with -o DIR (and no other arguments)")
 			}
-		},
-	})
+			var l *flowlog.Layout
+			switch *fields {
+			case "v2", "default":
+				l = flowlog.DefaultLayout
+			case "v5":
+				l = flowlog.V5Layout
+			default:
+				var err error
+				if l, err = flowlog.ParseLayout(*fields); err != nil {
+					return usageError("gen", "--fields: %v", err)
+				}
+			}
+			t, err := time.Parse(time.RFC3339, *start)
+			if err != nil {
+				if t, err = time.Parse("2006-01-02", *start); err != nil {
+					return usageError("gen", "--start %q: want a date (2026-11-01) or an RFC 3339 time", *start)
+				}
+			}
+			began := time.Now()
+			m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
+				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies})
+			if err != nil {
+				return fail("gen", err)
+			}
+			fmt.Fprintf(stderr, "flowlens gen: wrote %d objects, %d records (%d NODATA, %d SKIPDATA) to %s in %.1fs\n",
+				len(m.Objects), m.Records+m.NoData+m.SkipData, m.NoData, m.SkipData, *out, time.Since(began).Seconds())
+			return exitOK
+		}
+	},
 }

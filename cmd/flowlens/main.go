@@ -13,7 +13,8 @@ import (
 	"github.com/spf13/pflag"
 )
 
-// Exit statuses, as in ARCHITECTURE.md.
+// Exit statuses (docs/architecture.md): 0 only when every object was read fully and the output
+// written; 1 when something failed; 2 for a usage error.
 const (
 	exitOK      = 0
 	exitFailure = 1
@@ -29,9 +30,12 @@ type command struct {
 	flags func(fs *pflag.FlagSet) func(ctx context.Context, args []string) int
 }
 
+// commands are the subcommands in the order 'flowlens help' lists them: the main job first.
 var commands []*command
 
-func register(c *command) { commands = append(commands, c) }
+func init() {
+	commands = []*command{reportCmd, costCmd, sqlCmd, queryCmd, catCmd, convertCmd, demoCmd, genCmd, versionCmd}
+}
 
 func lookup(name string) *command {
 	for _, c := range commands {

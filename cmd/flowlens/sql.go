@@ -3,13 +3,11 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
-	"runtime/debug"
+	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
 
-	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
@@ -26,12 +24,11 @@ func (f *queryFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&f.explain, "explain", false, "print the plan (and the SQL of a query command) to stderr before running")
 }
 
-func init() {
-	register(&command{
-		name:  "sql",
-		usage: "[flags] 'SELECT …' [SOURCES…]",
-		short: "run a SQL query (Athena's flow-log columns) over flow logs",
-		long: `Runs one SELECT over the records of flow-log objects. The table's columns are the Athena names
+var sqlCmd = &command{
+	name:  "sql",
+	usage: "[flags] 'SELECT …' [SOURCES…]",
+	short: "run a SQL query (Athena's flow-log columns) over flow logs",
+	long: `Runs one SELECT over the records of flow-log objects. The table's columns are the Athena names
 (version, account_id, interface_id, srcaddr, dstaddr, srcport, dstport, protocol, packets, bytes,
 start, "end", action, log_status, vpc_id, subnet_id, instance_id, tcp_flags, type, pkt_srcaddr,
 pkt_dstaddr, region, az_id, sublocation_type, sublocation_id, pkt_src_aws_service,
@@ -54,22 +51,23 @@ Examples:
   flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
   flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
   flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/`,
-		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
-			var f queryFlags
-			f.add(fs)
-			return func(ctx context.Context, args []string) int {
-				if len(args) == 0 {
-					return usageError("sql", "no query given")
-				}
-				return runSQL(ctx, "sql", &f, args[0], args[1:])
+	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+		var f queryFlags
+		f.add(fs)
+		return func(ctx context.Context, args []string) int {
+			if len(args) == 0 {
+				return usageError("sql", "no query given")
 			}
-		},
-	})
-	register(&command{
-		name:  "query",
-		usage: "[flags] SOURCES…",
-		short: "ad-hoc group-by or filter over flow logs, with flags",
-		long: `Answers a question with flags instead of SQL; the flags make one SELECT (--explain prints it) and
+			return runSQL(ctx, "sql", &f, args[0], args[1:])
+		}
+	},
+}
+
+var queryCmd = &command{
+	name:  "query",
+	usage: "[flags] SOURCES…",
+	short: "ad-hoc group-by or filter over flow logs, with flags",
+	long: `Answers a question with flags instead of SQL; the flags make one SELECT (--explain prints it) and
 take the same expressions as flowlens sql. With --group-by, each group gets the --select measures
 (default: sum(bytes) AS bytes, sum(packets) AS packets, count(*) AS flows), ordered by the first
 measure, largest first, and the first --limit groups (default 20; 0 for all). Without --group-by,
@@ -82,23 +80,22 @@ Examples:
   flowlens query --where "action = 'REJECT'" --group-by "srcaddr, dstport" --order-by "flows DESC" flows/
   flowlens query --group-by "date_trunc('hour', from_unixtime(start))" --order-by 1 --limit 0 --format csv flows/
   flowlens query --where "contains('10.0.0.0/8', srcaddr) AND NOT contains('10.0.0.0/8', dstaddr)" --select "srcaddr, dstaddr, bytes" --limit 50 flows/`,
-		flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
-			var f queryFlags
-			f.add(fs)
-			where := fs.String("where", "", "keep the records that meet this condition (SQL)")
-			groupBy := fs.String("group-by", "", "group by these expressions, comma-separated")
-			sel := fs.String("select", "", "measures (with --group-by) or columns to list, comma-separated SQL")
-			orderBy := fs.String("order-by", "", "order by these expressions or output names (ASC/DESC), comma-separated")
-			limit := fs.Int("limit", -1, "rows to keep: default 20 with --group-by, all otherwise; 0 for all")
-			return func(ctx context.Context, args []string) int {
-				if len(args) == 0 {
-					return usageError("query", "no sources given")
-				}
-				q := buildQuery(*where, *groupBy, *sel, *orderBy, *limit)
-				return runSQL(ctx, "query", &f, q, args)
+	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
+		var f queryFlags
+		f.add(fs)
+		where := fs.String("where", "", "keep the records that meet this condition (SQL)")
+		groupBy := fs.String("group-by", "", "group by these expressions, comma-separated")
+		sel := fs.String("select", "", "measures (with --group-by) or columns to list, comma-separated SQL")
+		orderBy := fs.String("order-by", "", "order by these expressions or output names (ASC/DESC), comma-separated")
+		limit := fs.Int("limit", -1, "rows to keep: default 20 with --group-by, all otherwise; 0 for all")
+		return func(ctx context.Context, args []string) int {
+			if len(args) == 0 {
+				return usageError("query", "no sources given")
 			}
-		},
-	})
+			q := buildQuery(*where, *groupBy, *sel, *orderBy, *limit)
+			return runSQL(ctx, "query", &f, q, args)
+		}
+	},
 }
 
 // buildQuery spells the query command's flags as one SELECT.
@@ -172,90 +169,53 @@ var sqlOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON
 
 // runSQL plans q, reads the sources and writes the result.
 func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []string) int {
-	rf, code := f.parse(name)
-	if code != exitOK {
-		return code
-	}
-	opts, loc, from, to, limit := rf.opts, rf.loc, rf.from, rf.to, rf.limit
-	format, err := output.Pick(f.format, f.out, isTerminal(stdout), sqlOutput)
-	if err != nil {
-		return usageError(name, "%v", err)
-	}
-	plan, err := query.PlanSQL(q, loc)
-	if err != nil {
-		if name == "query" {
-			return usageError(name, "%v\n(the flags made this query: %s)", err, q)
+	var plan *query.Plan
+	r := &reading{name: name, flags: &f.readFlags, choice: sqlOutput}
+	r.narrow = func(rf *runFlags, args []string) ([]string, int) {
+		var err error
+		if plan, err = query.PlanSQL(q, rf.loc); err != nil {
+			if name == "query" {
+				return nil, usageError(name, "%v\n(the flags made this query: %s)", err, q)
+			}
+			return nil, usageError(name, "%v", err)
 		}
-		return usageError(name, "%v", err)
-	}
-	plan.Narrow(from, to)
-	if src, isPath := plan.Source(); isPath {
-		args = append([]string{src}, args...)
-	}
-	if len(args) == 0 {
-		return usageError(name, "no sources: give them after the query, or FROM 'path or s3:// URI'")
-	}
-	if f.explain {
-		if name == "query" {
-			fmt.Fprintf(stderr, "sql: %s\n", q)
+		plan.Narrow(rf.from, rf.to)
+		rf.from, rf.to = plan.From, plan.To
+		if src, isPath := plan.Source(); isPath {
+			args = append([]string{src}, args...)
 		}
-		fmt.Fprint(stderr, plan.Explain())
-	}
-	sources, skipped, err := expandSources(ctx, args, &f.s3, plan.From, plan.To, f.late)
-	if err != nil {
-		return fail(name, err)
-	}
-
-	w, done, err := openOutput(f.out)
-	if err != nil {
-		return fail(name, err)
-	}
-	bw, err := output.New(w, format)
-	if err != nil {
-		done(false)
-		return fail(name, err)
-	}
-	stopProfile, err := f.readFlags.startProfiles()
-	if err != nil {
-		done(false)
-		return fail(name, err)
-	}
-	defer stopProfile()
-	if os.Getenv("GOGC") == "" {
-		debug.SetGCPercent(25) // as report: the heap is mostly pointer-free tables
-	}
-	prog := &aggregate.Progress{}
-	stopProgress := startProgress(prog, f.quiet)
-	res, err := plan.Run(ctx, sources, query.RunOptions{Decode: opts, Workers: f.decode.workers, MemoryLimit: limit,
-		Progress: prog, Emit: bw.Write})
-	stopProgress()
-	if err == nil && res.Rows == 0 && res.Schema != nil {
-		err = query.WriteEmpty(bw, res.Schema)
-	}
-	if err2 := bw.Close(); err == nil {
-		err = err2
-	}
-	if err2 := done(err == nil); err == nil {
-		err = err2
-	}
-	if err != nil {
-		return fail(name, err)
-	}
-	if !f.quiet {
-		printStats(stderr, res.Stats, res.Failed)
-		if skipped > 0 {
-			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside the time range\n", skipped)
+		if len(args) == 0 {
+			return nil, usageError(name, "no sources: give them after the query, or FROM 'path or s3:// URI'")
 		}
+		if f.explain {
+			if name == "query" {
+				fmt.Fprintf(stderr, "sql: %s\n", q)
+			}
+			fmt.Fprint(stderr, plan.Explain())
+		}
+		return args, exitOK
+	}
+	r.read = func(ctx context.Context, in readIn, w io.Writer, format output.Format) (readDone, error) {
+		bw, err := output.New(w, format)
+		if err != nil {
+			return readDone{}, err
+		}
+		res, err := plan.Run(ctx, in.sources, query.RunOptions{Decode: in.opts, Workers: f.decode.workers, MemoryLimit: in.limit,
+			Progress: in.prog, Emit: bw.Write})
+		if err == nil && res.Rows == 0 && res.Schema != nil {
+			err = query.WriteEmpty(bw, res.Schema)
+		}
+		if err2 := bw.Close(); err == nil {
+			err = err2
+		}
+		if err != nil {
+			return readDone{}, err
+		}
+		d := readDone{stats: res.Stats, failed: res.Failed}
 		if res.Stopped {
-			fmt.Fprintf(stderr, "flowlens: stopped reading at LIMIT %d: the counts above cover what was read until then\n", res.Rows)
+			d.notes = append(d.notes, fmt.Sprintf("stopped reading at LIMIT %d: the counts above cover what was read until then", res.Rows))
 		}
-	} else {
-		for _, fo := range res.Failed {
-			fmt.Fprintf(stderr, "flowlens %s: %v\n", name, fo.Err)
-		}
+		return d, nil
 	}
-	if len(res.Failed) > 0 {
-		return exitFailure
-	}
-	return exitOK
+	return r.run(ctx, args)
 }

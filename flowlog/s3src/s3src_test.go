@@ -22,7 +22,7 @@ import (
 	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/internal/s3test"
 	"github.com/flowlens/flowlens/output"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/report"
 )
 
 // The integration tests run against a real S3 server (internal/s3test: versitygw on loopback).
@@ -71,9 +71,9 @@ func client(t *testing.T, url string) *s3src.Client {
 }
 
 // report runs the standard report over sources and returns its JSON.
-func report(t *testing.T, sources []flowlog.Source, skipped int, opts query.ReportOptions) []byte {
+func reportJSON(t *testing.T, sources []flowlog.Source, skipped int, opts report.Options) []byte {
 	t.Helper()
-	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: opts.From, To: opts.To})
+	e, err := aggregate.New(aggregate.Config{Specs: report.Specs(opts), From: opts.From, To: opts.To})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,11 @@ func report(t *testing.T, sources []flowlog.Source, skipped int, opts query.Repo
 		t.Fatalf("run: %v %v", err, failed)
 	}
 	var b bytes.Buffer
-	query.BuildReport(res, query.ReportInput{Stats: st, Failed: failed, Skipped: skipped}, opts).WriteJSON(&b)
+	rep, err := report.Build(res, report.Input{Stats: st, Failed: failed, Skipped: skipped}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rep.WriteJSON(&b)
 	return b.Bytes()
 }
 
@@ -102,7 +106,7 @@ func TestReportOverS3(t *testing.T) {
 			bucket := "flows-" + layout
 			upload(t, bucket, "mirror/", dir)
 			c := client(t, server.URL)
-			for _, opts := range []query.ReportOptions{
+			for _, opts := range []report.Options{
 				{Top: 10},
 				{Top: 10, From: start.Add(30 * time.Hour), To: start.Add(40 * time.Hour)},
 			} {
@@ -118,7 +122,7 @@ func TestReportOverS3(t *testing.T) {
 				if len(remote) != len(local) || len(remote) == 0 {
 					t.Fatalf("%d objects over S3, %d on disk", len(remote), len(local))
 				}
-				got, want := report(t, remote, skipped, opts), report(t, local, lskipped, opts)
+				got, want := reportJSON(t, remote, skipped, opts), reportJSON(t, local, lskipped, opts)
 				if !bytes.Equal(got, want) {
 					t.Errorf("report over s3:// differs from the report on disk (range %v):\n%s", !opts.From.IsZero(), diffHead(got, want))
 				}
@@ -190,14 +194,14 @@ func TestFaults(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantJSON := report(t, want, 0, query.ReportOptions{Top: 10})
+	wantJSON := reportJSON(t, want, 0, report.Options{Top: 10})
 	p := newProxy(t, server.URL, 3, 2) // every 3rd request: 503; every 2nd object body: cut
 	c := client(t, p.url)
 	srcs, _, err := c.Expand(context.Background(), "s3://faults/", flowlog.Selection{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	got := report(t, srcs, 0, query.ReportOptions{Top: 10})
+	got := reportJSON(t, srcs, 0, report.Options{Top: 10})
 	if !bytes.Equal(got, wantJSON) {
 		t.Errorf("report through faults differs:\n%s", diffHead(got, wantJSON))
 	}
@@ -404,7 +408,7 @@ func TestParquetOverS3(t *testing.T) {
 			t.Errorf("Need %v: rows over s3:// differ from those on disk", opts.Need)
 		}
 	}
-	if got, want := report(t, remote, 0, query.ReportOptions{Top: 10}), report(t, local, 0, query.ReportOptions{Top: 10}); !bytes.Equal(got, want) {
+	if got, want := reportJSON(t, remote, 0, report.Options{Top: 10}), reportJSON(t, local, 0, report.Options{Top: 10}); !bytes.Equal(got, want) {
 		t.Errorf("report over s3:// differs from the report on disk:\n%s", diffHead(got, want))
 	}
 
@@ -425,7 +429,7 @@ func TestParquetOverS3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := report(t, remote, 0, query.ReportOptions{Top: 10}), report(t, local, 0, query.ReportOptions{Top: 10}); !bytes.Equal(got, want) {
+	if got, want := reportJSON(t, remote, 0, report.Options{Top: 10}), reportJSON(t, local, 0, report.Options{Top: 10}); !bytes.Equal(got, want) {
 		t.Errorf("report through faults differs:\n%s", diffHead(got, want))
 	}
 	if p.slowdowns.Load() == 0 {

@@ -1,4 +1,4 @@
-package query_test
+package report_test
 
 import (
 	"bytes"
@@ -20,7 +20,7 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
-	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/report"
 )
 
 // genDir writes a generated data set into a temporary directory.
@@ -35,7 +35,7 @@ func genDir(t *testing.T, cfg synth.Config) (string, *synth.Manifest) {
 }
 
 // runReport runs the engine and the report the way the CLI does.
-func runReport(t *testing.T, args []string, workers int, opts query.ReportOptions, dopts flowlog.Options) *query.Report {
+func runReport(t *testing.T, args []string, workers int, opts report.Options, dopts flowlog.Options) *report.Report {
 	t.Helper()
 	sources, err := flowlog.ExpandLocal(args)
 	if err != nil {
@@ -44,7 +44,7 @@ func runReport(t *testing.T, args []string, workers int, opts query.ReportOption
 	// The generated objects span hours, not AWS's 5 minutes, and are named by their end: to the
 	// pruning, their records are up to a window late. A day of --late covers every case here.
 	sources, skipped := flowlog.PruneByKey(sources, opts.From, opts.To, 24*time.Hour)
-	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), From: opts.From, To: opts.To, Location: opts.Location})
+	e, err := aggregate.New(aggregate.Config{Specs: report.Specs(opts), From: opts.From, To: opts.To, Location: opts.Location})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +52,11 @@ func runReport(t *testing.T, args []string, workers int, opts query.ReportOption
 	if err != nil {
 		t.Fatal(err)
 	}
-	return query.BuildReport(res, query.ReportInput{Stats: st, Failed: failed, Skipped: skipped}, opts)
+	rep, err := report.Build(res, report.Input{Stats: st, Failed: failed, Skipped: skipped}, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
 }
 
 // The reference: a plain loop over every decoded record, with Go maps and string keys, and a
@@ -102,7 +106,7 @@ type refRow struct {
 	hasStart, hasEnd, rejected                 bool
 }
 
-func refRows(t *testing.T, args []string, opts query.ReportOptions) []refRow {
+func refRows(t *testing.T, args []string, opts report.Options) []refRow {
 	t.Helper()
 	sources, err := flowlog.ExpandLocal(args)
 	if err != nil {
@@ -267,7 +271,7 @@ func timeOf(v int64, loc *time.Location) *string {
 }
 
 // checkReport compares every section of got with the reference computation over the same files.
-func checkReport(t *testing.T, got *query.Report, args []string, opts query.ReportOptions) {
+func checkReport(t *testing.T, got *report.Report, args []string, opts report.Options) {
 	t.Helper()
 	loc := opts.Location
 	if loc == nil {
@@ -292,7 +296,7 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	if len(all) == 1 {
 		tot = all[0].agg
 	}
-	same("totals", got.Totals, query.TotalsDoc{Bytes: tot.bytes, Packets: tot.packets, Flows: tot.flows, AcceptedFlows: tot.flows - tot.rej, RejectedFlows: tot.rej})
+	same("totals", got.Totals, report.TotalsDoc{Bytes: tot.bytes, Packets: tot.packets, Flows: tot.flows, AcceptedFlows: tot.flows - tot.rej, RejectedFlows: tot.rej})
 	if len(all) == 1 {
 		same("input.first_start", got.Input.FirstStart, timeOf(tot.minStart, loc))
 		same("input.last_end", got.Input.LastEnd, timeOf(tot.maxEnd, loc))
@@ -310,9 +314,9 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 		}
 	}
 	ifaces := group(rows, nil, func(r refRow) []refKey { return []refKey{r.iface} })
-	wantIf := []query.InterfaceDoc{}
+	wantIf := []report.InterfaceDoc{}
 	for _, g := range topBy(append([]*refGroup(nil), ifaces...), top, byBytes) {
-		d := query.InterfaceDoc{InterfaceID: strOf(g.keys[0], false), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows,
+		d := report.InterfaceDoc{InterfaceID: strOf(g.keys[0], false), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows,
 			AcceptedFlows: g.agg.flows - g.agg.rej, RejectedFlows: g.agg.rej, FirstSeen: timeOf(g.agg.minStart, loc), LastSeen: timeOf(g.agg.maxEnd, loc)}
 		if p := peak[g.keys[0]]; p != nil {
 			d.PeakHour = timeOf(p.keys[1].n, loc)
@@ -322,22 +326,22 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	}
 	same("interfaces", got.Interfaces, wantIf)
 
-	srcDocs := func(gs []*refGroup) []query.SourceDoc {
-		out := []query.SourceDoc{}
+	srcDocs := func(gs []*refGroup) []report.SourceDoc {
+		out := []report.SourceDoc{}
 		for _, g := range gs {
-			out = append(out, query.SourceDoc{SrcAddr: strOf(g.keys[0], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+			out = append(out, report.SourceDoc{SrcAddr: strOf(g.keys[0], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 		}
 		return out
 	}
 	same("sources", got.Sources, srcDocs(topBy(group(rows, nil, func(r refRow) []refKey { return []refKey{r.src} }), top, byBytes)))
-	wantDst := []query.DestDoc{}
+	wantDst := []report.DestDoc{}
 	for _, g := range topBy(group(rows, nil, func(r refRow) []refKey { return []refKey{r.dst} }), top, byBytes) {
-		wantDst = append(wantDst, query.DestDoc{DstAddr: strOf(g.keys[0], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+		wantDst = append(wantDst, report.DestDoc{DstAddr: strOf(g.keys[0], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 	}
 	same("destinations", got.Destinations, wantDst)
-	wantConv := []query.ConvDoc{}
+	wantConv := []report.ConvDoc{}
 	for _, g := range topBy(group(rows, nil, func(r refRow) []refKey { return []refKey{r.src, r.dst} }), top, byBytes) {
-		wantConv = append(wantConv, query.ConvDoc{SrcAddr: strOf(g.keys[0], true), DstAddr: strOf(g.keys[1], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+		wantConv = append(wantConv, report.ConvDoc{SrcAddr: strOf(g.keys[0], true), DstAddr: strOf(g.keys[1], true), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 	}
 	same("conversations", got.Conversations, wantConv)
 
@@ -345,20 +349,20 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	hours := group(rows, func(r refRow) bool { return r.hasStart }, func(r refRow) []refKey { return []refKey{r.hour} })
 	sorted := append([]*refGroup(nil), hours...)
 	sort.Slice(sorted, func(i, j int) bool { return sorted[i].keys[0].n < sorted[j].keys[0].n })
-	wantHourly := []query.HourDoc{}
+	wantHourly := []report.HourDoc{}
 	var prof [24]int64
 	for _, g := range sorted {
 		lt := time.Unix(g.keys[0].n, 0).In(loc)
-		wantHourly = append(wantHourly, query.HourDoc{Hour: lt.Format(time.RFC3339), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+		wantHourly = append(wantHourly, report.HourDoc{Hour: lt.Format(time.RFC3339), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 		prof[lt.Hour()] += g.agg.bytes
 	}
 	same("hourly", got.Hourly, wantHourly)
-	wantBusy := []query.HourDoc{}
+	wantBusy := []report.HourDoc{}
 	for _, g := range topBy(hours, top, byBytes) {
-		wantBusy = append(wantBusy, query.HourDoc{Hour: *timeOf(g.keys[0].n, loc), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+		wantBusy = append(wantBusy, report.HourDoc{Hour: *timeOf(g.keys[0].n, loc), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 	}
 	same("busiest_hours", got.BusiestHours, wantBusy)
-	wantHOD := []query.HourOfDayDoc{}
+	wantHOD := []report.HourOfDayDoc{}
 	if len(sorted) > 0 {
 		a := time.Unix(sorted[0].keys[0].n, 0).In(loc)
 		z := time.Unix(sorted[len(sorted)-1].keys[0].n, 0).In(loc)
@@ -368,7 +372,7 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 		}
 		if days > 1 {
 			for h := 0; h < 24; h++ {
-				wantHOD = append(wantHOD, query.HourOfDayDoc{Hour: h, MeanBytes: float64(prof[h]) / float64(days), Days: days})
+				wantHOD = append(wantHOD, report.HourOfDayDoc{Hour: h, MeanBytes: float64(prof[h]) / float64(days), Days: days})
 			}
 		}
 	}
@@ -378,10 +382,10 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	rejected := func(r refRow) bool { return r.rejected }
 	same("rejects totals", []int64{got.Rejects.Flows, got.Rejects.Packets, got.Rejects.Bytes}, []int64{tot.rej, tot.rejPk, tot.rejB})
 	same("rejects.top_sources", got.Rejects.TopSources, srcDocs(topBy(group(rows, rejected, func(r refRow) []refKey { return []refKey{r.src} }), top, byBytes)))
-	portDocs := func(gs []*refGroup) []query.PortDoc {
-		out := []query.PortDoc{}
+	portDocs := func(gs []*refGroup) []report.PortDoc {
+		out := []report.PortDoc{}
 		for _, g := range gs {
-			out = append(out, query.PortDoc{DstPort: intOf(g.keys[0]), Protocol: intOf(g.keys[1]), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
+			out = append(out, report.PortDoc{DstPort: intOf(g.keys[0]), Protocol: intOf(g.keys[1]), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows})
 		}
 		return out
 	}
@@ -405,28 +409,28 @@ func checkReport(t *testing.T, got *query.Report, args []string, opts query.Repo
 	if len(ratio) > top {
 		ratio = ratio[:top]
 	}
-	wantRatio := []query.RejectRatioDoc{}
+	wantRatio := []report.RejectRatioDoc{}
 	for _, g := range ratio {
-		wantRatio = append(wantRatio, query.RejectRatioDoc{InterfaceID: strOf(g.keys[0], false), Flows: g.agg.flows, RejectedFlows: g.agg.rej, RejectRatio: float64(g.agg.rej) / float64(g.agg.flows)})
+		wantRatio = append(wantRatio, report.RejectRatioDoc{InterfaceID: strOf(g.keys[0], false), Flows: g.agg.flows, RejectedFlows: g.agg.rej, RejectRatio: float64(g.agg.rej) / float64(g.agg.flows)})
 	}
 	same("rejects.interfaces_by_reject_ratio", got.Rejects.InterfacesByRejectRatio, wantRatio)
 	if got.Rejects.Reasons == nil {
 		t.Errorf("rejects.reasons is null")
 	}
 	if len(got.Rejects.Reasons) > 0 {
-		wantReasons := []query.ReasonDoc{}
+		wantReasons := []report.ReasonDoc{}
 		for _, g := range topBy(group(rows, rejected, func(r refRow) []refKey { return []refKey{r.reason} }), top, byFlows, byBytes) {
-			wantReasons = append(wantReasons, query.ReasonDoc{RejectReason: strOf(g.keys[0], false), Flows: g.agg.flows, Packets: g.agg.packets, Bytes: g.agg.bytes})
+			wantReasons = append(wantReasons, report.ReasonDoc{RejectReason: strOf(g.keys[0], false), Flows: g.agg.flows, Packets: g.agg.packets, Bytes: g.agg.bytes})
 		}
 		same("rejects.reasons", got.Rejects.Reasons, wantReasons)
 	}
 
 	same("ports", got.Ports, portDocs(topBy(group(rows, nil, func(r refRow) []refKey { return []refKey{r.port, r.proto} }), top, byBytes)))
-	wantProto := []query.ProtocolDoc{}
+	wantProto := []report.ProtocolDoc{}
 	for _, g := range topBy(group(rows, nil, func(r refRow) []refKey { return []refKey{r.proto} }), top, byBytes) {
-		d := query.ProtocolDoc{Protocol: intOf(g.keys[0]), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows}
+		d := report.ProtocolDoc{Protocol: intOf(g.keys[0]), Bytes: g.agg.bytes, Packets: g.agg.packets, Flows: g.agg.flows}
 		if d.Protocol != nil {
-			d.Name = query.ProtocolName(int(*d.Protocol))
+			d.Name = report.ProtocolName(int(*d.Protocol))
 		}
 		wantProto = append(wantProto, d)
 	}
@@ -440,7 +444,7 @@ func clipText(b []byte) string {
 	return string(b)
 }
 
-func reportJSON(t *testing.T, r *query.Report) []byte {
+func reportJSON(t *testing.T, r *report.Report) []byte {
 	t.Helper()
 	var b bytes.Buffer
 	if err := r.WriteJSON(&b); err != nil {
@@ -466,13 +470,13 @@ func TestReportDifferential(t *testing.T) {
 	cases := []struct {
 		name string
 		args []string
-		opts query.ReportOptions
+		opts report.Options
 	}{
-		{"v2 two days", []string{v2dir}, query.ReportOptions{Top: 20}},
-		{"v2 top 5 range", []string{v2dir}, query.ReportOptions{Top: 5, From: time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)}},
-		{"v2 Kolkata", []string{v2dir}, query.ReportOptions{Top: 7, Location: kolkata}},
-		{"custom with reasons", []string{cdir}, query.ReportOptions{Top: 20}},
-		{"both", []string{v2dir, cdir}, query.ReportOptions{Top: 50}},
+		{"v2 two days", []string{v2dir}, report.Options{Top: 20}},
+		{"v2 top 5 range", []string{v2dir}, report.Options{Top: 5, From: time.Date(2026, 11, 1, 9, 30, 0, 0, time.UTC), To: time.Date(2026, 11, 2, 3, 0, 0, 0, time.UTC)}},
+		{"v2 Kolkata", []string{v2dir}, report.Options{Top: 7, Location: kolkata}},
+		{"custom with reasons", []string{cdir}, report.Options{Top: 20}},
+		{"both", []string{v2dir, cdir}, report.Options{Top: 50}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -498,12 +502,12 @@ func TestReportDifferential(t *testing.T) {
 		})
 	}
 	// The manifest's own counts agree with the report's input section.
-	r := runReport(t, []string{v2dir}, 2, query.ReportOptions{Top: 3}, flowlog.Options{})
+	r := runReport(t, []string{v2dir}, 2, report.Options{Top: 3}, flowlog.Options{})
 	if r.Input.Records != m.Records || r.Input.NoData != m.NoData || r.Input.SkipData != m.SkipData || r.Totals.RejectedFlows != m.Rejected {
 		t.Errorf("input %+v, totals %+v; manifest records %d nodata %d skipdata %d rejected %d", r.Input, r.Totals, m.Records, m.NoData, m.SkipData, m.Rejected)
 	}
 	// The custom layout has reject reasons; the default does not and says so.
-	rc := runReport(t, []string{cdir}, 2, query.ReportOptions{Top: 3}, flowlog.Options{})
+	rc := runReport(t, []string{cdir}, 2, report.Options{Top: 3}, flowlog.Options{})
 	if len(rc.Rejects.Reasons) == 0 {
 		t.Errorf("no reject reasons in a layout that has the field")
 	}
@@ -517,7 +521,7 @@ func TestReportDifferential(t *testing.T) {
 func TestReportPruning(t *testing.T) {
 	dir, _ := genDir(t, synth.Config{Seed: 5, Records: 40_000, Objects: 24, Fields: flowlog.DefaultLayout, Layout: "aws-hourly",
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true})
-	opts := query.ReportOptions{Top: 10, From: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 14, 0, 0, 0, time.UTC)}
+	opts := report.Options{Top: 10, From: time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC), To: time.Date(2026, 11, 1, 14, 0, 0, 0, time.UTC)}
 	sources, _ := flowlog.ExpandLocal([]string{dir})
 	if kept, skipped := flowlog.PruneByKey(sources, opts.From, opts.To, time.Hour); skipped != 24-5 || len(kept) != 5 {
 		// Hours 10–13 hold the range; the object of hour 14 (named 14:55) may hold records up to an
@@ -549,7 +553,7 @@ func TestReportPruning(t *testing.T) {
 	if full.Input.ObjectsSkipped != 0 {
 		t.Fatalf("objects without layout were skipped")
 	}
-	pruned.Input, full.Input = query.InputDoc{}, query.InputDoc{}
+	pruned.Input, full.Input = report.InputDoc{}, report.InputDoc{}
 	if a, b := reportJSON(t, pruned), reportJSON(t, full); !bytes.Equal(a, b) {
 		t.Errorf("pruned report differs from the full one")
 	}
@@ -561,7 +565,7 @@ func TestReportMemoryLimit(t *testing.T) {
 	dir, _ := genDir(t, synth.Config{Seed: 9, Records: 50_000, Objects: 2, Fields: flowlog.DefaultLayout, Layout: "flat",
 		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true})
 	sources, _ := flowlog.ExpandLocal([]string{dir})
-	e, err := aggregate.New(aggregate.Config{Specs: query.ReportSpecs(), MemoryLimit: 4 << 20})
+	e, err := aggregate.New(aggregate.Config{Specs: report.Specs(report.Options{}), MemoryLimit: 4 << 20})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package aggregate_test
+package nat_test
 
 import (
 	"context"
@@ -10,11 +10,12 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/nat"
 )
 
-func natRun(t *testing.T, dir string, workers int) []*aggregate.NATGateway {
+func natRun(t *testing.T, dir string, workers int) []*nat.Gateway {
 	t.Helper()
-	e, err := aggregate.New(aggregate.Config{Specs: []aggregate.Spec{aggregate.NATSpec("nat")}})
+	e, err := aggregate.New(aggregate.Config{Specs: nat.Specs(nil)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -26,10 +27,10 @@ func natRun(t *testing.T, dir string, workers int) []*aggregate.NATGateway {
 	if err != nil || len(failed) > 0 {
 		t.Fatal(err, failed)
 	}
-	return aggregate.NATGateways(res.Table("nat"), nil)
+	return nat.ReadGateways(res, nil)
 }
 
-// TestNATFourRecords: the example of FORMAT.md counts each byte once and attributes it to 10.0.1.5.
+// TestNATFourRecords: the example of docs/cost.md counts each byte once and attributes it to 10.0.1.5.
 func TestNATFourRecords(t *testing.T) {
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "nat.log"), []byte(`instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr bytes start end log-status
@@ -77,7 +78,7 @@ func TestNATGeneratorTruth(t *testing.T) {
 				t.Fatalf("copies %v: %d gateways found, generator wrote %d", copies, len(gws), len(m.NAT))
 			}
 			for _, truth := range m.NAT {
-				var g *aggregate.NATGateway
+				var g *nat.Gateway
 				for _, x := range gws {
 					if x.InterfaceID == truth.InterfaceID {
 						g = x

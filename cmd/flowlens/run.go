@@ -1,0 +1,303 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"runtime/debug"
+	"runtime/pprof"
+	"strings"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/internal/units"
+	"github.com/flowlens/flowlens/output"
+)
+
+// reading is the one run sequence of the commands that read flow logs into an engine (report,
+// cost, sql, query, demo): check the flags and pick the output format; expand the sources; open
+// the output; read the sources with profiles and a progress line; commit the output (atomically) or
+// drop it; print the input accounting; exit 0 only when every object was read fully.
+type reading struct {
+	name   string
+	flags  *readFlags
+	choice output.Choice
+	// narrow, when set, runs once the flags are checked: sql plans its query, narrows the time
+	// range to the query's bounds and adds the FROM source. A non-zero code is a usage error
+	// already printed.
+	narrow func(rf *runFlags, args []string) ([]string, int)
+	// read runs the engine over the sources and writes its answer to w in format.
+	read func(ctx context.Context, in readIn, w io.Writer, format output.Format) (readDone, error)
+}
+
+// readIn is what a read gets: the checked flags, the sources, how many objects their keys left out
+// of the time range, and the progress to count into.
+type readIn struct {
+	runFlags
+	sources []flowlog.Source
+	skipped int
+	prog    *aggregate.Progress
+}
+
+// readDone is what a read leaves to report on stderr.
+type readDone struct {
+	stats  *flowlog.Stats
+	failed []flowlog.ObjectError
+	notes  []string // printed after the accounting unless --quiet
+}
+
+func (r *reading) run(ctx context.Context, args []string) int {
+	f, name := r.flags, r.name
+	rf, code := f.parse(name)
+	if code != exitOK {
+		return code
+	}
+	format, err := output.Pick(f.format, f.out, isTerminal(stdout), r.choice)
+	if err != nil {
+		return usageError(name, "%v", err)
+	}
+	if r.narrow != nil {
+		if args, code = r.narrow(&rf, args); code != exitOK {
+			return code
+		}
+	}
+	sources, skipped, err := expandSources(ctx, args, &f.s3, rf.from, rf.to, f.late)
+	if err != nil {
+		return fail(name, err)
+	}
+	if len(sources) == 0 && skipped == 0 && !f.quiet {
+		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt, .parquet) in %s\n", name, strings.Join(args, " "))
+	}
+	w, done, err := openOutput(f.out)
+	if err != nil {
+		return fail(name, err)
+	}
+	stopProfile, err := f.startProfiles()
+	if err != nil {
+		done(false)
+		return fail(name, err)
+	}
+	defer stopProfile()
+	if os.Getenv("GOGC") == "" {
+		// The heap is mostly the aggregation tables: large slices without pointers, which cost the
+		// collector nothing to mark. Collecting at 25% growth instead of 100% keeps the process
+		// close to what it holds, for the price of a few more cheap cycles.
+		debug.SetGCPercent(25)
+	}
+	prog := &aggregate.Progress{}
+	stopProgress := startProgress(prog, f.quiet)
+	res, err := r.read(ctx, readIn{runFlags: rf, sources: sources, skipped: skipped, prog: prog}, w, format)
+	stopProgress()
+	if err2 := done(err == nil); err == nil {
+		err = err2
+	}
+	if err != nil {
+		return fail(name, err)
+	}
+	if !f.quiet {
+		printStats(stderr, res.stats, res.failed)
+		if skipped > 0 {
+			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside the time range\n", skipped)
+		}
+		for _, n := range res.notes {
+			fmt.Fprintf(stderr, "flowlens: %s\n", n)
+		}
+	} else {
+		for _, fo := range res.failed {
+			fmt.Fprintf(stderr, "flowlens %s: %v\n", name, fo.Err)
+		}
+	}
+	if len(res.failed) > 0 {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// readFlags are the flags of every command that reads flow logs into the engine: report, cost,
+// demo, sql and query.
+type readFlags struct {
+	decode   decodeFlags
+	s3       s3Flags
+	from, to string
+	late     time.Duration
+	tz       string
+	format   string
+	out      string
+	memLimit string
+	quiet    bool
+	cpuProf  string
+	memProf  string
+}
+
+// add registers the flags; tzUse says what the time zone applies to, formats and outUse describe
+// --format and -o.
+func (f *readFlags) add(fs *pflag.FlagSet, tzUse, formats, outUse string) {
+	f.decode.add(fs)
+	f.s3.add(fs)
+	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
+	fs.StringVar(&f.to, "to", "", "only records that start before this time")
+	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
+	fs.StringVar(&f.tz, "tz", "UTC", "time zone of "+tzUse+" and --from/--to without an offset (IANA name)")
+	fs.StringVar(&f.format, "format", "auto", formats)
+	fs.StringVarP(&f.out, "output", "o", "", "write "+outUse+" to FILE (atomically) instead of stdout")
+	fs.StringVar(&f.memLimit, "memory-limit", "", "memory for aggregation state, e.g. 4GiB (default: half of the machine's or container's memory)")
+	fs.BoolVarP(&f.quiet, "quiet", "q", false, "no progress line and no diagnostics but errors")
+	fs.StringVar(&f.cpuProf, "cpuprofile", "", "write a CPU profile (pprof) of the run to FILE")
+	fs.StringVar(&f.memProf, "memprofile", "", "write a memory profile (pprof: allocations of the run, heap at its end) to FILE")
+}
+
+// runFlags are the reading flags of report and cost, checked.
+type runFlags struct {
+	opts     flowlog.Options
+	loc      *time.Location
+	from, to time.Time
+	limit    int64
+}
+
+// parse checks the reading flags; a non-zero code is a usage error already printed.
+func (f *readFlags) parse(name string) (runFlags, int) {
+	var r runFlags
+	var err error
+	if r.opts, err = f.decode.options(); err != nil {
+		return r, usageError(name, "%v", err)
+	}
+	if r.loc, err = time.LoadLocation(f.tz); err != nil {
+		return r, usageError(name, "--tz %q: %v", f.tz, err)
+	}
+	if r.from, err = parseTimeFlag(f.from, r.loc); err != nil {
+		return r, usageError(name, "--from: %v", err)
+	}
+	if r.to, err = parseTimeFlag(f.to, r.loc); err != nil {
+		return r, usageError(name, "--to: %v", err)
+	}
+	if !r.from.IsZero() && !r.to.IsZero() && !r.from.Before(r.to) {
+		return r, usageError(name, "--from must be before --to")
+	}
+	if r.limit, err = memoryLimit(f.memLimit); err != nil {
+		return r, usageError(name, "--memory-limit: %v", err)
+	}
+	return r, exitOK
+}
+
+// startProfiles writes a CPU profile to f.cpuProf until the returned func is called, which also
+// writes the memory profile to f.memProf (either is skipped when its path is empty).
+func (f *readFlags) startProfiles() (func(), error) {
+	stop := func() {}
+	if f.cpuProf != "" {
+		pf, err := os.Create(f.cpuProf)
+		if err != nil {
+			return nil, err
+		}
+		if err := pprof.StartCPUProfile(pf); err != nil {
+			pf.Close()
+			return nil, err
+		}
+		stop = func() { pprof.StopCPUProfile(); pf.Close() }
+	}
+	if f.memProf == "" {
+		return stop, nil
+	}
+	runtime.MemProfileRate = 64 << 10 // large allocations are what matter here; keep the cost low
+	return func() {
+		stop()
+		mf, err := os.Create(f.memProf)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "flowlens: memory profile: %v\n", err)
+			return
+		}
+		defer mf.Close()
+		if err := pprof.Lookup("allocs").WriteTo(mf, 0); err != nil {
+			fmt.Fprintf(os.Stderr, "flowlens: memory profile: %v\n", err)
+		}
+	}, nil
+}
+
+// parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339; times without an
+// offset are in loc.
+func parseTimeFlag(s string, loc *time.Location) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02", "2006-01-02T15", "2006-01-02T15:04", "2006-01-02T15:04:05", "2006-01-02 15:04"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q: want 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339", s)
+}
+
+// memoryLimit reads --memory-limit, or picks half of the memory the process may use.
+func memoryLimit(s string) (int64, error) {
+	if s == "" {
+		return aggregate.DefaultMemoryLimit(), nil
+	}
+	n, err := units.ParseSize(s)
+	if err != nil {
+		return 0, err
+	}
+	if n < 1<<20 {
+		return 0, fmt.Errorf("%q is less than 1 MiB", s)
+	}
+	return n, nil
+}
+
+// isTerminal reports whether w is a terminal.
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// startProgress draws a progress line on stderr, when it is a terminal, until the returned func is
+// called.
+func startProgress(p *aggregate.Progress, quiet bool) func() {
+	if quiet || !isTerminal(stderr) {
+		return func() {}
+	}
+	done := make(chan struct{})
+	stopped := make(chan struct{})
+	began := time.Now()
+	go func() {
+		defer close(stopped)
+		t := time.NewTicker(250 * time.Millisecond)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				fmt.Fprint(stderr, "\r\033[K")
+				return
+			case <-t.C:
+				fmt.Fprint(stderr, "\r\033[K"+progressLine(p, time.Since(began)))
+			}
+		}
+	}()
+	return func() { close(done); <-stopped }
+}
+
+func progressLine(p *aggregate.Progress, elapsed time.Duration) string {
+	objs, read, recs := p.Objects.Load(), p.BytesRead.Load(), p.Records.Load()
+	s := elapsed.Seconds()
+	line := fmt.Sprintf("objects %d/%d · %s", objs, p.TotalObject, units.Decimal(read))
+	if p.TotalBytes > 0 {
+		line += "/" + units.Decimal(p.TotalBytes)
+	}
+	if s > 0 {
+		line += fmt.Sprintf(" · %.2fM records/s", float64(recs)/s/1e6)
+	}
+	if p.TotalBytes > 0 && read > 0 && read < p.TotalBytes {
+		eta := time.Duration(float64(elapsed) * float64(p.TotalBytes-read) / float64(read)).Round(time.Second)
+		line += " · ETA " + eta.String()
+	}
+	return line
+}

@@ -1,0 +1,183 @@
+package report
+
+import (
+	"time"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/nat"
+)
+
+// SchemaVersion is the version of the JSON report's schema; it changes only when a field changes
+// meaning or goes away (new fields may appear within a version). See docs/report-json.md.
+const SchemaVersion = 1
+
+// Input is what the run read, for the report's input section.
+type Input struct {
+	Stats   *flowlog.Stats
+	Failed  []flowlog.ObjectError
+	Skipped int // objects left out by their key's time range
+}
+
+// Options shape the report.
+type Options struct {
+	Top      int
+	From, To time.Time
+	Location *time.Location
+	// NAT configures the NAT gateway section; nil leaves it out (and its group-bys).
+	NAT *nat.Config
+}
+
+// Report is the standard report; its JSON form is the documented contract (schema_version 1,
+// docs/report-json.md). Each section of the report fills its own fields (section_*.go).
+type Report struct {
+	SchemaVersion int            `json:"schema_version"`
+	Generator     string         `json:"generator"`
+	TimeZone      string         `json:"timezone"`
+	Range         RangeDoc       `json:"range"`
+	Notes         []string       `json:"notes"`
+	Input         InputDoc       `json:"input"`
+	Totals        TotalsDoc      `json:"totals"`
+	Interfaces    []InterfaceDoc `json:"interfaces"`
+	Sources       []SourceDoc    `json:"sources"`
+	Destinations  []DestDoc      `json:"destinations"`
+	Conversations []ConvDoc      `json:"conversations"`
+	Hourly        []HourDoc      `json:"hourly"`
+	BusiestHours  []HourDoc      `json:"busiest_hours"`
+	HourOfDay     []HourOfDayDoc `json:"hour_of_day"`
+	Rejects       RejectsDoc     `json:"rejects"`
+	Ports         []PortDoc      `json:"ports"`
+	Protocols     []ProtocolDoc  `json:"protocols"`
+	Unavailable   []string       `json:"unavailable"`
+	// NAT is the NAT gateway cost review (as flowlens cost writes it), when gateways were given or
+	// found in the records; absent otherwise.
+	NAT *nat.Review `json:"nat,omitempty"`
+}
+
+// RangeDoc is the time range asked for; null ends are open.
+type RangeDoc struct {
+	From *string `json:"from"`
+	To   *string `json:"to"`
+}
+
+// Report notes, stated in every report because they decide how to read its numbers.
+const (
+	NoteHour     = "A flow is counted in the hour of its start time."
+	NotePerENI   = "Flows are counted per network interface as logged: a flow seen on two interfaces is two observations."
+	NoteRecords  = "Traffic totals count records with log-status OK; NODATA and SKIPDATA lines are counted in input only."
+	NoteAccepted = "accepted_flows are the flows whose action is not REJECT."
+)
+
+// A section is one part of the report: the group-bys it reads (a group-by two sections share is
+// one Spec value, run once), how it fills its fields of the document, and its text. Sections are
+// built and written in the order of sections.
+type section struct {
+	name  string
+	specs func(o Options) []aggregate.Spec
+	build func(b *builder) error
+	text  func(r *Report, t *textOut)
+}
+
+// sections is the report, in order.
+var sections = []section{
+	inputSection,
+	totalsSection,
+	interfacesSection,
+	conversationsSection,
+	hoursSection,
+	rejectsSection,
+	portsSection,
+	natSection,
+}
+
+// Specs returns the group-bys the report needs, each once.
+func Specs(o Options) []aggregate.Spec {
+	var out []aggregate.Spec
+	seen := map[string]bool{}
+	for _, s := range sections {
+		if s.specs == nil {
+			continue
+		}
+		for _, sp := range s.specs(o) {
+			if !seen[sp.Name] {
+				seen[sp.Name] = true
+				out = append(out, sp)
+			}
+		}
+	}
+	return out
+}
+
+// builder is what the sections build from: the run's result and what they share.
+type builder struct {
+	r       *Report
+	res     *aggregate.Result
+	in      Input
+	o       Options
+	loc     *time.Location
+	top     int
+	rollups map[string]*aggregate.Table
+}
+
+// rollup returns the table spec rolled up by the fields keep, under name; made once per report.
+func (b *builder) rollup(spec aggregate.Spec, name string, keep ...flowlog.FieldID) *aggregate.Table {
+	if t, ok := b.rollups[name]; ok {
+		return t
+	}
+	t := b.res.Table(spec.Name).RollupBy(name, keep...)
+	b.rollups[name] = t
+	return t
+}
+
+// Build turns a run's merged result (of a run over Specs(opts)) into the report.
+func Build(res *aggregate.Result, in Input, opts Options) (*Report, error) {
+	loc := opts.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	r := &Report{
+		SchemaVersion: SchemaVersion,
+		Generator:     "flowlens report",
+		TimeZone:      loc.String(),
+		Notes:         []string{NoteHour, NotePerENI, NoteRecords, NoteAccepted},
+		Unavailable:   []string{},
+	}
+	if !opts.From.IsZero() {
+		r.Range.From = strp(opts.From.In(loc).Format(time.RFC3339))
+	}
+	if !opts.To.IsZero() {
+		r.Range.To = strp(opts.To.In(loc).Format(time.RFC3339))
+	}
+	b := &builder{r: r, res: res, in: in, o: opts, loc: loc, top: opts.Top, rollups: map[string]*aggregate.Table{}}
+	for _, s := range sections {
+		if err := s.build(b); err != nil {
+			return r, err
+		}
+	}
+	return r, nil
+}
+
+func strp(s string) *string { return &s }
+
+func valueStr(v aggregate.Value) *string {
+	if v.Null {
+		return nil
+	}
+	return strp(v.String())
+}
+
+func valueInt(v aggregate.Value) *int64 {
+	if v.Null {
+		return nil
+	}
+	x := v.Int
+	return &x
+}
+
+// unixTime formats a MinStart/MaxEnd measure; nil when no record had the field.
+func unixTime(m aggregate.Measure, v int64, loc *time.Location) *string {
+	if aggregate.Unset(m, v) {
+		return nil
+	}
+	return strp(time.Unix(v, 0).In(loc).Format(time.RFC3339))
+}

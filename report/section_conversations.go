@@ -1,0 +1,88 @@
+package report
+
+import (
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// specConversations is traffic by (source, destination).
+var specConversations = aggregate.Spec{Name: "conversations",
+	Keys: []aggregate.Key{{Field: flowlog.FSrcAddr}, {Field: flowlog.FDstAddr}}, Measures: traffic}
+
+// conversationsSection is the top sources, destinations and conversations by bytes.
+var conversationsSection = section{
+	name:  "conversations",
+	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specConversations} },
+	build: buildConversations,
+	text: func(r *Report, t *textOut) {
+		t.table("TOP SOURCES (bytes out)", "srcaddr\tbytes\tpackets\tflows\t")
+		for _, d := range r.Sources {
+			t.row("%s\t%s\t%s\t%s\t\n", orDash(d.SrcAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+		}
+		t.table("TOP DESTINATIONS (bytes in)", "dstaddr\tbytes\tpackets\tflows\t")
+		for _, d := range r.Destinations {
+			t.row("%s\t%s\t%s\t%s\t\n", orDash(d.DstAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+		}
+		t.table("TOP CONVERSATIONS", "srcaddr\tdstaddr\tbytes\tpackets\tflows\t")
+		for _, d := range r.Conversations {
+			t.row("%s\t%s\t%s\t%s\t%s\t\n", orDash(d.SrcAddr), orDash(d.DstAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+		}
+	},
+}
+
+// SourceDoc is one source address.
+type SourceDoc struct {
+	SrcAddr *string `json:"srcaddr"`
+	Bytes   int64   `json:"bytes"`
+	Packets int64   `json:"packets"`
+	Flows   int64   `json:"flows"`
+}
+
+// DestDoc is one destination address.
+type DestDoc struct {
+	DstAddr *string `json:"dstaddr"`
+	Bytes   int64   `json:"bytes"`
+	Packets int64   `json:"packets"`
+	Flows   int64   `json:"flows"`
+}
+
+// ConvDoc is one (source, destination) pair.
+type ConvDoc struct {
+	SrcAddr *string `json:"srcaddr"`
+	DstAddr *string `json:"dstaddr"`
+	Bytes   int64   `json:"bytes"`
+	Packets int64   `json:"packets"`
+	Flows   int64   `json:"flows"`
+}
+
+func buildConversations(b *builder) error {
+	// Sources and destinations are the conversations rolled up by one side: the same sums, without
+	// two more address-keyed tables to probe per record (the report's costliest work after the
+	// conversations themselves).
+	conv := b.res.Table(specConversations.Name)
+	var dst *aggregate.Table
+	done := make(chan struct{})
+	go func() {
+		dst = conv.RollupBy("destinations", flowlog.FDstAddr)
+		close(done)
+	}()
+	b.r.Sources = addrDocs(conv.RollupBy("sources", flowlog.FSrcAddr), flowlog.FSrcAddr, b.top, func(a *string, by, p, f int64) SourceDoc { return SourceDoc{a, by, p, f} })
+	<-done
+	b.r.Destinations = addrDocs(dst, flowlog.FDstAddr, b.top, func(a *string, by, p, f int64) DestDoc { return DestDoc{a, by, p, f} })
+	b.r.Conversations = []ConvDoc{}
+	for _, g := range conv.Top(b.top, aggregate.Bytes) {
+		b.r.Conversations = append(b.r.Conversations, ConvDoc{valueStr(conv.KeyOf(g, flowlog.FSrcAddr)), valueStr(conv.KeyOf(g, flowlog.FDstAddr)),
+			conv.Value(g, aggregate.Bytes), conv.Value(g, aggregate.Packets), conv.Value(g, aggregate.Flows)})
+	}
+	return nil
+}
+
+// addrDocs lists the top groups of a table keyed by the address field addr.
+func addrDocs[T any](t *aggregate.Table, addr flowlog.FieldID, top int, mk func(a *string, b, p, f int64) T) []T {
+	out := []T{}
+	c := t.Col(addr)
+	for _, g := range t.Top(top, aggregate.Bytes) {
+		out = append(out, mk(valueStr(t.Key(g, c)), t.Value(g, aggregate.Bytes), t.Value(g, aggregate.Packets), t.Value(g, aggregate.Flows)))
+	}
+	return out
+}
