@@ -26,7 +26,7 @@ func TestEstimateCost(t *testing.T) {
 			t.Errorf("%+v: alternatives %+v %+v", in, e.GatewayEndpoint, e.InterfaceEndpoint)
 		}
 	}
-	// COST.md's worked check: NAT 0.045 × 730 + 1000 × 0.045 = 77.85; endpoint 0.01 × 730 = 7.30;
+	// The worked check of docs/cost.md ("The estimate"): NAT 0.045 × 730 + 1000 × 0.045 = 77.85; endpoint 0.01 × 730 = 7.30;
 	// saving 70.55 (90.62 %). Gateway endpoint saves the processing charge (45.00); an interface
 	// endpoint costs 730 × 1 AZ × 0.01 + 1000 × 0.01 = 17.30 and saves 45.00 − 17.30 = 27.70.
 	f(EstimateInput{NATGB: 1000, Hours: 730, Gateways: 1, Region: "us-east-1"},

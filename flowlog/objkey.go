@@ -26,7 +26,7 @@ type KeyInfo struct {
 }
 
 // ParseObjectKey reads the layout, account, region and time range from the key or path of a
-// flow-log object (see FORMAT.md, "S3 delivery"). The layout may follow any prefix ("mirror/",
+// flow-log object (docs/format.md, "Objects in S3"). The layout may follow any prefix ("mirror/",
 // "s3://bucket/pre/", a local directory) and starts at an AWSLogs folder; '/', '\' and the OS path
 // separator all separate folders. The folders give a day or an hour; the AWS file name
 // {account}_vpcflowlogs_{region}_{flow-log-id}_{YYYYMMDDTHHmmZ}_{hash}.log.gz gives a 5-minute window,

@@ -50,7 +50,7 @@ func TestParseObjectKey(t *testing.T) {
 		return ki(layout, acct, reg, "2025-01-02T13:05", "2025-01-02T13:10")
 	}
 
-	// Every layout of FORMAT.md, folder only (with and without the trailing slash) and with the object.
+	// Every layout of docs/format.md, folder only (with and without the trailing slash) and with the object.
 	f(plainDir, day)
 	f(plainDir[:len(plainDir)-1], day)
 	f(plainDir+objName, win("plain"))

@@ -53,7 +53,7 @@ func openOutput(path string) (io.Writer, func(ok bool) error, error) {
 var catCmd = &command{
 	name:  "cat",
 	usage: "[flags] SOURCES…",
-	short: "print every decoded record as JSON Lines or CSV",
+	short: "print every decoded record as JSON Lines, JSON, CSV, Parquet or Arrow",
 	long: `Decodes flow-log objects (plain or gzip text; files, directories, globs, - for stdin, or s3:// URIs) and prints
 each record: JSON Lines (or one JSON array) with the Athena column names as keys, integers as numbers, addresses as text
 and "-" as null; or CSV with a header. NODATA and SKIPDATA records are printed too (their log_status

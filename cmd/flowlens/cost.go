@@ -31,11 +31,13 @@ records of a conversation nor the instances' copies), the workloads that sent th
 they went to, each classified as S3 or DynamoDB in the gateway's region, other AWS, or internet
 (longest-prefix match against AWS's IP ranges), the cost for the period and a monthly projection,
 and the recommendations: S3/DynamoDB gateway endpoints, interface endpoints where they beat the NAT's
-per-GB charge, NAT gateways in the AZs that cross AZs. The input needs pkt-srcaddr and pkt-dstaddr.
+per-GB charge, NAT gateways in the AZs that cross AZs. Detecting gateways and pairing workloads with
+far ends needs pkt-srcaddr and pkt-dstaddr; without them, gateways given with --nat or --nat-gateways
+are still reviewed from their own addresses (workloads and far ends, not who talked to whom).
 
 NAT gateways come from --nat (interface ids) or --nat-gateways (the JSON of aws ec2
 describe-nat-gateways); without either they are detected from the records and marked as guessed.
-Prices: an embedded, dated table; --pricing FILE overrides it (JSON, see the README). AWS IP ranges:
+Prices: an embedded, dated table; --pricing FILE overrides it (JSON, see docs/cost.md). AWS IP ranges:
 an embedded subset; --ip-ranges FILE takes a fresh ip-ranges.json.
 
 --estimate prices a NAT volume without logs: --nat-gb N --hours H [--nat-gateways K] [--region R].

@@ -12,7 +12,7 @@ import (
 	"github.com/flowlens/flowlens/report"
 )
 
-// TestCostEstimate reproduces COST.md's worked check to the cent, and the alternatives beside it.
+// TestCostEstimate reproduces the worked check of docs/cost.md ("The estimate") to the cent, and the alternatives beside it.
 func TestCostEstimate(t *testing.T) {
 	code, out, errOut := flowlens(t, "cost", "--estimate", "--nat-gb", "1000", "--hours", "730", "--format", "json")
 	if code != 0 {
@@ -68,7 +68,7 @@ func costReview(t *testing.T, args ...string) *nat.Review {
 	return &r
 }
 
-// TestCostFourRecords: FORMAT.md's NAT example counts each byte once and attributes it to 10.0.1.5.
+// TestCostFourRecords: the NAT example of docs/cost.md ("Processed bytes") counts each byte once and attributes it to 10.0.1.5.
 func TestCostFourRecords(t *testing.T) {
 	dir := t.TempDir()
 	p := writeFile(t, dir, "nat.log", `instance-id interface-id srcaddr dstaddr pkt-srcaddr pkt-dstaddr bytes start end region az-id flow-direction log-status

@@ -60,7 +60,7 @@ for public buckets.
 A flow is counted in the hour of its start. Flows are counted per interface as logged: a flow that
 two interfaces log is two observations. Traffic counts records with log-status OK.
 
-The JSON form (--format json) is a versioned contract ("schema_version": 1), described in the README.
+The JSON form (--format json) is a versioned contract ("schema_version": 1), described in docs/report-json.md.
 Exit status 0 only when every object was read fully; the report is written all the same and names
 the objects that failed.
 
