@@ -38,7 +38,7 @@ versitygw: $(VERSITYGW)
 # short run of each fuzz target.
 test: vet $(VERSITYGW)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 $(PKGS)
-	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -tags poisonfree ./aggregate/... ./query/... ./cmd/...
+	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -tags poisonfree ./aggregate/... ./query/... ./report/... ./nat/... ./output/... ./cmd/...
 	@if ! { $(ISAL_PROBE); } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		echo "installing libisal-dev (Debian) for the ISA-L gzip backend's tests"; \
 		export DEBIAN_FRONTEND=noninteractive; \

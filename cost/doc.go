@@ -1,6 +1,7 @@
 // Package cost prices NAT gateway traffic and its alternatives (gateway and interface VPC endpoints),
-// following the project's cost method: classify where each NAT byte goes, price it from a dated,
-// replaceable table, and show the working.
+// following the cost method of docs/cost.md: classify where each NAT byte goes, price it from a
+// dated, replaceable table, and show the working. It knows nothing of the engine; package nat
+// reads the records into the review that uses it.
 //
 // # Classifying the far end
 //

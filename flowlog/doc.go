@@ -1,4 +1,5 @@
-// Package flowlog decodes VPC Flow Log text into Apache Arrow record batches.
+// Package flowlog decodes VPC Flow Logs, gzip or plain text and Parquet, into Apache Arrow record
+// batches, and finds the objects to read.
 //
 // Its input is what AWS delivers to S3 (gzip text whose first line is a header) or what CloudWatch
 // exports (no header; lines maybe prefixed with a timestamp or wrapped in JSON):
@@ -11,5 +12,11 @@
 // order of lines. Decoder is the pure part: it turns blocks of whole lines into batches with typed
 // columns (addresses as 16 bytes, strings dictionary-encoded, "-" as null), reusing its buffers, and
 // accounts for every line (Stats). DecodeStream adds gzip detection and parallel decoding of one
-// stream; DecodeSources reads local files, directories, globs and stdin.
+// stream (through klauspost/compress, or ISA-L's igzip with the isal build tag); DecodeParquet and
+// OpenParquet read Parquet objects by row groups, in place. DecodeSources reads local files,
+// directories, globs and stdin; Walk and ParseObjectKey know the S3 key layouts
+// (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/ and the Hive form), so that a time range,
+// accounts and regions select objects before they are read. BufferPool reuses the buffers of
+// released batches. The fields, layouts and types are described in docs/format.md; the s3://
+// sources are in flowlog/s3src and a generator of realistic objects in flowlog/synth.
 package flowlog
