@@ -5,7 +5,43 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/flowlens/flowlens/query/sql"
 )
+
+// CAST is syntax; its entry is for the docs and the unknown-function error.
+func init() {
+	register(&funcDef{name: "CAST", kind: syntaxFunc, args: "x AS type", result: "type",
+		doc: "x as varchar, bigint (integer, int), double, or timestamp (of Unix seconds); an address as varchar only"})
+}
+
+// cast compiles CAST(x AS type), which the parser reads as syntax, not as a call.
+func (cp *compiler) cast(e *sql.Cast) (node, error) {
+	x, err := cp.compile(e.X)
+	if err != nil {
+		return nil, err
+	}
+	var to typ
+	switch e.Type {
+	case "varchar":
+		to = tStr
+	case "bigint", "integer", "int":
+		to = tInt
+	case "double":
+		to = tFloat
+	case "timestamp":
+		if x.typ() != tInt && x.typ() != tTime {
+			return nil, cp.errorf(e, "CAST to timestamp takes Unix seconds")
+		}
+		to = tTime
+	default:
+		return nil, cp.errorf(e, "CAST to %s is not supported (varchar, bigint, double, timestamp)", e.Type)
+	}
+	if x.typ() == tAddr && to != tStr {
+		return nil, cp.errorf(e, "an address casts to varchar only")
+	}
+	return &castNode{x: x, to: to}, nil
+}
 
 // castNode converts between types: to varchar, bigint, double, timestamp.
 type castNode struct {

@@ -1,10 +1,99 @@
 package query
 
 import (
+	"strings"
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/query/sql"
 )
+
+// The time functions: from_unixtime and to_unixtime relabel Unix seconds as a timestamp and back,
+// date_trunc truncates a timestamp, and the parts (hour, day_of_week …) read a number from it, in
+// the query's time zone.
+func init() {
+	register(
+		&funcDef{name: "from_unixtime", kind: scalarFunc, arity: 1, args: "seconds bigint", result: "timestamp",
+			doc: "the timestamp of Unix seconds: from_unixtime(start), from_unixtime(\"end\")", compile: compileFromUnixtime},
+		&funcDef{name: "to_unixtime", kind: scalarFunc, arity: 1, args: "ts timestamp", result: "bigint",
+			doc: "the Unix seconds of a timestamp", compile: compileToUnixtime},
+		&funcDef{name: "date_trunc", kind: scalarFunc, arity: 2, args: "unit varchar literal, ts timestamp", result: "timestamp",
+			doc:     "ts truncated to the unit: second, minute, hour, day, week (to Monday), month, quarter or year",
+			compile: compileDateTrunc},
+	)
+	part := func(name string, aliases []string, doc string) *funcDef {
+		return &funcDef{name: name, aliases: aliases, kind: scalarFunc, arity: 1, args: "ts timestamp", result: "bigint",
+			doc: doc, compile: compileTimePart}
+	}
+	register(
+		part("second", nil, "the second of the minute, 0-59"),
+		part("minute", nil, "the minute of the hour, 0-59"),
+		part("hour", nil, "the hour of the day, 0-23"),
+		part("day", []string{"day_of_month"}, "the day of the month, 1-31"),
+		part("day_of_week", []string{"dow"}, "the ISO day of the week: Monday 1 … Sunday 7"),
+		part("day_of_year", []string{"doy"}, "the day of the year, 1-366"),
+		part("week", []string{"week_of_year"}, "the ISO week of the year, 1-53"),
+		part("month", nil, "the month, 1-12"),
+		part("quarter", nil, "the quarter of the year, 1-4"),
+		part("year", nil, "the year"),
+	)
+}
+
+func compileFromUnixtime(cp *compiler, e *sql.Call) (node, error) {
+	x, err := cp.arg(e, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x.typ() != tInt {
+		return nil, cp.errorf(e.Args[0], "from_unixtime() takes Unix seconds, not a %s", x.typ())
+	}
+	return &relabel{x: x, t: tTime}, nil
+}
+
+func compileToUnixtime(cp *compiler, e *sql.Call) (node, error) {
+	x, err := cp.arg(e, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x.typ() != tTime {
+		return nil, cp.errorf(e.Args[0], "to_unixtime() takes a timestamp")
+	}
+	return &relabel{x: x, t: tInt}, nil
+}
+
+func compileDateTrunc(cp *compiler, e *sql.Call) (node, error) {
+	unit, err := cp.strArg(e, 0)
+	if err != nil {
+		return nil, err
+	}
+	unit = strings.ToLower(unit)
+	switch unit {
+	case "second", "minute", "hour", "day", "week", "month", "quarter", "year":
+	default:
+		return nil, cp.errorf(e.Args[0], "date_trunc unit %q is not one of second, minute, hour, day, week, month, quarter, year", unit)
+	}
+	x, err := cp.arg(e, 1)
+	if err != nil {
+		return nil, err
+	}
+	if x.typ() != tTime {
+		return nil, cp.errorf(e.Args[1], "date_trunc() takes a timestamp (from_unixtime(start)), not a %s", x.typ())
+	}
+	return &timeNode{x: x, unit: unit}, nil
+}
+
+// compileTimePart compiles hour(ts) and the other parts; the node's unit is the name as written
+// (timePart and engineTrunc know the aliases).
+func compileTimePart(cp *compiler, e *sql.Call) (node, error) {
+	x, err := cp.arg(e, 0)
+	if err != nil {
+		return nil, err
+	}
+	if x.typ() != tTime {
+		return nil, cp.errorf(e.Args[0], "%s() takes a timestamp (from_unixtime(start)), not a %s", e.Name, x.typ())
+	}
+	return &timeNode{x: x, unit: e.Name, part: true}, nil
+}
 
 // timeNode derives a value from a time: a truncation (a time) or a part (a number), in the query's
 // time zone.
@@ -119,7 +208,3 @@ func timeTrunc(t time.Time, unit string) time.Time {
 	}
 	return time.Date(y, 1, 1, 0, 0, 0, 0, t.Location())
 }
-
-var timeParts = map[string]bool{"hour": true, "minute": true, "second": true, "day": true, "day_of_month": true,
-	"day_of_week": true, "dow": true, "day_of_year": true, "doy": true, "month": true, "quarter": true,
-	"year": true, "week": true, "week_of_year": true}

@@ -187,19 +187,23 @@ func unixtimeArg(c *sql.Call) (flowlog.FieldID, bool) {
 	return f, true
 }
 
-// addAggregate maps an aggregate call onto the spec's measures.
+// addAggregate maps an aggregate call onto the spec's measures, as its registry entry says.
 func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 	s := &p.spec
-	if c.Name == "count" && c.Star {
-		s.Measures = appendMeasure(s.Measures, aggregate.Flows)
-		return aggRef{fn: "count", t: tInt, measure: aggregate.Flows, count: noCount, nulls: noCount}, nil
+	d := lookupFunc(c.Name)
+	if d == nil || d.agg == nil {
+		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "unknown aggregate %s()", c.Name)
+	}
+	a := d.agg
+	if c.Star && a.star != nil {
+		return a.star(s), nil
 	}
 	if len(c.Args) != 1 {
 		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "%s() takes one argument", c.Name)
 	}
 	arg := c.Args[0]
 	isTime := false
-	if inner, ok := arg.(*sql.Call); ok && inner.Name == "from_unixtime" && (c.Name == "min" || c.Name == "max") {
+	if inner, ok := arg.(*sql.Call); ok && inner.Name == "from_unixtime" && a.timeArg {
 		if len(inner.Args) == 1 {
 			arg, isTime = inner.Args[0], true
 		}
@@ -213,59 +217,15 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 		return aggRef{}, sql.ErrorAt(p.q, col.Pos(), "unknown column %q (columns are the Athena names: %s)", col.Name, columnList())
 	}
 	if c.Distinct {
-		if c.Name != "count" {
-			return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "DISTINCT is supported in count() only")
+		if a.distinct == nil {
+			return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "DISTINCT is supported in %s only", distinctList())
 		}
-		for j, d := range s.Distinct {
-			if d == f {
-				return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(j), count: noCount, nulls: noCount}, nil
-			}
-		}
-		s.Distinct = append(s.Distinct, f)
-		return aggRef{fn: "distinct", t: tInt, measure: aggregate.Distinct(len(s.Distinct) - 1), count: noCount, nulls: noCount}, nil
+		return a.distinct(s, f), nil
 	}
-	numeric := columnTyp(f) == tInt
-	if c.Name != "count" && !numeric {
+	if a.numeric && columnTyp(f) != tInt {
 		return aggRef{}, sql.ErrorAt(p.q, col.Pos(), "%s() of %s: the column is not a number", c.Name, col.Name)
 	}
-	add := func(op aggregate.AggOp) aggregate.Measure {
-		for j, a := range s.Aggs {
-			if a.Op == op && a.Field == f {
-				return aggregate.AggMeasure(j)
-			}
-		}
-		s.Aggs = append(s.Aggs, aggregate.Agg{Op: op, Field: f})
-		return aggregate.AggMeasure(len(s.Aggs) - 1)
-	}
-	switch c.Name {
-	case "count":
-		return aggRef{fn: "count", t: tInt, measure: add(aggregate.AggCount), count: noCount, nulls: noCount}, nil
-	case "sum":
-		// Bytes and packets: the engine's own measures, on its fast path; the nulls are counted only
-		// in batches that have any, to tell an all-null group (NULL) from a sum of 0.
-		if f == flowlog.FBytes || f == flowlog.FPackets {
-			m := aggregate.Bytes
-			if f == flowlog.FPackets {
-				m = aggregate.Packets
-			}
-			s.Measures = appendMeasure(appendMeasure(s.Measures, m), aggregate.Flows)
-			return aggRef{fn: "sum", t: tInt, measure: m, count: noCount, nulls: add(aggregate.AggNulls)}, nil
-		}
-		return aggRef{fn: "sum", t: tInt, measure: add(aggregate.AggSum), count: add(aggregate.AggCount), nulls: noCount}, nil
-	case "avg":
-		return aggRef{fn: "avg", t: tFloat, measure: add(aggregate.AggSum), count: add(aggregate.AggCount), nulls: noCount}, nil
-	case "min", "max":
-		t := tInt
-		if isTime {
-			t = tTime
-		}
-		op := aggregate.AggMin
-		if c.Name == "max" {
-			op = aggregate.AggMax
-		}
-		return aggRef{fn: c.Name, t: t, measure: add(op), count: noCount, nulls: noCount}, nil
-	}
-	return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "unknown aggregate %s()", c.Name)
+	return a.measure(s, f, isTime), nil
 }
 
 // appendMeasure adds m once, keeping bytes, packets, flows in that order (the engine's fast path).
