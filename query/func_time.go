@@ -99,7 +99,7 @@ func compileTimePart(cp *compiler, e *sql.Call) (node, error) {
 // time zone.
 type timeNode struct {
 	x    node
-	unit string // date_trunc units, or hour, minute, day, day_of_week, day_of_year, month, year
+	unit string // a date_trunc unit, or the name of a part function as written (aliases included)
 	part bool
 	out  vec
 }

@@ -61,7 +61,7 @@ type aggDef struct {
 	measure  func(s *aggregate.Spec, f flowlog.FieldID, isTime bool) aggRef
 }
 
-// Signature is the function as shown to users: date_trunc(unit varchar literal, ts timestamp) →
+// signature is the function as shown to users: date_trunc(unit varchar literal, ts timestamp) →
 // timestamp.
 func (d *funcDef) signature() string {
 	return d.name + "(" + d.args + ") → " + d.result
