@@ -1,0 +1,128 @@
+package query
+
+import (
+	"context"
+	"errors"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
+	"github.com/apache/arrow-go/v18/arrow/memory"
+
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
+)
+
+// WriteEmpty writes a batch of no rows of schema s: the header of a CSV, the schema of a Parquet or
+// Arrow file, an empty JSON array.
+func WriteEmpty(w interface{ Write(arrow.RecordBatch) error }, s *arrow.Schema) error {
+	cols := make([]arrow.Array, s.NumFields())
+	for i, f := range s.Fields() {
+		b := array.NewBuilder(memory.DefaultAllocator, f.Type)
+		cols[i] = b.NewArray()
+		b.Release()
+		defer cols[i].Release()
+	}
+	rec := array.NewRecordBatch(s, cols, 0)
+	defer rec.Release()
+	return w.Write(rec)
+}
+
+// RunOptions are how a plan reads its sources.
+type RunOptions struct {
+	Decode      flowlog.Options
+	Workers     int
+	MemoryLimit int64
+	Progress    *aggregate.Progress
+	// Emit, when set, receives the result batch by batch as it is made (rows of a scan without
+	// ORDER BY as they are read; else the final result once); Result.Batches is then empty.
+	Emit func(arrow.RecordBatch) error
+}
+
+// Result is a query's answer and what was read for it.
+type Result struct {
+	Schema  *arrow.Schema
+	Batches []arrow.RecordBatch
+	Rows    int64
+	Stats   *flowlog.Stats
+	Failed  []flowlog.ObjectError
+	// Stopped says the scan stopped reading once LIMIT rows were found: the input accounting covers
+	// what was read until then.
+	Stopped bool
+	// Peak is the aggregation state's peak, in bytes.
+	Peak int64
+}
+
+// Release frees the result's batches.
+func (r *Result) Release() {
+	for _, b := range r.Batches {
+		b.Release()
+	}
+	r.Batches = nil
+}
+
+var errLimitReached = errors.New("limit reached")
+
+// Run reads the sources and answers the query.
+func (p *Plan) Run(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
+	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
+	if p.agg {
+		cfg.Specs = []aggregate.Spec{p.spec}
+		e, err := aggregate.New(cfg)
+		if err != nil {
+			return nil, err
+		}
+		opts := ro.Decode
+		opts.Need = e.Need()
+		res, st, failed, err := aggregate.Run(ctx, e, sources, opts, ro.Workers, ro.Progress)
+		if err != nil {
+			return nil, err
+		}
+		out := &Result{Stats: st, Failed: failed, Peak: e.Budget().Peak()}
+		rec, err := p.finishGroups(res.Tables[0])
+		if err != nil {
+			return nil, err
+		}
+		return out, out.add(rec, ro.Emit)
+	}
+	return p.runScan(ctx, sources, cfg, ro)
+}
+
+// add takes one batch of the result: to Emit, or kept.
+func (r *Result) add(rec arrow.RecordBatch, emit func(arrow.RecordBatch) error) error {
+	r.Schema = rec.Schema()
+	r.Rows += rec.NumRows()
+	if emit != nil {
+		defer rec.Release()
+		return emit(rec)
+	}
+	r.Batches = append(r.Batches, rec)
+	return nil
+}
+
+// record builds the output batch of rows sel of the output columns.
+func (p *Plan) record(cols []*vec, sel []int32) arrow.RecordBatch {
+	return p.recordNamed(p.Names(), cols, sel)
+}
+
+func (p *Plan) schema(ts []typ) *arrow.Schema {
+	fields := make([]arrow.Field, len(ts))
+	names := p.Names()
+	for i, t := range ts {
+		fields[i] = outField(names[i], t, p.loc)
+	}
+	return arrow.NewSchema(fields, nil)
+}
+
+func (p *Plan) recordNamed(names []string, cols []*vec, sel []int32) arrow.RecordBatch {
+	fields := make([]arrow.Field, len(cols))
+	arrs := make([]arrow.Array, len(cols))
+	for i, v := range cols {
+		fields[i] = outField(names[i], v.t, p.loc)
+		arrs[i] = vecArray(v, sel, fields[i].Type)
+	}
+	rec := arrowRecord(arrow.NewSchema(fields, nil), arrs, int64(len(sel)))
+	for _, a := range arrs {
+		a.Release()
+	}
+	return rec
+}
