@@ -28,6 +28,8 @@ type command struct {
 	short string
 	long  string // description and examples
 	flags func(fs *pflag.FlagSet) func(ctx context.Context, args []string) int
+	// more, when set, writes a part of the help made from the code (sql's functions).
+	more func(w io.Writer) error
 }
 
 // commands are the subcommands in the order 'flowlens help' lists them: the main job first.
@@ -130,6 +132,10 @@ func commandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
 	fmt.Fprintf(w, "Usage: flowlens %s %s\n\n%s\n", c.name, c.usage, c.short)
 	if c.long != "" {
 		fmt.Fprintf(w, "\n%s\n", strings.TrimSpace(c.long))
+	}
+	if c.more != nil {
+		fmt.Fprintln(w)
+		c.more(w)
 	}
 	if fu := fs.FlagUsages(); fu != "" {
 		fmt.Fprintf(w, "\nFlags:\n%s", fu)

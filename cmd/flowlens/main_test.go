@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/flowlens/flowlens/query"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -155,5 +156,28 @@ func TestGenThenCat(t *testing.T) {
 	code, out, errOut := flowlens(t, "cat", dir)
 	if code != 0 || strings.Count(out, "\n") != 20000 || !strings.Contains(errOut, "3 objects (0 failed)") {
 		t.Fatalf("exit %d, %d lines, %s", code, strings.Count(out, "\n"), errOut)
+	}
+}
+
+// TestHelpOrder: 'flowlens help' lists the commands in their order, the main job first, and the
+// help of sql and query lists every SQL function of the registry.
+func TestHelpOrder(t *testing.T) {
+	_, out, _ := flowlens(t, "help")
+	var names []string
+	for _, line := range strings.Split(out, "\n") {
+		if f := strings.Fields(line); len(f) > 1 && strings.HasPrefix(line, "  ") && lookup(f[0]) != nil {
+			names = append(names, f[0])
+		}
+	}
+	if want := "report cost sql query cat convert demo gen version"; strings.Join(names, " ") != want {
+		t.Errorf("help lists %v, want %s", names, want)
+	}
+	var fns strings.Builder
+	query.WriteFunctionHelp(&fns)
+	for _, c := range []string{"sql", "query"} {
+		_, out, _ := flowlens(t, "help", c)
+		if !strings.Contains(out, fns.String()) {
+			t.Errorf("help %s lacks the function list:\n%s", c, out)
+		}
 	}
 }

@@ -38,10 +38,8 @@ query. The table holds the records; NODATA and SKIPDATA lines are counted in the
 (stderr), not in the table.
 
 Supported: column references, literals (TIMESTAMP '…', INTERVAL '7' DAY), AND OR NOT, = <> < <= > >=,
-IN, BETWEEN, LIKE, IS [NOT] NULL, + - * / %; sum, count, count(DISTINCT …), min, max, avg;
-from_unixtime, to_unixtime, date_trunc, hour, minute, day, day_of_week, day_of_year, month, year,
-split_part, contains('10.0.0.0/8', srcaddr), CAST; aliases; GROUP BY, HAVING, ORDER BY (ordinals and
-aliases), LIMIT. GROUP BY takes columns and from_unixtime / date_trunc('minute'|'hour'|'day') / hour /
+IN, BETWEEN, LIKE, IS [NOT] NULL, + - * / %; the functions below; aliases; GROUP BY, HAVING, ORDER BY
+(ordinals and aliases), LIMIT. GROUP BY takes columns and from_unixtime / date_trunc('minute'|'hour'|'day') / hour /
 day_of_week of a time column. Anything else is an error that points at the token. Bounds on start in
 the WHERE clause (start >= N, from_unixtime(start) BETWEEN TIMESTAMP … AND …) also skip objects by
 their keys, as --from/--to do.
@@ -51,6 +49,7 @@ Examples:
   flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
   flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
   flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/`,
+	more: query.WriteFunctionHelp,
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f queryFlags
 		f.add(fs)
@@ -80,6 +79,7 @@ Examples:
   flowlens query --where "action = 'REJECT'" --group-by "srcaddr, dstport" --order-by "flows DESC" flows/
   flowlens query --group-by "date_trunc('hour', from_unixtime(start))" --order-by 1 --limit 0 --format csv flows/
   flowlens query --where "contains('10.0.0.0/8', srcaddr) AND NOT contains('10.0.0.0/8', dstaddr)" --select "srcaddr, dstaddr, bytes" --limit 50 flows/`,
+	more: query.WriteFunctionHelp,
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f queryFlags
 		f.add(fs)
