@@ -1,7 +1,6 @@
 package nat
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"math"
@@ -9,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/flowlens/flowlens/cost"
+	"github.com/flowlens/flowlens/output"
 )
 
 // EstimateJSON is the JSON document of cost --estimate.
@@ -74,10 +74,5 @@ func trim(x float64) string {
 
 // WriteEstimateJSON writes the JSON document of an estimate made with prices p.
 func WriteEstimateJSON(w io.Writer, e *cost.Estimate, p *cost.Prices) error {
-	b, err := json.MarshalIndent(EstimateDoc(e, p), "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
+	return output.WriteJSON(w, EstimateDoc(e, p))
 }

@@ -1,23 +1,16 @@
 package nat
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/flowlens/flowlens/internal/units"
+	"github.com/flowlens/flowlens/output"
 )
 
 // WriteJSON writes the review as one indented JSON document.
-func (r *Review) WriteJSON(w io.Writer) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
+func (r *Review) WriteJSON(w io.Writer) error { return output.WriteJSON(w, r) }
 
 // WriteTable writes the review as text.
 func (r *Review) WriteTable(w io.Writer) error {

@@ -1,6 +1,7 @@
 package output
 
 import (
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -130,4 +131,15 @@ func Open(path string, stdout io.Writer) (w io.Writer, done func(ok bool) error,
 		}
 		return f.Commit()
 	}, nil
+}
+
+// WriteJSON writes v as one indented JSON document and a newline: the form of every document
+// flowlens writes (the report, the cost review, the estimate, the input accounting).
+func WriteJSON(w io.Writer, v any) error {
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
 }

@@ -2,7 +2,6 @@ package report
 
 import (
 	"bufio"
-	"encoding/json"
 	"fmt"
 	"io"
 	"strconv"
@@ -10,17 +9,11 @@ import (
 	"text/tabwriter"
 
 	"github.com/flowlens/flowlens/internal/units"
+	"github.com/flowlens/flowlens/output"
 )
 
 // WriteJSON writes the report as one indented JSON document.
-func (r *Report) WriteJSON(w io.Writer) error {
-	b, err := json.MarshalIndent(r, "", "  ")
-	if err != nil {
-		return err
-	}
-	_, err = w.Write(append(b, '\n'))
-	return err
-}
+func (r *Report) WriteJSON(w io.Writer) error { return output.WriteJSON(w, r) }
 
 // textOut is where the sections write their text: lines, and tables whose columns align within
 // each table.

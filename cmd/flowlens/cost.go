@@ -7,7 +7,6 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/cost"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
@@ -83,11 +82,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
-		e, err := aggregate.New(aggregate.Config{Specs: nat.StandaloneSpecs(cfg.Gateways), From: rf.from, To: rf.to, Location: rf.loc, MemoryLimit: rf.limit})
-		if err != nil {
-			return readDone{}, err
-		}
-		res, st, failed, err := aggregate.Run(ctx, e, rf.sources, rf.opts, f.decode.workers, rf.prog)
+		_, res, st, failed, err := f.runEngine(ctx, rf, nat.StandaloneSpecs(cfg.Gateways))
 		if err != nil {
 			return readDone{}, err
 		}

@@ -105,11 +105,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		if !f.noNAT {
 			opts.NAT = &cfg
 		}
-		e, err := aggregate.New(aggregate.Config{Specs: report.Specs(opts), From: rf.from, To: rf.to, Location: rf.loc, MemoryLimit: rf.limit})
-		if err != nil {
-			return readDone{}, err
-		}
-		res, st, failed, err := aggregate.Run(ctx, e, rf.sources, rf.opts, f.decode.workers, rf.prog)
+		e, res, st, failed, err := f.runEngine(ctx, rf, report.Specs(opts))
 		if err != nil {
 			return readDone{}, err
 		}

@@ -301,3 +301,14 @@ func progressLine(p *aggregate.Progress, elapsed time.Duration) string {
 	}
 	return line
 }
+
+// runEngine runs the aggregation engine over the sources with specs, within the flags' range,
+// zone and memory limit.
+func (f *readFlags) runEngine(ctx context.Context, in readIn, specs []aggregate.Spec) (*aggregate.Engine, *aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error) {
+	e, err := aggregate.New(aggregate.Config{Specs: specs, From: in.from, To: in.to, Location: in.loc, MemoryLimit: in.limit})
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	res, st, failed, err := aggregate.Run(ctx, e, in.sources, in.opts, f.decode.workers, in.prog)
+	return e, res, st, failed, err
+}
