@@ -599,7 +599,7 @@ func TestSQLPlanErrors(t *testing.T) {
 		{"SELECT srcaddr FROM t ORDER BY 2", "ORDER BY position 2 is not in the select list", "2"},
 		{"SELECT srcaddr, count(*) FROM t GROUP BY srcaddr ORDER BY 3", "ORDER BY position 3 is not in the select list", "3"},
 		{"SELECT srcaddr, count(*) FROM t GROUP BY 3", "GROUP BY position 3 is not in the select list", "3"},
-		{"SELECT lower(action) FROM t", "unknown function lower()", "lower"},
+		{"SELECT no_such_function(action) FROM t", "unknown function no_such_function()", "no_such_function"},
 		{"SELECT srcaddr FROM t WHERE srcaddr < 'x'", `"x" is not an address`, "'x'"},
 		{"SELECT srcaddr FROM t WHERE bytes", "WHERE needs a condition, found a bigint", "bytes"},
 		{"SELECT action FROM t GROUP BY action HAVING count(*)", "HAVING needs a condition", "count"},
