@@ -9,6 +9,7 @@ import (
 	"math"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Prices is a dated price table: what a NAT gateway and its alternatives cost in USD.
@@ -45,6 +46,10 @@ type RegionPrices struct {
 	// NATPerGB is charged for every GB the NAT gateway processes, in either direction, on top of any
 	// data transfer charge.
 	NATPerGB float64
+	// RegionalNATHour is the hourly charge of a regional NAT gateway (one per VPC, spanning AZs) for
+	// each AZ it is active in; 0 when the table does not give it, and a review then takes NATHour
+	// and says so. Its per-GB charge is NATPerGB.
+	RegionalNATHour float64
 }
 
 // Tier is one step of a tiered per-GB price.
@@ -58,18 +63,21 @@ type Tier struct {
 // pb is one petabyte in GB. AWS's "first 1 PB" uses the same decimal units as its GB.
 const pb = 1e6
 
-// defaultPrices are the figures of the project's cost method. They come from AWS's published price
-// tables as seen in 2024–2025 (NAT gateway and PrivateLink pricing, EC2 data transfer); Date says
-// "2025-06", the middle of 2025, because that is the latest they are known to match. NAT gateway hour
-// and per-GB prices are equal within each region. Only the NAT prices vary by region here; the
-// endpoint, inter-AZ and egress figures are the us-east-1 ones, which hold for most regions.
+// defaultPrices are the figures of the cost method (docs/cost.md). They come from AWS's published
+// price tables as seen in 2024–2025 (NAT gateway and PrivateLink pricing, EC2 data transfer); Date
+// says "2025-06", the middle of 2025, because that is the latest they are known to match. NAT
+// gateway hour and per-GB prices are equal within each region. Only the NAT prices vary by region
+// here; the endpoint, inter-AZ and egress figures are the us-east-1 ones, which hold for most
+// regions. The regions listed are those whose prices were checked; the other commercial regions
+// (Regions below) have no embedded price: `flowlens prices fetch` gets them from the Price List API.
 var defaultPrices = Prices{
 	Date:   "2025-06",
-	Source: "AWS published pricing (NAT gateway, PrivateLink, EC2 data transfer), 2024-2025, per the flowlens cost method",
+	Source: "AWS published pricing (NAT gateway, PrivateLink, EC2 data transfer), 2024-2025",
 	Regions: map[string]RegionPrices{
 		"us-east-1":      nat(0.045),
 		"us-east-2":      nat(0.045),
 		"us-west-1":      nat(0.048),
+		"us-west-2":      nat(0.045),
 		"eu-west-1":      nat(0.048),
 		"eu-west-2":      nat(0.05),
 		"eu-west-3":      nat(0.05),
@@ -116,7 +124,7 @@ func (p *Prices) clone() *Prices {
 //	  "date": "2026-01",
 //	  "source": "AWS pricing pages, January 2026",
 //	  "regions": {
-//	    "eu-west-1": {"nat_hour": 0.05, "nat_per_gb": 0.05},
+//	    "eu-west-1": {"nat_hour": 0.05, "nat_per_gb": 0.05, "regional_nat_hour": 0.05},
 //	    "me-south-1": {"nat_hour": 0.054, "nat_per_gb": 0.054}
 //	  },
 //	  "interface_endpoint_hour": 0.011,
@@ -136,8 +144,9 @@ func (p *Prices) clone() *Prices {
 // date; give a date.
 func LoadPrices(r io.Reader) (*Prices, error) {
 	type regionJSON struct {
-		NATHour  *float64 `json:"nat_hour"`
-		NATPerGB *float64 `json:"nat_per_gb"`
+		NATHour         *float64 `json:"nat_hour"`
+		NATPerGB        *float64 `json:"nat_per_gb"`
+		RegionalNATHour *float64 `json:"regional_nat_hour"`
 	}
 	type tierJSON struct {
 		UpToGB *float64 `json:"up_to_gb"`
@@ -184,6 +193,7 @@ func LoadPrices(r io.Reader) (*Prices, error) {
 		}
 		price(&rp.NATHour, v.NATHour, "regions."+name+".nat_hour")
 		price(&rp.NATPerGB, v.NATPerGB, "regions."+name+".nat_per_gb")
+		price(&rp.RegionalNATHour, v.RegionalNATHour, "regions."+name+".regional_nat_hour")
 		p.Regions[name] = rp
 	}
 	price(&p.InterfaceEndpointHour, f.InterfaceEndpointHour, "interface_endpoint_hour")
@@ -229,15 +239,84 @@ func checkTiers(tiers []Tier) error {
 	return nil
 }
 
-// Region returns the NAT prices of the region named. An unknown region is an error rather than a
-// guess, because NAT prices differ by up to a factor of two between regions; the error lists the
-// regions the table knows, so the user can fix a typo or pass a pricing file.
+// Region returns the NAT prices of the region named. A region the table lacks is a *MissingPriceError
+// rather than a guess, because NAT prices differ by up to a factor of two between regions.
 func (p *Prices) Region(name string) (RegionPrices, error) {
 	if rp, ok := p.Regions[name]; ok {
 		return rp, nil
 	}
-	return RegionPrices{}, fmt.Errorf("cost: no NAT gateway prices for region %q in the price table of %s (known: %s); pass a pricing file that adds it",
-		name, p.Date, strings.Join(slices.Sorted(maps.Keys(p.Regions)), ", "))
+	return RegionPrices{}, &MissingPriceError{Region: name, Date: p.Date, Known: slices.Sorted(maps.Keys(p.Regions))}
+}
+
+// MissingPriceError says that the price table has no NAT gateway prices for a region, and how to
+// give them.
+type MissingPriceError struct {
+	Region string
+	Date   string   // of the table
+	Known  []string // the regions it has
+}
+
+func (e *MissingPriceError) Error() string {
+	what := fmt.Sprintf("no NAT gateway prices for region %q in the price table of %s", e.Region, e.Date)
+	switch part := Partition(e.Region); {
+	case part == PartitionChina:
+		what += " (an AWS China region: priced in CNY by its own operator, not in this table)"
+	case part == PartitionGovCloud:
+		what += " (an AWS GovCloud (US) region)"
+	case !IsKnownRegion(e.Region):
+		what += " (not a region flowlens knows: check the spelling)"
+	}
+	return what + "; get them with 'flowlens prices fetch --region " + e.Region + " -o prices.json' and pass --pricing prices.json, " +
+		"or write a pricing file (docs/cost.md); the table prices these regions (known: " + strings.Join(e.Known, ", ") + ")"
+}
+
+// The AWS partitions: prices and IP ranges of one do not apply to another.
+const (
+	PartitionAWS      = "aws"
+	PartitionGovCloud = "aws-us-gov"
+	PartitionChina    = "aws-cn"
+)
+
+// Partition is the partition of a region code, by its prefix.
+func Partition(region string) string {
+	switch {
+	case strings.HasPrefix(region, "us-gov-"):
+		return PartitionGovCloud
+	case strings.HasPrefix(region, "cn-"):
+		return PartitionChina
+	}
+	return PartitionAWS
+}
+
+// Regions are the AWS regions as of the end of 2025, by partition: the commercial ones, then
+// GovCloud (US) and China. A region outside this list may be new; it is never refused, only priced
+// from a pricing file.
+var Regions = map[string][]string{
+	PartitionAWS: {"af-south-1", "ap-east-1", "ap-east-2", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+		"ap-south-1", "ap-south-2", "ap-southeast-1", "ap-southeast-2", "ap-southeast-3", "ap-southeast-4",
+		"ap-southeast-5", "ap-southeast-6", "ap-southeast-7", "ca-central-1", "ca-west-1", "eu-central-1",
+		"eu-central-2", "eu-north-1", "eu-south-1", "eu-south-2", "eu-west-1", "eu-west-2", "eu-west-3",
+		"il-central-1", "me-central-1", "me-south-1", "mx-central-1", "sa-east-1", "us-east-1", "us-east-2",
+		"us-west-1", "us-west-2"},
+	PartitionGovCloud: {"us-gov-east-1", "us-gov-west-1"},
+	PartitionChina:    {"cn-north-1", "cn-northwest-1"},
+}
+
+// IsKnownRegion reports whether region is in Regions.
+func IsKnownRegion(region string) bool {
+	return slices.Contains(Regions[Partition(region)], region)
+}
+
+// Stale reports whether the table is older than a year on day now: prices change, and a review
+// priced from an old table says so.
+func (p *Prices) Stale(now time.Time) bool {
+	d, err := time.Parse("2006-01", p.Date)
+	if err != nil {
+		if d, err = time.Parse("2006-01-02", p.Date); err != nil {
+			return false
+		}
+	}
+	return now.Sub(d) > 366*24*time.Hour
 }
 
 // InterfaceDataCost is the data processing charge of interface endpoints for gb GB in one region and

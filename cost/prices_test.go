@@ -1,7 +1,9 @@
 package cost
 
 import (
+	"errors"
 	"strings"
+	"time"
 	"testing"
 )
 
@@ -11,7 +13,7 @@ func TestDefaultPrices(t *testing.T) {
 		t.Errorf("Date %q, Source %q", p.Date, p.Source)
 	}
 	want := map[string]float64{
-		"us-east-1": 0.045, "us-east-2": 0.045, "us-west-1": 0.048, "eu-west-1": 0.048,
+		"us-east-1": 0.045, "us-east-2": 0.045, "us-west-1": 0.048, "us-west-2": 0.045, "eu-west-1": 0.048,
 		"eu-west-2": 0.05, "eu-west-3": 0.05, "ca-central-1": 0.05, "eu-central-1": 0.052,
 		"eu-north-1": 0.046, "ap-south-1": 0.056, "ap-southeast-1": 0.059, "ap-southeast-2": 0.059,
 		"ap-northeast-2": 0.059, "ap-northeast-1": 0.062, "ap-northeast-3": 0.062, "ap-east-1": 0.065,
@@ -34,7 +36,7 @@ func TestDefaultPrices(t *testing.T) {
 		t.Errorf("endpoint hour %v, inter-AZ %v, egress %v", p.InterfaceEndpointHour, p.InterAZPerGB, p.InternetEgressPerGB)
 	}
 	// Each call is a copy: changing one does not change the next.
-	p.Regions["us-east-1"] = RegionPrices{1, 1}
+	p.Regions["us-east-1"] = RegionPrices{NATHour: 1, NATPerGB: 1}
 	p.InterfaceEndpointTiers[0].PerGB = 1
 	if q := DefaultPrices(); q.Regions["us-east-1"].NATHour != 0.045 || q.InterfaceEndpointTiers[0].PerGB != 0.01 {
 		t.Error("DefaultPrices shares state between calls")
@@ -46,10 +48,59 @@ func TestRegionUnknown(t *testing.T) {
 	if err == nil {
 		t.Fatal("no error")
 	}
-	for _, s := range []string{`"mars-north-1"`, "2025-06", "ap-east-1, ap-northeast-1", "us-east-1", "sa-east-1"} {
+	for _, s := range []string{`"mars-north-1"`, "2025-06", "ap-east-1, ap-northeast-1", "us-east-1", "sa-east-1",
+		"not a region flowlens knows", "flowlens prices fetch --region mars-north-1", "--pricing"} {
 		if !strings.Contains(err.Error(), s) {
 			t.Errorf("error %q does not mention %s", err, s)
 		}
+	}
+	var me *MissingPriceError
+	if !errors.As(err, &me) || me.Region != "mars-north-1" {
+		t.Errorf("not a *MissingPriceError: %T", err)
+	}
+	for region, want := range map[string]string{"cn-north-1": "AWS China", "us-gov-west-1": "GovCloud", "me-central-1": "prices fetch"} {
+		_, err := DefaultPrices().Region(region)
+		if err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "not a region flowlens knows") {
+			t.Errorf("%s: %v", region, err)
+		}
+	}
+}
+
+// TestRegions: every region of the embedded table is a known commercial region, the partitions
+// are told apart by prefix, and the list has no duplicates.
+func TestRegions(t *testing.T) {
+	p := DefaultPrices()
+	for name := range p.Regions {
+		if !IsKnownRegion(name) || Partition(name) != PartitionAWS {
+			t.Errorf("%s: known %v, partition %s", name, IsKnownRegion(name), Partition(name))
+		}
+	}
+	for part, names := range Regions {
+		seen := map[string]bool{}
+		for _, n := range names {
+			if seen[n] || Partition(n) != part {
+				t.Errorf("%s: duplicate or in partition %s, listed under %s", n, Partition(n), part)
+			}
+			seen[n] = true
+		}
+	}
+	if len(Regions[PartitionAWS]) < 34 || !IsKnownRegion("us-west-2") || IsKnownRegion("us-west-9") {
+		t.Errorf("commercial regions: %d", len(Regions[PartitionAWS]))
+	}
+}
+
+func TestStale(t *testing.T) {
+	p := DefaultPrices() // 2025-06
+	if p.Stale(time.Date(2026, 5, 1, 0, 0, 0, 0, time.UTC)) || !p.Stale(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)) {
+		t.Error("2025-06 is stale after mid-2026 and not before")
+	}
+	p.Date = "2026-12-01"
+	if p.Stale(time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)) {
+		t.Error("a table of this month is not stale")
+	}
+	p.Date = "sometime"
+	if p.Stale(time.Now()) {
+		t.Error("an unreadable date is not called stale")
 	}
 }
 
@@ -92,7 +143,8 @@ func TestLoadPrices(t *testing.T) {
 		"date": "2026-01",
 		"regions": {
 			"eu-west-1": {"nat_hour": 0.05},
-			"me-south-1": {"nat_hour": 0.054, "nat_per_gb": 0.055}
+			"me-south-1": {"nat_hour": 0.054, "nat_per_gb": 0.055},
+			"us-east-2": {"regional_nat_hour": 0.05}
 		},
 		"interface_endpoint_tiers": [{"up_to_gb": 1000, "per_gb": 0.02}, {"up_to_gb": 0, "per_gb": 0.001}]
 	}`))
@@ -112,6 +164,7 @@ func TestLoadPrices(t *testing.T) {
 	f("eu-west-1", RegionPrices{NATHour: 0.05, NATPerGB: 0.048})   // one field overridden
 	f("me-south-1", RegionPrices{NATHour: 0.054, NATPerGB: 0.055}) // new region
 	f("us-east-1", RegionPrices{NATHour: 0.045, NATPerGB: 0.045})  // untouched
+	f("us-east-2", RegionPrices{NATHour: 0.045, NATPerGB: 0.045, RegionalNATHour: 0.05})
 	if p.InterfaceEndpointHour != 0.01 || p.InternetEgressPerGB != 0.09 {
 		t.Error("defaults not kept")
 	}
