@@ -11,26 +11,35 @@ import (
 	"github.com/flowlens/flowlens/cost"
 )
 
-// GatewayInfo is what the user says of a NAT gateway (--nat, --nat-gateways).
+// GatewayInfo is what the user says of a NAT gateway interface (--nat, --nat-gateways).
 type GatewayInfo struct {
 	InterfaceID string
 	GatewayID   string
+	Name        string // the gateway's Name tag
 	SubnetID    string
-	AZ          string
+	AZ          string // AZ name or id of the interface, when known
+	Regional    bool   // of a regional NAT gateway: no subnet, billed per active AZ
 	PrivateIPs  []string
 }
 
 // ParseDescribeNATGateways reads the JSON that `aws ec2 describe-nat-gateways` prints: one entry
-// per gateway interface, with its private addresses and subnet (and AZ where present).
+// per gateway interface, with its private addresses, subnet, AZ and Name tag where present. A
+// regional NAT gateway (AvailabilityMode "regional", one per VPC, spanning AZs) has no subnet; each
+// of its interfaces is one AZ.
 func ParseDescribeNATGateways(r io.Reader) ([]GatewayInfo, error) {
 	var doc struct {
 		NatGateways []struct {
 			NatGatewayId        string
 			SubnetId            string
+			VpcId               string
 			AvailabilityZone    string
+			AvailabilityMode    string
+			Tags                []struct{ Key, Value string }
 			NatGatewayAddresses []struct {
 				NetworkInterfaceId string
 				PrivateIp          string
+				AvailabilityZone   string
+				AvailabilityZoneId string
 			}
 		}
 	}
@@ -41,13 +50,26 @@ func ParseDescribeNATGateways(r io.Reader) ([]GatewayInfo, error) {
 	var out []GatewayInfo
 	var order []string
 	for _, g := range doc.NatGateways {
+		name := ""
+		for _, t := range g.Tags {
+			if t.Key == "Name" {
+				name = t.Value
+			}
+		}
+		regional := strings.EqualFold(g.AvailabilityMode, "regional") || (g.SubnetId == "" && g.AvailabilityMode != "zonal" && g.VpcId != "")
 		for _, a := range g.NatGatewayAddresses {
 			if a.NetworkInterfaceId == "" {
 				continue
 			}
 			n := byENI[a.NetworkInterfaceId]
 			if n == nil {
-				n = &GatewayInfo{InterfaceID: a.NetworkInterfaceId, GatewayID: g.NatGatewayId, SubnetID: g.SubnetId, AZ: g.AvailabilityZone}
+				az := g.AvailabilityZone
+				if a.AvailabilityZoneId != "" {
+					az = a.AvailabilityZoneId
+				} else if a.AvailabilityZone != "" {
+					az = a.AvailabilityZone
+				}
+				n = &GatewayInfo{InterfaceID: a.NetworkInterfaceId, GatewayID: g.NatGatewayId, Name: name, SubnetID: g.SubnetId, AZ: az, Regional: regional}
 				byENI[a.NetworkInterfaceId] = n
 				order = append(order, a.NetworkInterfaceId)
 			}
@@ -97,7 +119,7 @@ func Load(in Inputs) (Config, error) {
 	}
 	if in.NATGateways != "" {
 		if _, err := strconv.Atoi(in.NATGateways); err == nil {
-			return c, fmt.Errorf("--nat-gateways %s: give the JSON file of aws ec2 describe-nat-gateways (a number only with cost --estimate)", in.NATGateways)
+			return c, fmt.Errorf("--nat-gateways %s: give the JSON file of aws ec2 describe-nat-gateways (cost --estimate takes a number of gateways as --nat-count)", in.NATGateways)
 		}
 		fh, err := os.Open(in.NATGateways)
 		if err != nil {

@@ -52,9 +52,11 @@ func EstimateDoc(e *cost.Estimate, p *cost.Prices) EstimateJSON {
 // WriteEstimateTable writes an estimate as text.
 func WriteEstimateTable(w io.Writer, e *cost.Estimate) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "NAT gateway estimate — %s, %d gateway(s), %s GB over %s hours\n", e.Region, e.Gateways, trim(e.NATGB), trim(e.Hours))
+	fmt.Fprintf(&b, "NAT gateway estimate — %s, %d gateway(s), %.2f GB over %s hours (GB = 10^9 bytes)\n", e.Region, e.Gateways, e.NATGB, trim(e.Hours))
 	fmt.Fprintf(&b, "  NAT hours       $%10.2f\n  NAT processing  $%10.2f\n  NAT total       $%10.2f\n", e.NATHourlyCost, e.NATProcessingCost, e.NATTotal)
-	fmt.Fprintf(&b, "  one endpoint at the hourly price only: $%.2f; saving $%.2f (%.2f %%)\n", e.EndpointHourOnly, e.SavingVsHourOnly, e.SavingPercent)
+	fmt.Fprintf(&b, "  one endpoint at the hourly price only: $%.2f; saving $%.2f (%.2f %%) — the common quick comparison: it\n"+
+		"    removes the NAT gateway entirely and leaves out the endpoint's per-GB and per-AZ charges, so it overstates the saving\n",
+		e.EndpointHourOnly, e.SavingVsHourOnly, e.SavingPercent)
 	fmt.Fprintf(&b, "  gateway endpoint (S3, DynamoDB):   costs $%.2f, saves $%.2f\n", e.GatewayEndpoint.Cost, e.GatewayEndpoint.Saving)
 	fmt.Fprintf(&b, "  interface endpoint (%d AZ):         costs $%.2f, saves $%.2f\n", e.AZs, e.InterfaceEndpoint.Cost, e.InterfaceEndpoint.Saving)
 	b.WriteString("assumptions:\n")

@@ -1,10 +1,13 @@
 package nat
 
 import (
+	"errors"
 	"fmt"
 	"math"
 	"net/netip"
 	"sort"
+	"strings"
+	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/cost"
@@ -19,21 +22,38 @@ type Config struct {
 	Prices   *cost.Prices
 	Ranges   *cost.Ranges
 	Top      int
+	// Now is the day the review is made, for the staleness of the price table (time.Now when nil).
+	Now func() time.Time
 }
 
-// Review is the JSON contract of `flowlens cost` (and of the report's nat section).
+// Review is the JSON contract of `flowlens cost` (and of the report's nat section),
+// docs/report-json.md. Money is null where it cannot be computed (Missing says why), never 0.
 type Review struct {
+	// Status is "ok"; "no_gateways" when the NAT gateways cannot be known from the input (no pkt-*
+	// fields and none given); "no_prices" when the price table lacks the region.
+	Status string `json:"status"`
+	// Missing says what could not be computed and how to give what it needs; empty when complete.
+	Missing         []string            `json:"missing"`
 	NATGateways     []GatewayDoc        `json:"nat_gateways"`
 	Total           TotalDoc            `json:"total"`
 	Recommendations []RecommendationDoc `json:"recommendations"`
 	Assumptions     AssumptionsDoc      `json:"assumptions"`
 }
 
-// GatewayDoc is one NAT gateway interface.
+// The statuses of a review.
+const (
+	StatusOK         = "ok"
+	StatusNoGateways = "no_gateways"
+	StatusNoPrices   = "no_prices"
+)
+
+// GatewayDoc is one NAT gateway interface: a zonal NAT gateway, or one AZ of a regional one.
 type GatewayDoc struct {
 	InterfaceID            string             `json:"interface_id"`
 	GatewayID              string             `json:"gateway_id,omitempty"`
+	Name                   string             `json:"name,omitempty"` // its Name tag, when given
 	Guessed                bool               `json:"guessed"`
+	Regional               bool               `json:"regional"` // a regional NAT gateway (availability mode regional)
 	Addresses              []string           `json:"addresses"`
 	Region                 string             `json:"region"`
 	AZ                     string             `json:"az_id,omitempty"`
@@ -41,23 +61,24 @@ type GatewayDoc struct {
 	BytesInFromSource      int64              `json:"bytes_in_from_source"`
 	BytesInFromDestination int64              `json:"bytes_in_from_destination"`
 	ProcessedGB            float64            `json:"processed_gb"`
-	NATHourlyCost          float64            `json:"nat_hourly_cost"`
-	NATProcessingCost      float64            `json:"nat_processing_cost"`
-	NATCost                float64            `json:"nat_cost"`
+	NATHourlyCost          *float64           `json:"nat_hourly_cost"`
+	NATProcessingCost      *float64           `json:"nat_processing_cost"`
+	NATCost                *float64           `json:"nat_cost"`
 	MonthlyProjection      ProjectionDoc      `json:"monthly_projection"`
 	ByClass                map[string]float64 `json:"by_class"`
 	CrossAZGB              float64            `json:"cross_az_gb"`
-	CrossAZCost            float64            `json:"cross_az_cost"` // inter-AZ transfer charged for it in the period
+	CrossAZCost            *float64           `json:"cross_az_cost"` // inter-AZ transfer, both directions, in the period
 	TopSources             []EndDoc           `json:"top_sources"`
 	TopDestinations        []EndDoc           `json:"top_destinations"`
 }
 
-// ProjectionDoc is a cost scaled to a 730-hour month: a projection, labelled as one.
+// ProjectionDoc is a month of 730 hours at the rates of the period: the hourly rate × 730, and the
+// GB processed per hour covered × 730 at the per-GB price. A projection, labelled as one.
 type ProjectionDoc struct {
-	Label             string  `json:"label"`
-	NATHourlyCost     float64 `json:"nat_hourly_cost"`
-	NATProcessingCost float64 `json:"nat_processing_cost"`
-	NATCost           float64 `json:"nat_cost"`
+	Label             string   `json:"label"`
+	NATHourlyCost     *float64 `json:"nat_hourly_cost"`
+	NATProcessingCost *float64 `json:"nat_processing_cost"`
+	NATCost           *float64 `json:"nat_cost"`
 }
 
 // EndDoc is a workload (source) or far end (destination) of NAT traffic.
@@ -74,10 +95,10 @@ type EndDoc struct {
 // TotalDoc sums the gateways.
 type TotalDoc struct {
 	ProcessedGB       float64            `json:"processed_gb"`
-	NATCost           float64            `json:"nat_cost"`
-	MonthlyNATCost    float64            `json:"monthly_nat_cost_projected"`
+	NATCost           *float64           `json:"nat_cost"`
+	MonthlyNATCost    *float64           `json:"monthly_nat_cost_projected"`
 	ByClass           map[string]float64 `json:"by_class"`
-	MonthlySavingsUSD float64            `json:"monthly_savings_usd"`
+	MonthlySavingsUSD *float64           `json:"monthly_savings_usd"`
 }
 
 // RecommendationDoc is one change with its saving.
@@ -93,34 +114,97 @@ type RecommendationDoc struct {
 
 // AssumptionsDoc is what the numbers rest on.
 type AssumptionsDoc struct {
-	PriceTableDate string   `json:"price_table_date"`
-	PriceSource    string   `json:"price_source"`
-	Region         string   `json:"region"`
-	GB             string   `json:"gb"`
-	IPRangesDate   string   `json:"ip_ranges_date"`
-	HoursCovered   float64  `json:"hours_covered"`
-	MonthHours     float64  `json:"month_hours"`
-	Notes          []string `json:"notes"`
+	PriceTableDate  string   `json:"price_table_date"`
+	PriceSource     string   `json:"price_source"`
+	PriceTableStale bool     `json:"price_table_stale"` // older than a year on the day of the review
+	Region          string   `json:"region"`
+	GB              string   `json:"gb"`
+	IPRangesDate    string   `json:"ip_ranges_date"`
+	HoursCovered    float64  `json:"hours_covered"`
+	MonthHours      float64  `json:"month_hours"`
+	Notes           []string `json:"notes"`
 }
 
 const monthHours = 730
 
-// Span is the time the input covers, Unix seconds, from the first record's start to the last
-// record's end: what the NAT gateway hours are counted over.
-type Span struct{ FirstStart, LastEnd int64 }
+// Span is the time a review covers, Unix seconds: the range asked for (From, To; 0 when open) and the
+// first and last start of the records.
+type Span struct {
+	From, To              int64
+	FirstStart, LastStart int64
+}
 
-// SpanOf reads the span of a run made with StandaloneSpecs.
-func SpanOf(res *aggregate.Result) Span {
-	var s Span
+// Hours are the NAT gateway hours of the span, as AWS bills them, per started hour: the hours of the
+// range asked for (a day is 24); where it is open, the hours from the first record's to the last
+// record's, counting a flow in the hour of its start as the report does (records of 08:00–09:00 are
+// 1 hour, of a day 24, whenever their last flows end). 0 when no record had times and no range was
+// given.
+func (s Span) Hours() float64 {
+	lo, hi := s.From, s.To
+	if lo == 0 {
+		if s.FirstStart <= 0 {
+			return 0
+		}
+		lo = s.FirstStart - s.FirstStart%3600
+	}
+	if hi == 0 {
+		if s.LastStart <= 0 {
+			return 0
+		}
+		hi = s.LastStart - s.LastStart%3600 + 3600
+	}
+	if hi <= lo {
+		return 0
+	}
+	return math.Ceil(float64(hi-lo) / 3600)
+}
+
+// SpanOf reads the span of a run made with StandaloneSpecs over the range [from, to) (zero times
+// when open).
+func SpanOf(res *aggregate.Result, from, to time.Time) Span {
+	s := Span{From: unixOrZero(from), To: unixOrZero(to)}
 	if t := res.Table(aggSpan); t != nil {
 		if g := t.Groups(); len(g) == 1 {
-			s.FirstStart, s.LastEnd = t.Value(g[0], aggregate.MinStart), t.Value(g[0], aggregate.MaxEnd)
+			s.FirstStart, s.LastStart = t.Value(g[0], aggregate.MinStart), t.Value(g[0], aggregate.AggMeasure(0))
 		}
+	}
+	if aggregate.Unset(aggregate.MinStart, s.FirstStart) || s.LastStart == math.MinInt64 {
+		s.FirstStart, s.LastStart = 0, 0
 	}
 	return s
 }
 
-// Build reads the NAT group-bys of a run (Specs) into a cost review of the time span covers.
+func unixOrZero(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
+}
+
+// ErrNoGateways and *cost.MissingPriceError are what a review cannot tell: Build returns the review
+// all the same, with its Status and Missing saying so, and nil error.
+var ErrNoGateways = errors.New("the NAT gateways cannot be known from this input")
+
+// The three ways to name NAT gateways, for the message that says none could be known.
+const howToGiveGateways = "the input has no pkt-srcaddr/pkt-dstaddr fields, so NAT gateways cannot be detected and no NAT cost can be measured; " +
+	"name them in one of three ways: --nat ENI[,ENI…] (their network interface ids), --nat-gateways FILE (the JSON of 'aws ec2 describe-nat-gateways'), " +
+	"or log a custom flow-log format with pkt-srcaddr and pkt-dstaddr (version 3 or later) and detect them"
+
+func ptr(x float64) *float64 { return &x }
+
+// sum adds costs rounded to the cent; nil when any is unknown.
+func sum(xs ...*float64) *float64 {
+	var t float64
+	for _, x := range xs {
+		if x == nil {
+			return nil
+		}
+		t += *x
+	}
+	return ptr(cost.Cents(t))
+}
+
+// Build reads the NAT group-bys of a run (Specs) into a cost review of span.
 func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	if opts.Prices == nil {
 		opts.Prices = cost.DefaultPrices()
@@ -128,10 +212,16 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	if opts.Ranges == nil {
 		opts.Ranges = cost.DefaultRanges()
 	}
+	now := time.Now
+	if opts.Now != nil {
+		now = opts.Now
+	}
 	top := opts.Top
 	if top <= 0 {
 		top = 20
 	}
+	r := &Review{Status: StatusOK, Missing: []string{}, NATGateways: []GatewayDoc{}, Recommendations: []RecommendationDoc{},
+		Total: TotalDoc{ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}}}
 	var notes []string
 	given := map[string]GatewayInfo{}
 	var only map[string]bool
@@ -147,8 +237,9 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		if len(opts.Gateways) > 0 {
 			gws = plainGateways(res.Table(aggNATPlain), opts.Gateways)
 			notes = append(notes, "the input has no pkt-srcaddr/pkt-dstaddr fields: the gateways' records were split by their own addresses (given, or the address their records show most); workloads and far ends are known, but not which talked to which")
-		} else {
-			notes = append(notes, "the input has no pkt-srcaddr/pkt-dstaddr fields: NAT gateways cannot be detected; give them with --nat or --nat-gateways, or log a custom format with pkt-srcaddr and pkt-dstaddr (version 3 or later)")
+		} else if res.Rows > 0 {
+			r.Status = StatusNoGateways
+			r.Missing = append(r.Missing, howToGiveGateways)
 		}
 	}
 	if len(opts.Gateways) == 0 && len(gws) > 0 {
@@ -171,22 +262,36 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		region = "us-east-1"
 		notes = append(notes, "the region is unknown (no --region, no region field): us-east-1 prices and S3/DynamoDB ranges were assumed")
 	}
-	rp, err := opts.Prices.Region(region)
-	if err != nil {
-		return nil, err
+	rp, perr := opts.Prices.Region(region)
+	// Costs are computed only when prices and gateways are both known: a total of no gateways that
+	// could not be known is not $0.
+	priced := perr == nil && r.Status != StatusNoGateways
+	if perr != nil {
+		var me *cost.MissingPriceError
+		if !errors.As(perr, &me) {
+			return nil, perr
+		}
+		if len(gws) > 0 && r.Status == StatusOK {
+			r.Status = StatusNoPrices
+			r.Missing = append(r.Missing, perr.Error()+"; the bytes, workloads and destinations below are measured, the costs are null")
+		}
 	}
-	hours := 0.0
-	if span.LastEnd > span.FirstStart && span.FirstStart > 0 {
-		hours = math.Ceil(float64(span.LastEnd-span.FirstStart) / 3600) // billed per started hour
-	}
-	factor := 0.0
+	regionalHour := rp.RegionalNATHour
+	hours := span.Hours()
+	factor := 0.0 // GB of the period to GB of a month
 	if hours > 0 {
 		factor = monthHours / hours
 	}
-	r := &Review{NATGateways: []GatewayDoc{}, Recommendations: []RecommendationDoc{},
-		Total: TotalDoc{ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}}}
+	// money is a cost when the region is priced, null otherwise.
+	money := func(x float64) *float64 {
+		if !priced {
+			return nil
+		}
+		return ptr(cost.Cents(x))
+	}
 	classBytes := map[cost.Class]int64{}
 	natAZs := map[string]bool{}
+	var totalCost, totalMonthly float64
 	for _, g := range gws {
 		info := given[g.InterfaceID]
 		// The records' az-id comes first: the workloads' AZs are az-ids too (describe-nat-gateways
@@ -195,8 +300,9 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		if az == "" {
 			az = info.AZ
 		}
-		d := GatewayDoc{InterfaceID: g.InterfaceID, GatewayID: info.GatewayID, Guessed: len(opts.Gateways) == 0,
-			Region: region, AZ: az, Hours: hours, BytesInFromSource: g.BytesInFromSource, BytesInFromDestination: g.BytesInFromDestination,
+		d := GatewayDoc{InterfaceID: g.InterfaceID, GatewayID: info.GatewayID, Name: info.Name, Guessed: len(opts.Gateways) == 0,
+			Regional: info.Regional, Region: region, AZ: az, Hours: hours,
+			BytesInFromSource: g.BytesInFromSource, BytesInFromDestination: g.BytesInFromDestination,
 			ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}, TopSources: []EndDoc{}, TopDestinations: []EndDoc{}}
 		if d.AZ != "" {
 			natAZs[d.AZ] = true
@@ -205,16 +311,27 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 			d.Addresses = append(d.Addresses, a.String())
 		}
 		d.ProcessedGB = gb(g.ProcessedBytes())
-		d.NATHourlyCost = cost.Cents(hours * rp.NATHour)
-		d.NATProcessingCost = cost.Cents(d.ProcessedGB * rp.NATPerGB)
-		d.NATCost = cost.Cents(d.NATHourlyCost + d.NATProcessingCost)
-		d.MonthlyProjection = ProjectionDoc{Label: fmt.Sprintf("projection: the %.0f hours covered scaled to a %d-hour month", hours, monthHours),
-			NATHourlyCost: cost.Cents(monthHours * rp.NATHour), NATProcessingCost: cost.Cents(d.ProcessedGB * factor * rp.NATPerGB)}
-		d.MonthlyProjection.NATCost = cost.Cents(d.MonthlyProjection.NATHourlyCost + d.MonthlyProjection.NATProcessingCost)
+		// A regional NAT gateway is billed per AZ it is active in; each of its interfaces is one AZ.
+		hourly := rp.NATHour
+		if d.Regional && regionalHour > 0 {
+			hourly = regionalHour
+		}
+		// Each figure is rounded to the cent once, and a total is the sum of the figures shown.
+		d.NATHourlyCost = money(hours * hourly)
+		d.NATProcessingCost = money(d.ProcessedGB * rp.NATPerGB)
+		d.NATCost = sum(d.NATHourlyCost, d.NATProcessingCost)
+		d.MonthlyProjection = ProjectionDoc{Label: fmt.Sprintf("projection: the hourly rate × %d hours, and the %.0f hours covered scaled to a %d-hour month", monthHours, hours, monthHours),
+			NATHourlyCost: money(monthHours * hourly), NATProcessingCost: money(d.ProcessedGB * factor * rp.NATPerGB)}
+		d.MonthlyProjection.NATCost = sum(d.MonthlyProjection.NATHourlyCost, d.MonthlyProjection.NATProcessingCost)
+		if priced {
+			totalCost += *d.NATCost
+			totalMonthly += *d.MonthlyProjection.NATCost
+		}
 
 		srcs := map[netip.Addr]*EndDoc{}
 		dsts := map[netip.Addr]*EndDoc{}
 		var crossAZ int64
+		otherAZs := map[string]bool{}
 		gwClass := map[cost.Class]int64{}
 		for _, f := range g.Flows {
 			// Without pkt-* fields a flow knows one side only (plainGateways).
@@ -238,6 +355,7 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 				ends = append(ends, s)
 				if d.AZ != "" && s.AZ != "" && s.AZ != d.AZ {
 					crossAZ += f.Bytes
+					otherAZs[s.AZ] = true
 				}
 			}
 			for _, e := range ends {
@@ -254,74 +372,111 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 			classBytes[c] += b
 		}
 		d.CrossAZGB = gb(crossAZ)
-		d.CrossAZCost = cost.Cents(d.CrossAZGB * opts.Prices.InterAZPerGB)
+		// A byte that crosses AZs is billed out of one and into the other.
+		d.CrossAZCost = money(d.CrossAZGB * 2 * opts.Prices.InterAZPerGB)
 		d.TopSources = topEnds(srcs, top)
 		d.TopDestinations = topEnds(dsts, top)
-		if crossAZ > 0 {
+		// A NAT gateway in each AZ the workloads come from saves the transfer, for its hours. A
+		// regional NAT gateway already serves each AZ from that AZ.
+		if crossAZ > 0 && priced && factor > 0 && !d.Regional {
 			monthlyGB := gb(crossAZ) * factor
-			extraNAT := monthHours * rp.NATHour
-			charge := monthlyGB * opts.Prices.InterAZPerGB
+			extraNAT := float64(len(otherAZs)) * monthHours * rp.NATHour
+			charge := monthlyGB * 2 * opts.Prices.InterAZPerGB
 			if charge > extraNAT {
 				r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "same_az_nat", Service: "nat", InterfaceID: g.InterfaceID,
 					MonthlyGB: round3(monthlyGB), MonthlyCostUSD: cost.Cents(extraNAT), MonthlySavingUSD: cost.Cents(charge - extraNAT),
-					Why: fmt.Sprintf("%.3f GB a month reach this NAT gateway from other AZs at $%.3f/GB; a NAT gateway in each of their AZs costs $%.2f a month more in hours", monthlyGB, opts.Prices.InterAZPerGB, extraNAT)})
+					Why: fmt.Sprintf("%.2f GB a month reach this NAT gateway from %d other AZ(s), billed $%.3f/GB out of their AZ and again into this one; a NAT gateway in each of those AZs costs $%.2f a month in hours",
+						monthlyGB, len(otherAZs), opts.Prices.InterAZPerGB, extraNAT)})
 			}
 		}
 		r.Total.ProcessedGB += d.ProcessedGB
-		r.Total.NATCost += d.NATCost
-		r.Total.MonthlyNATCost += d.MonthlyProjection.NATCost
 		r.NATGateways = append(r.NATGateways, d)
 	}
 	for c, b := range classBytes {
 		r.Total.ByClass[string(c)] = gb(b)
 	}
 	r.Total.ProcessedGB = round3(r.Total.ProcessedGB)
-	r.Total.NATCost = cost.Cents(r.Total.NATCost)
-	r.Total.MonthlyNATCost = cost.Cents(r.Total.MonthlyNATCost)
+	r.Total.NATCost = money(totalCost)
+	r.Total.MonthlyNATCost = money(totalMonthly)
 
-	// Gateway endpoints: free, they take S3 and DynamoDB traffic of the region off the NAT.
-	for _, c := range []struct {
-		class         cost.Class
-		service, name string
-	}{{cost.ClassS3, "s3", "S3"}, {cost.ClassDynamoDB, "dynamodb", "DynamoDB"}} {
-		if b := classBytes[c.class]; b > 0 && factor > 0 {
-			monthlyGB := gb(b) * factor
-			r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "gateway_endpoint", Service: c.service,
-				MonthlyGB: round3(monthlyGB), MonthlyCostUSD: 0, MonthlySavingUSD: cost.Cents(monthlyGB * rp.NATPerGB),
-				Why: fmt.Sprintf("an %s gateway endpoint is free and takes %.3f GB a month of %s traffic in %s off the NAT's $%.3f/GB processing charge", c.name, monthlyGB, c.name, region, rp.NATPerGB)})
+	if priced && factor > 0 {
+		// Gateway endpoints: free, they take S3 and DynamoDB traffic of the region off the NAT.
+		for _, c := range []struct {
+			class         cost.Class
+			service, name string
+		}{{cost.ClassS3, "s3", "an S3"}, {cost.ClassDynamoDB, "dynamodb", "a DynamoDB"}} {
+			if b := classBytes[c.class]; b > 0 {
+				monthlyGB := gb(b) * factor
+				r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "gateway_endpoint", Service: c.service,
+					MonthlyGB: round3(monthlyGB), MonthlyCostUSD: 0, MonthlySavingUSD: cost.Cents(monthlyGB * rp.NATPerGB),
+					Why: fmt.Sprintf("%s gateway endpoint is free and would carry these %.2f GB a month in %s, which now pay the NAT's $%.3f/GB processing charge", c.name, monthlyGB, region, rp.NATPerGB)})
+			}
 		}
-	}
-	// Interface endpoints: hourly per AZ plus per GB; only where cheaper than the NAT's per-GB charge.
-	if b := classBytes[cost.ClassAWSOther]; b > 0 && factor > 0 {
-		monthlyGB := gb(b) * factor
-		azs := max(len(natAZs), 1)
-		endpoint := monthHours*float64(azs)*opts.Prices.InterfaceEndpointHour + opts.Prices.InterfaceDataCost(monthlyGB)
-		natCharge := monthlyGB * rp.NATPerGB
-		why := fmt.Sprintf("%.3f GB a month to other AWS services cost $%.2f in NAT processing; one interface endpoint in %d AZ(s) costs $%.2f (hours and per-GB)", monthlyGB, natCharge, azs, endpoint)
-		if endpoint < natCharge {
-			r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "interface_endpoint", Service: "other AWS services",
-				MonthlyGB: round3(monthlyGB), MonthlyCostUSD: cost.Cents(endpoint), MonthlySavingUSD: cost.Cents(natCharge - endpoint),
-				Why: why + "; AWS's ranges do not name the service, so choose the endpoint per service (pkt-dst-aws-service hints at it)"})
-		} else {
-			notes = append(notes, "no interface endpoint recommended: "+why)
+		// Interface endpoints: hourly per AZ plus per GB, the GB tiers counted over the region's
+		// endpoint volume; only where cheaper than the NAT's per-GB charge.
+		if b := classBytes[cost.ClassAWSOther]; b > 0 {
+			monthlyGB := gb(b) * factor
+			azs := max(len(natAZs), 1)
+			endpoint := monthHours*float64(azs)*opts.Prices.InterfaceEndpointHour + opts.Prices.InterfaceDataCost(monthlyGB)
+			natCharge := monthlyGB * rp.NATPerGB
+			why := fmt.Sprintf("%.2f GB a month to other AWS services cost $%.2f in NAT processing; one interface endpoint in %d AZ(s) costs $%.2f (hours and per-GB)", monthlyGB, natCharge, azs, endpoint)
+			if endpoint < natCharge {
+				r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "interface_endpoint", Service: "other AWS services",
+					MonthlyGB: round3(monthlyGB), MonthlyCostUSD: cost.Cents(endpoint), MonthlySavingUSD: cost.Cents(natCharge - endpoint),
+					Why: why + "; AWS's ranges do not name the service, so choose the endpoint per service (pkt-dst-aws-service hints at it)"})
+			} else {
+				notes = append(notes, "no interface endpoint recommended: "+why)
+			}
 		}
 	}
 	sort.SliceStable(r.Recommendations, func(i, j int) bool {
 		return r.Recommendations[i].MonthlySavingUSD > r.Recommendations[j].MonthlySavingUSD
 	})
-	for _, rec := range r.Recommendations {
-		r.Total.MonthlySavingsUSD += rec.MonthlySavingUSD
+	if priced {
+		var saving float64
+		for _, rec := range r.Recommendations {
+			saving += rec.MonthlySavingUSD
+		}
+		r.Total.MonthlySavingsUSD = ptr(cost.Cents(saving))
 	}
-	r.Total.MonthlySavingsUSD = cost.Cents(r.Total.MonthlySavingsUSD)
 	if len(natAZs) == 0 && len(gws) > 0 {
 		notes = append(notes, "the NAT gateways' AZs are unknown (no az-id field, no AvailabilityZone given): cross-AZ charges were not computed")
 	} else if len(gws) > 0 && len(addrAZ) == 0 {
 		notes = append(notes, "the workloads' AZs are unknown (the input lacks az-id or flow-direction): cross-AZ charges were not computed")
 	}
-	notes = append(notes, "processed bytes count every byte once per direction: the records a NAT gateway logs with translated addresses (its private legs), never its four records of a conversation nor the instances' own copies")
-	r.Assumptions = AssumptionsDoc{PriceTableDate: opts.Prices.Date, PriceSource: opts.Prices.Source, Region: region,
+	for _, g := range r.NATGateways {
+		if g.Regional {
+			if regionalHour == 0 {
+				notes = append(notes, "regional NAT gateways: the price table has no regional hourly price for "+region+"; the zonal one was taken per active AZ")
+			} else {
+				notes = append(notes, "regional NAT gateways are billed per active AZ: each of their interfaces is one AZ")
+			}
+			break
+		}
+	}
+	notes = append(notes,
+		"processed bytes count every byte once per direction: the records a NAT gateway logs with translated addresses (its private legs), never its four records of a conversation nor the instances' own copies",
+		fmt.Sprintf("hours are started hours, as AWS bills them: those of the range asked for, or the hours from the first record's start to the last record's, a flow counted in the hour of its start (%.0f here)", hours),
+		"inter-AZ transfer is billed in each direction: a GB that crosses AZs costs the inter-AZ price twice",
+		"interface endpoint GB tiers count all interface endpoints of the region together")
+	stale := opts.Prices.Stale(now())
+	if stale {
+		notes = append(notes, fmt.Sprintf("the price table of %s is more than a year old: check it, or get current prices with 'flowlens prices fetch' and pass --pricing", opts.Prices.Date))
+	}
+	r.Assumptions = AssumptionsDoc{PriceTableDate: opts.Prices.Date, PriceSource: opts.Prices.Source, PriceTableStale: stale, Region: region,
 		GB: "1 GB = 10^9 bytes, as AWS bills", IPRangesDate: opts.Ranges.Date, HoursCovered: hours, MonthHours: monthHours, Notes: notes}
 	return r, nil
+}
+
+// Err is what a review could not tell, as an error: nil when Status is ok.
+func (r *Review) Err() error {
+	switch r.Status {
+	case StatusNoGateways:
+		return ErrNoGateways
+	case StatusNoPrices:
+		return errors.New(strings.Join(r.Missing, "; "))
+	}
+	return nil
 }
 
 func gb(b int64) float64 { return math.Round(float64(b)) / 1e9 } // exact to the byte

@@ -52,5 +52,6 @@ func Specs(given []GatewayInfo) []aggregate.Spec {
 // StandaloneSpecs is Specs plus the time span of the input (SpanOf), for a review on its own; the
 // standard report takes the span from its own totals instead.
 func StandaloneSpecs(given []GatewayInfo) []aggregate.Spec {
-	return append(Specs(given), aggregate.Spec{Name: aggSpan, Measures: []aggregate.Measure{aggregate.MinStart, aggregate.MaxEnd, aggregate.Flows}})
+	return append(Specs(given), aggregate.Spec{Name: aggSpan, Measures: []aggregate.Measure{aggregate.MinStart, aggregate.Flows},
+		Aggs: []aggregate.Agg{{Op: aggregate.AggMax, Field: flowlog.FStart}}})
 }

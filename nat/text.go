@@ -12,40 +12,50 @@ import (
 // WriteJSON writes the review as one indented JSON document.
 func (r *Review) WriteJSON(w io.Writer) error { return output.WriteJSON(w, r) }
 
-// WriteTable writes the review as text.
+// WriteTable writes the review as text for a reader who takes it to a meeting: what cannot be told
+// first, then each gateway (by NAT gateway id and Name when known, its interface otherwise), the
+// total, the recommendations and the assumptions. GB have two decimals; a cost that cannot be
+// computed reads "unknown".
 func (r *Review) WriteTable(w io.Writer) error {
 	var b strings.Builder
 	a := r.Assumptions
+	for _, m := range r.Missing {
+		fmt.Fprintf(&b, "CANNOT TELL: %s\n\n", m)
+	}
 	fmt.Fprintf(&b, "flowlens cost review — %s, prices of %s, %.0f hours covered (GB = 10^9 bytes)\n", a.Region, a.PriceTableDate, a.HoursCovered)
-	if len(r.NATGateways) == 0 {
+	if a.PriceTableStale {
+		fmt.Fprintf(&b, "note: the price table of %s is more than a year old (flowlens prices fetch gets current prices)\n", a.PriceTableDate)
+	}
+	if len(r.NATGateways) == 0 && r.Status != StatusNoGateways {
 		b.WriteString("\nno NAT gateway traffic found\n")
 	}
 	for _, g := range r.NATGateways {
-		guessed := ""
-		if g.Guessed {
-			guessed = " (guessed from the records)"
-		}
-		fmt.Fprintf(&b, "\nNAT GATEWAY %s%s  %s  %s\n", g.InterfaceID, guessed, strings.Join(g.Addresses, ","), g.AZ)
-		fmt.Fprintf(&b, "  processed %.3f GB (in from sources %s, in from destinations %s)\n", g.ProcessedGB, units.Decimal(g.BytesInFromSource), units.Decimal(g.BytesInFromDestination))
-		fmt.Fprintf(&b, "  cost for the period $%.2f (hours $%.2f + processing $%.2f); %s: $%.2f\n", g.NATCost, g.NATHourlyCost, g.NATProcessingCost, g.MonthlyProjection.Label, g.MonthlyProjection.NATCost)
-		fmt.Fprintf(&b, "  by class: S3 %.3f GB, DynamoDB %.3f GB, other AWS %.3f GB, internet %.3f GB; cross-AZ %.3f GB ($%.2f inter-AZ)\n",
-			g.ByClass["s3"], g.ByClass["dynamodb"], g.ByClass["aws_other"], g.ByClass["internet"], g.CrossAZGB, g.CrossAZCost)
+		fmt.Fprintf(&b, "\nNAT GATEWAY %s  %s  %s\n", g.Title(), strings.Join(g.Addresses, ","), g.AZ)
+		fmt.Fprintf(&b, "  processed %.2f GB (in from sources %s, in from destinations %s)\n", g.ProcessedGB, units.Decimal(g.BytesInFromSource), units.Decimal(g.BytesInFromDestination))
+		fmt.Fprintf(&b, "  cost for the %.0f hours: %s (hours %s + processing %s)\n", g.Hours, usd(g.NATCost), usd(g.NATHourlyCost), usd(g.NATProcessingCost))
+		fmt.Fprintf(&b, "  a 730-hour month, projected: %s (hours %s + processing %s)\n", usd(g.MonthlyProjection.NATCost), usd(g.MonthlyProjection.NATHourlyCost), usd(g.MonthlyProjection.NATProcessingCost))
+		fmt.Fprintf(&b, "  by class: S3 %.2f GB, DynamoDB %.2f GB, other AWS %.2f GB, internet %.2f GB; cross-AZ %.2f GB (%s inter-AZ, both directions)\n",
+			g.ByClass["s3"], g.ByClass["dynamodb"], g.ByClass["aws_other"], g.ByClass["internet"], g.CrossAZGB, usd(g.CrossAZCost))
 		b.WriteString("  top sources:\n")
 		for _, s := range g.TopSources {
 			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.Address, units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.AZ)
 		}
 		b.WriteString("  top destinations:\n")
 		for _, s := range g.TopDestinations {
-			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s %s\n", s.Address, units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.Class, s.Service)
+			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.Address, units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.Where())
 		}
 	}
-	fmt.Fprintf(&b, "\nTOTAL processed %.3f GB, NAT cost $%.2f for the period, $%.2f a month (projected)\n", r.Total.ProcessedGB, r.Total.NATCost, r.Total.MonthlyNATCost)
+	fmt.Fprintf(&b, "\nTOTAL processed %.2f GB, NAT cost %s for the period, %s a month (projected)\n", r.Total.ProcessedGB, usd(r.Total.NATCost), usd(r.Total.MonthlyNATCost))
 	b.WriteString("\nRECOMMENDATIONS (monthly, projected)\n")
-	if len(r.Recommendations) == 0 {
+	switch {
+	case len(r.Recommendations) > 0:
+		for _, rec := range r.Recommendations {
+			fmt.Fprintf(&b, "  %-18s %-20s save $%.2f a month — %s\n", rec.Kind, rec.Service, rec.MonthlySavingUSD, rec.Why)
+		}
+	case r.Total.MonthlySavingsUSD == nil && len(r.NATGateways) > 0:
+		b.WriteString("  unknown: without prices nothing can be compared\n")
+	default:
 		b.WriteString("  none\n")
-	}
-	for _, rec := range r.Recommendations {
-		fmt.Fprintf(&b, "  %-18s %-20s save $%.2f a month — %s\n", rec.Kind, rec.Service, rec.MonthlySavingUSD, rec.Why)
 	}
 	b.WriteString("\nASSUMPTIONS\n")
 	fmt.Fprintf(&b, "  prices: %s (%s); AWS IP ranges of %s\n", a.PriceTableDate, a.PriceSource, a.IPRangesDate)
@@ -54,4 +64,40 @@ func (r *Review) WriteTable(w io.Writer) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// Title names a gateway for people: its NAT gateway id and Name tag when known, its interface
+// otherwise, and whether it was guessed or is regional.
+func (g *GatewayDoc) Title() string {
+	t := g.InterfaceID
+	if g.GatewayID != "" {
+		t = g.GatewayID
+		if g.Name != "" {
+			t += " (" + g.Name + ")"
+		}
+		t += " interface " + g.InterfaceID
+	}
+	if g.Regional {
+		t += ", regional"
+	}
+	if g.Guessed {
+		t += " (guessed from the records)"
+	}
+	return t
+}
+
+// Where is a far end's class and service, each named once: "s3", "aws_other EC2", "internet".
+func (e *EndDoc) Where() string {
+	if e.Service == "" || strings.EqualFold(e.Service, e.Class) || strings.EqualFold(e.Service, "AMAZON") && e.Class == "aws_other" {
+		return e.Class
+	}
+	return e.Class + " " + e.Service
+}
+
+// usd writes a cost, or "unknown" where it could not be computed.
+func usd(x *float64) string {
+	if x == nil {
+		return "unknown"
+	}
+	return fmt.Sprintf("$%.2f", *x)
 }

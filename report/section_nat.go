@@ -1,7 +1,11 @@
 package report
 
 import (
+	"strings"
+	"time"
+
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
 )
 
@@ -29,17 +33,34 @@ func buildNAT(b *builder) error {
 	if b.o.NAT == nil || b.r.Input.FirstStart == nil {
 		return nil
 	}
-	var span nat.Span
-	totals := b.totals()
-	if g := totals.Groups(); len(g) == 1 {
-		span = nat.Span{FirstStart: totals.Value(g[0], aggregate.MinStart), LastEnd: totals.Value(g[0], aggregate.MaxEnd)}
+	// The span's first and last start hours are the hourly series' first and last hours.
+	span := nat.Span{From: unix(b.o.From), To: unix(b.o.To)}
+	hourly := b.rollup(specIfaceHour, "hourly", flowlog.FStart)
+	c := hourly.Col(flowlog.FStart)
+	for _, g := range hourly.Groups() {
+		if h := hourly.Key(g, c); !h.Null {
+			if span.FirstStart == 0 || h.Int < span.FirstStart {
+				span.FirstStart = h.Int
+			}
+			span.LastStart = max(span.LastStart, h.Int)
+		}
 	}
 	review, err := nat.Build(b.res, *b.o.NAT, span)
 	if err != nil {
 		return err
 	}
-	if len(review.NATGateways) > 0 || len(b.o.NAT.Gateways) > 0 {
+	switch {
+	case review.Status == nat.StatusNoGateways:
+		b.r.Unavailable = append(b.r.Unavailable, "nat: "+strings.Join(review.Missing, "; "))
+	case len(review.NATGateways) > 0 || len(b.o.NAT.Gateways) > 0:
 		b.r.NAT = review
 	}
 	return nil
+}
+
+func unix(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.Unix()
 }

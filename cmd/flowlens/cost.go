@@ -2,8 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
-	"strconv"
 
 	"github.com/spf13/pflag"
 
@@ -18,6 +19,7 @@ type costFlags struct {
 	natGB    float64
 	hours    float64
 	azs      int
+	natCount int
 }
 
 var costCmd = &command{
@@ -39,7 +41,12 @@ describe-nat-gateways); without either they are detected from the records and ma
 Prices: an embedded, dated table; --pricing FILE overrides it (JSON, see docs/cost.md). AWS IP ranges:
 an embedded subset; --ip-ranges FILE takes a fresh ip-ranges.json.
 
---estimate prices a NAT volume without logs: --nat-gb N --hours H [--nat-gateways K] [--region R].
+--estimate prices a NAT volume without logs: --nat-gb N --hours H [--nat-count K] [--region R].
+
+Exit status: 0 when the review is complete; 1 when an object could not be read; 2 for a usage error;
+3 when the price table has no prices for the region (the review is written with costs unknown: give
+prices with --pricing, see 'flowlens prices fetch'); 4 when the NAT gateways cannot be known (the
+input has no pkt-srcaddr/pkt-dstaddr fields and neither --nat nor --nat-gateways names them).
 
 Examples:
   flowlens cost --region us-east-1 s3://central-logs/AWSLogs/
@@ -54,6 +61,7 @@ Examples:
 		fs.Float64Var(&c.natGB, "nat-gb", -1, "with --estimate: GB processed by the NAT gateways")
 		fs.Float64Var(&c.hours, "hours", -1, "with --estimate: hours (730 is one month)")
 		fs.IntVar(&c.azs, "azs", 0, "with --estimate: AZs an interface endpoint would span (default: one per gateway)")
+		fs.IntVar(&c.natCount, "nat-count", 1, "with --estimate: the number of NAT gateways")
 		return func(ctx context.Context, args []string) int {
 			return runCost(ctx, &f, &c, args)
 		}
@@ -62,6 +70,9 @@ Examples:
 
 func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) int {
 	const name = "cost"
+	if f.noNAT {
+		return usageError(name, "--no-nat leaves the NAT section out of a report; cost is the NAT review")
+	}
 	if c.estimate {
 		format, err := output.Pick(f.format, f.out, isTerminal(stdout), documentOutput)
 		if err != nil {
@@ -86,16 +97,27 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		if err != nil {
 			return readDone{}, err
 		}
-		review, err := nat.Build(res, cfg, nat.SpanOf(res))
+		review, err := nat.Build(res, cfg, nat.SpanOf(res, rf.from, rf.to))
 		if err != nil {
 			return readDone{}, err
+		}
+		d := readDone{stats: st, failed: failed}
+		switch review.Status {
+		case nat.StatusNoPrices:
+			d.code = exitNoPrices
+		case nat.StatusNoGateways:
+			d.code = exitNoGateways
+		}
+		// What cannot be told is said first, on stderr too, even with --quiet: it is the answer.
+		for _, m := range review.Missing {
+			fmt.Fprintf(stderr, "flowlens cost: %s\n", m)
 		}
 		if format == output.JSON {
 			err = review.WriteJSON(w)
 		} else {
 			err = review.WriteTable(w)
 		}
-		return readDone{stats: st, failed: failed}, err
+		return d, err
 	}
 	return r.run(ctx, args)
 }
@@ -106,15 +128,19 @@ func runEstimate(f *reportFlags, c *costFlags, prices *cost.Prices, format outpu
 	if c.natGB < 0 || c.hours <= 0 {
 		return usageError(name, "--estimate needs --nat-gb N (≥ 0) and --hours H (> 0)")
 	}
-	gw := 1
 	if f.natGateways != "" {
-		n, err := strconv.Atoi(f.natGateways)
-		if err != nil || n < 1 {
-			return usageError(name, "--nat-gateways with --estimate is a number of gateways, not %q", f.natGateways)
-		}
-		gw = n
+		return usageError(name, "--nat-gateways is the JSON file of aws ec2 describe-nat-gateways; with --estimate give the number of gateways with --nat-count")
 	}
+	if c.natCount < 1 {
+		return usageError(name, "--nat-count must be at least 1")
+	}
+	gw := c.natCount
 	est, err := cost.EstimateCost(cost.EstimateInput{NATGB: c.natGB, Hours: c.hours, Gateways: gw, Region: f.s3.region, AZs: c.azs}, prices)
+	var missing *cost.MissingPriceError
+	if errors.As(err, &missing) {
+		fmt.Fprintf(stderr, "flowlens %s: %v\n", name, err)
+		return exitNoPrices
+	}
 	if err != nil {
 		return usageError(name, "%v", err)
 	}

@@ -52,7 +52,14 @@ func TestCostEstimate(t *testing.T) {
 	}
 	f(2, "--estimate needs", "cost", "--estimate", "--hours", "730")
 	f(2, "number of gateways", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--nat-gateways", "x.json")
-	f(2, "eu-mars-1", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--region", "eu-mars-1")
+	f(3, "eu-mars-1", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--region", "eu-mars-1")
+	f(2, "--nat-count must be at least 1", "cost", "--estimate", "--nat-gb", "1", "--hours", "1", "--nat-count", "0")
+	f(2, "--no-nat", "cost", "--no-nat", "flows/")
+	// Two gateways: twice the hours, the same processing: 2 × 0.045 × 730 + 1000 × 0.045.
+	code, out, _ = flowlens(t, "cost", "--estimate", "--nat-gb", "1000", "--hours", "730", "--nat-count", "2", "--format", "json")
+	if code != 0 || !strings.Contains(out, `"nat_total": 110.7`) || !strings.Contains(out, `"nat_gateways": 2`) {
+		t.Fatalf("--nat-count 2: exit %d\n%s", code, out)
+	}
 }
 
 func costReview(t *testing.T, args ...string) *nat.Review {
@@ -95,7 +102,7 @@ i-0123 eni-0aaaaaaaaaaaaaaaa 203.0.113.5 10.0.1.5 203.0.113.5 10.0.1.5 7000 1700
 	if g.AZ != "use1-az1" || g.TopSources[0].AZ != "use1-az2" || g.CrossAZGB != 0.0000073 {
 		t.Fatalf("AZs: gateway %s, workload %s, cross-AZ %v GB", g.AZ, g.TopSources[0].AZ, g.CrossAZGB)
 	}
-	if g.NATHourlyCost != 0.05 || r.Assumptions.Region != "us-east-1" || r.Assumptions.GB != "1 GB = 10^9 bytes, as AWS bills" {
+	if g.NATHourlyCost == nil || *g.NATHourlyCost != 0.05 || r.Assumptions.Region != "us-east-1" || r.Assumptions.GB != "1 GB = 10^9 bytes, as AWS bills" {
 		t.Fatalf("cost %+v, assumptions %+v", g, r.Assumptions)
 	}
 	// Given as a describe-nat-gateways file: not guessed, with its AZ.
@@ -186,8 +193,17 @@ func TestCostWithoutPktFields(t *testing.T) {
 	}
 	js.WriteString(`]}`)
 	nj := writeFile(t, t.TempDir(), "nat.json", js.String())
-	if r := costReview(t, dir); len(r.NATGateways) != 0 || !strings.Contains(strings.Join(r.Assumptions.Notes, " "), "no pkt-srcaddr/pkt-dstaddr") {
-		t.Fatalf("detected without pkt fields: %+v %v", r.NATGateways, r.Assumptions.Notes)
+	// Without gateways named, nothing can be measured: the review says so first and exits 4.
+	code, out, errOut := flowlens(t, "cost", "--format", "table", dir)
+	if code != 4 || !strings.HasPrefix(out, "CANNOT TELL: the input has no pkt-srcaddr/pkt-dstaddr fields") ||
+		!strings.Contains(out, "--nat ENI") || !strings.Contains(out, "--nat-gateways FILE") || !strings.Contains(out, "version 3 or later") ||
+		strings.Contains(out, "$0.00") || !strings.Contains(errOut, "no pkt-srcaddr/pkt-dstaddr") {
+		t.Fatalf("no pkt fields, no gateways: exit %d\n%s\n%s", code, out, errOut)
+	}
+	code, out, _ = flowlens(t, "cost", "--format", "json", dir)
+	var r nat.Review
+	if code != 4 || json.Unmarshal([]byte(out), &r) != nil || r.Status != "no_gateways" || len(r.NATGateways) != 0 || r.Total.NATCost != nil {
+		t.Fatalf("json: exit %d: %s", code, out)
 	}
 	for _, args := range [][]string{{"--nat-gateways", nj, "--region", "us-east-1"}, {"--nat", strings.Join(ids, ","), "--region", "us-east-1"}} {
 		r := costReview(t, append(args, dir)...)

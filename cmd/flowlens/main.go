@@ -14,11 +14,15 @@ import (
 )
 
 // Exit statuses (docs/architecture.md): 0 only when every object was read fully and the output
-// written; 1 when something failed; 2 for a usage error.
+// written; 1 when something failed; 2 for a usage error; and for cost, which cannot leave out what it
+// is asked for, 3 when the price table lacks the region and 4 when the NAT gateways cannot be known
+// from the input (the review is written all the same and says why).
 const (
-	exitOK      = 0
-	exitFailure = 1
-	exitUsage   = 2
+	exitOK         = 0
+	exitFailure    = 1
+	exitUsage      = 2
+	exitNoPrices   = 3
+	exitNoGateways = 4
 )
 
 // command is one subcommand: its flags are defined by flags, and run gets the parsed set.

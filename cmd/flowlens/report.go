@@ -118,8 +118,14 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		} else {
 			err = rep.WriteTable(w)
 		}
-		return readDone{stats: st, failed: failed, notes: []string{fmt.Sprintf("aggregation state peaked at %s (limit %s)",
-			aggregate.FormatBytes(e.Budget().Peak()), aggregate.FormatBytes(rf.limit))}}, err
+		d := readDone{stats: st, failed: failed, notes: []string{fmt.Sprintf("aggregation state peaked at %s (limit %s)",
+			aggregate.FormatBytes(e.Budget().Peak()), aggregate.FormatBytes(rf.limit))}}
+		if rep.NAT != nil {
+			for _, m := range rep.NAT.Missing {
+				d.warnings = append(d.warnings, "NAT section: "+m)
+			}
+		}
+		return d, err
 	}
 	return r.run(ctx, args)
 }

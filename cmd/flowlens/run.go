@@ -46,9 +46,13 @@ type readIn struct {
 
 // readDone is what a read leaves to report on stderr.
 type readDone struct {
-	stats  *flowlog.Stats
-	failed []flowlog.ObjectError
-	notes  []string // printed after the accounting unless --quiet
+	stats    *flowlog.Stats
+	failed   []flowlog.ObjectError
+	warnings []string // printed first unless --quiet: an optional part that could not be computed
+	notes    []string // printed after the accounting unless --quiet
+	// code is the exit status when every object was read (exitOK when unset); a failed object
+	// makes it exitFailure whatever it is.
+	code int
 }
 
 func (r *reading) run(ctx context.Context, args []string) int {
@@ -100,6 +104,9 @@ func (r *reading) run(ctx context.Context, args []string) int {
 		return fail(name, err)
 	}
 	if !f.quiet {
+		for _, w := range res.warnings {
+			fmt.Fprintf(stderr, "flowlens %s: warning: %s\n", name, w)
+		}
 		printStats(stderr, res.stats, res.failed)
 		if skipped > 0 {
 			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside the time range\n", skipped)
@@ -115,7 +122,7 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	if len(res.failed) > 0 {
 		return exitFailure
 	}
-	return exitOK
+	return res.code
 }
 
 // readFlags are the flags of every command that reads flow logs into the engine: report, cost,
