@@ -3,8 +3,8 @@ package cost
 import (
 	"errors"
 	"strings"
-	"time"
 	"testing"
+	"time"
 )
 
 func TestDefaultPrices(t *testing.T) {
