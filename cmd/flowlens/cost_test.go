@@ -226,3 +226,42 @@ func TestCostWithoutPktFields(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryRegion: a region of the embedded table is priced (us-west-2); a region without prices
+// (me-central-1) never fails the report, which names the missing prices, leaves the costs null,
+// warns and exits 0, while cost, where the price is the point, exits 3.
+func TestEveryRegion(t *testing.T) {
+	for _, c := range []struct {
+		region string
+		priced bool
+	}{{"us-west-2", true}, {"me-central-1", false}} {
+		dir := t.TempDir()
+		if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 5, Records: 20_000, Objects: 2, Fields: flowlog.V5Layout, Layout: "aws",
+			Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, Region: c.region}); err != nil {
+			t.Fatal(err)
+		}
+		code, out, errOut := flowlens(t, "report", "--format", "json", dir)
+		var rep report.Report
+		if code != 0 || json.Unmarshal([]byte(out), &rep) != nil || rep.NAT == nil || len(rep.NAT.NATGateways) == 0 || rep.Totals.Bytes == 0 {
+			t.Fatalf("%s: report exit %d: %s", c.region, code, errOut)
+		}
+		g := rep.NAT.NATGateways[0]
+		if g.Region != c.region || g.Hours != 24 {
+			t.Errorf("%s: region %s, %v hours", c.region, g.Region, g.Hours)
+		}
+		if c.priced {
+			if rep.NAT.Status != "ok" || g.NATHourlyCost == nil || *g.NATHourlyCost != 1.08 || strings.Contains(errOut, "warning") {
+				t.Errorf("%s: status %s, hourly %v, stderr %s", c.region, rep.NAT.Status, g.NATHourlyCost, errOut)
+			}
+			continue
+		}
+		if rep.NAT.Status != "no_prices" || g.NATCost != nil || rep.NAT.Total.NATCost != nil || g.ProcessedGB == 0 ||
+			!strings.Contains(errOut, `warning: NAT section: no NAT gateway prices for region "me-central-1"`) {
+			t.Errorf("%s: status %s, cost %v, stderr %s", c.region, rep.NAT.Status, g.NATCost, errOut)
+		}
+		code, out, _ = flowlens(t, "cost", "--format", "table", dir)
+		if code != 3 || !strings.HasPrefix(out, "CANNOT TELL: no NAT gateway prices for region \"me-central-1\"") || strings.Contains(out, "$0.00") {
+			t.Errorf("cost: exit %d\n%s", code, out)
+		}
+	}
+}

@@ -27,7 +27,8 @@ and flags give the same bytes.
 Examples:
   flowlens gen -o sample
   flowlens gen --records 10000000 --objects 40 --layout aws --days 2 -o flows
-  flowlens gen --fields v5 --no-nat-instance-copies -o nat-sample`,
+  flowlens gen --fields v5 --no-nat-instance-copies -o nat-sample
+  flowlens gen --fields v5 --region us-west-2 -o oregon`,
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		out := fs.StringP("output", "o", "", "output directory (required)")
 		seed := fs.Uint64("seed", 1, "random seed")
@@ -39,6 +40,7 @@ Examples:
 		days := fs.Int("days", 1, "days the objects span")
 		plain := fs.Bool("plain", false, "write plain .log text instead of gzip")
 		noCopies := fs.Bool("no-nat-instance-copies", false, "leave out the workload interface's copies of NAT traffic")
+		region := fs.String("region", "us-east-1", "region of the records and object keys")
 		return func(_ context.Context, args []string) int {
 			if *out == "" || len(args) > 0 {
 				return usageError("gen", "give the output directory with -o DIR (and no other arguments)")
@@ -63,7 +65,7 @@ Examples:
 			}
 			began := time.Now()
 			m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
-				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies})
+				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies, Region: *region})
 			if err != nil {
 				return fail("gen", err)
 			}

@@ -40,6 +40,10 @@ type Config struct {
 	// NATInstanceCopies also writes the copies of NAT traffic that the workload's own interface logs.
 	NATInstanceCopies bool
 	Workers           int // objects written at once (GOMAXPROCS when 0)
+	// Region is the region of the records and keys (us-east-1 when empty). The population and its
+	// addresses do not change with it: S3 and DynamoDB addresses stay those of us-east-1, so
+	// Manifest.NAT's classes hold for us-east-1 only.
+	Region string
 }
 
 // NATTruth is the NAT gateway traffic the generator wrote, as a cost review must find it.
@@ -94,6 +98,9 @@ func Generate(cfg Config) (*Manifest, error) {
 	}
 	cfg.Start = cfg.Start.UTC()
 	w := newWorld(cfg.Seed, 3000, 30000)
+	if cfg.Region != "" {
+		w.region = cfg.Region
+	}
 
 	// Records per object follow the diurnal curve; largest remainders make the total exact.
 	span := float64(cfg.Days) * 86400
