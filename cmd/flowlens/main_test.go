@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/flowlens/flowlens/query"
 	"github.com/klauspost/compress/gzip"
@@ -178,6 +179,38 @@ func TestHelpOrder(t *testing.T) {
 		_, out, _ := flowlens(t, "help", c)
 		if !strings.Contains(out, fns.String()) {
 			t.Errorf("help %s lacks the function list:\n%s", c, out)
+		}
+	}
+}
+
+// TestRelativeTimes: the relative times of daily jobs, in the --tz zone.
+func TestRelativeTimes(t *testing.T) {
+	defer func(f func() time.Time) { now = f }(now)
+	now = func() time.Time { return time.Date(2026, 12, 7, 3, 30, 0, 0, time.UTC) }
+	berlin, _ := time.LoadLocation("Europe/Berlin")
+	for _, c := range []struct {
+		in   string
+		loc  *time.Location
+		want time.Time
+	}{
+		{"now", time.UTC, time.Date(2026, 12, 7, 3, 30, 0, 0, time.UTC)},
+		{"today", time.UTC, time.Date(2026, 12, 7, 0, 0, 0, 0, time.UTC)},
+		{"yesterday", time.UTC, time.Date(2026, 12, 6, 0, 0, 0, 0, time.UTC)},
+		{"today", berlin, time.Date(2026, 12, 7, 0, 0, 0, 0, berlin)}, // 04:30 in Berlin: the 7th there too
+		{"-24h", time.UTC, time.Date(2026, 12, 6, 3, 30, 0, 0, time.UTC)},
+		{"-90m", time.UTC, time.Date(2026, 12, 7, 2, 0, 0, 0, time.UTC)},
+		{"-7d", time.UTC, time.Date(2026, 11, 30, 3, 30, 0, 0, time.UTC)},
+		{"-2w", time.UTC, time.Date(2026, 11, 23, 3, 30, 0, 0, time.UTC)},
+		{"2026-11-01T06", time.UTC, time.Date(2026, 11, 1, 6, 0, 0, 0, time.UTC)},
+	} {
+		got, err := parseTimeFlag(c.in, c.loc)
+		if err != nil || !got.Equal(c.want) {
+			t.Errorf("%s in %s: %v, %v; want %v", c.in, c.loc, got, err, c.want)
+		}
+	}
+	for _, bad := range []string{"-7x", "tomorrow", "7d", "--1d"} {
+		if _, err := parseTimeFlag(bad, time.UTC); err == nil {
+			t.Errorf("%q accepted", bad)
 		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
+	"strconv"
 	"strings"
 	"time"
 
@@ -74,7 +75,14 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	if err != nil {
 		return fail(name, err)
 	}
-	if len(sources) == 0 && skipped == 0 && !f.quiet {
+	switch {
+	case f.quiet || len(sources) > 0:
+	case skipped > 0 || !rf.from.IsZero() || !rf.to.IsZero():
+		// Below an AWS key layout only the day folders of the range are listed, so the objects of
+		// other days are neither read nor counted.
+		fmt.Fprintf(stderr, "flowlens %s: warning: no objects in the range %s in %s (%d objects skipped by their keys: outside the range, --account or --region)\n",
+			name, rangeText(rf.from, rf.to), strings.Join(args, " "), skipped)
+	default:
 		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt, .parquet) in %s\n", name, strings.Join(args, " "))
 	}
 	w, done, err := openOutput(f.out)
@@ -146,8 +154,8 @@ type readFlags struct {
 func (f *readFlags) add(fs *pflag.FlagSet, tzUse, formats, outUse string) {
 	f.decode.add(fs)
 	f.s3.add(fs)
-	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339)")
-	fs.StringVar(&f.to, "to", "", "only records that start before this time")
+	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339, today, yesterday, -24h, -7d)")
+	fs.StringVar(&f.to, "to", "", "only records that start before this time (same forms; now)")
 	fs.DurationVar(&f.late, "late", time.Hour, "also read objects whose key says they were written up to this long after --to")
 	fs.StringVar(&f.tz, "tz", "UTC", "time zone of "+tzUse+" and --from/--to without an offset (IANA name)")
 	fs.StringVar(&f.format, "format", "auto", formats)
@@ -224,8 +232,23 @@ func (f *readFlags) startProfiles() (func(), error) {
 	}, nil
 }
 
-// parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339; times without an
-// offset are in loc.
+// rangeText writes a time range for messages: [from, to), "…" for an open end.
+func rangeText(from, to time.Time) string {
+	f := func(t time.Time) string {
+		if t.IsZero() {
+			return "…"
+		}
+		return t.Format(time.RFC3339)
+	}
+	return "[" + f(from) + ", " + f(to) + ")"
+}
+
+// now is the clock of relative times; tests set it.
+var now = time.Now
+
+// parseTimeFlag reads 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339, and the relative
+// times of daily jobs: now, today and yesterday (midnight in loc), and an offset from now, -24h,
+// -90m, -7d or -2w (days and weeks are calendar days in loc). Times without an offset are in loc.
 func parseTimeFlag(s string, loc *time.Location) (time.Time, error) {
 	if s == "" {
 		return time.Time{}, nil
@@ -238,7 +261,30 @@ func parseTimeFlag(s string, loc *time.Location) (time.Time, error) {
 			return t, nil
 		}
 	}
-	return time.Time{}, fmt.Errorf("cannot read time %q: want 2026-11-01, 2026-11-01T06, 2026-11-01T06:30 or RFC 3339", s)
+	n := now().In(loc)
+	midnight := time.Date(n.Year(), n.Month(), n.Day(), 0, 0, 0, 0, loc)
+	switch strings.ToLower(s) {
+	case "now":
+		return n, nil
+	case "today":
+		return midnight, nil
+	case "yesterday":
+		return midnight.AddDate(0, 0, -1), nil
+	}
+	if len(s) > 2 && s[0] == '-' {
+		if k, err := strconv.Atoi(s[1 : len(s)-1]); err == nil && k >= 0 {
+			switch s[len(s)-1] {
+			case 'd':
+				return n.AddDate(0, 0, -k), nil
+			case 'w':
+				return n.AddDate(0, 0, -7*k), nil
+			}
+		}
+		if d, err := time.ParseDuration(s); err == nil {
+			return n.Add(d), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("cannot read time %q: want 2026-11-01, 2026-11-01T06, 2026-11-01T06:30, RFC 3339, now, today, yesterday, or -24h, -90m, -7d, -2w", s)
 }
 
 // memoryLimit reads --memory-limit, or picks half of the memory the process may use.
