@@ -47,7 +47,8 @@ type rawEntry struct {
 
 // parseEntry decodes one PriceList entry (a JSON document in a string). It fails when the entry is
 // not JSON, has no product or usagetype, has no OnDemand price in USD, or its price dimensions do not
-// form one unit's contiguous tiers from 0 up to "Inf".
+// form one unit's contiguous tiers from 0 up to "Inf"; once the product is read, the product returned
+// with the error has its family and attributes, for the message.
 func parseEntry(s string) (product, error) {
 	var e rawEntry
 	if err := json.Unmarshal([]byte(s), &e); err != nil {
@@ -58,49 +59,49 @@ func parseEntry(s string) (product, error) {
 	}
 	p := product{Family: e.Product.ProductFamily, Attributes: e.Product.Attributes}
 	if p.Attributes["usagetype"] == "" {
-		return product{}, errors.New(`no "usagetype" attribute`)
+		return p, errors.New(`no "usagetype" attribute`)
 	}
 	for _, term := range e.Terms.OnDemand {
 		for id, d := range term.PriceDimensions {
 			usd, ok := d.PricePerUnit["USD"]
 			if !ok {
-				return product{}, fmt.Errorf("price dimension %s: no USD price (%v)", id, d.PricePerUnit)
+				return p, fmt.Errorf("price dimension %s: no USD price (%v)", id, d.PricePerUnit)
 			}
 			price, err := parseNumber(usd)
 			if err != nil {
-				return product{}, fmt.Errorf("price dimension %s: price per unit: %w", id, err)
+				return p, fmt.Errorf("price dimension %s: price per unit: %w", id, err)
 			}
 			begin, err := parseNumber(d.BeginRange)
 			if err != nil {
-				return product{}, fmt.Errorf("price dimension %s: beginRange: %w", id, err)
+				return p, fmt.Errorf("price dimension %s: beginRange: %w", id, err)
 			}
 			end := math.Inf(1)
 			if d.EndRange != "Inf" {
 				if end, err = parseNumber(d.EndRange); err != nil {
-					return product{}, fmt.Errorf("price dimension %s: endRange: %w", id, err)
+					return p, fmt.Errorf("price dimension %s: endRange: %w", id, err)
 				}
 			}
 			if p.Unit == "" {
 				p.Unit = d.Unit
 			} else if d.Unit != p.Unit {
-				return product{}, fmt.Errorf("price dimension %s: unit %q, another dimension has %q", id, d.Unit, p.Unit)
+				return p, fmt.Errorf("price dimension %s: unit %q, another dimension has %q", id, d.Unit, p.Unit)
 			}
 			p.Tiers = append(p.Tiers, priceTier{Begin: begin, End: end, PerUnit: price})
 		}
 	}
 	if len(p.Tiers) == 0 {
-		return product{}, errors.New("no OnDemand price dimension")
+		return p, errors.New("no OnDemand price dimension")
 	}
 	slices.SortFunc(p.Tiers, func(a, b priceTier) int { return cmp.Compare(a.Begin, b.Begin) })
 	var prev float64
 	for i, t := range p.Tiers {
 		if t.Begin != prev || !(t.End > t.Begin) {
-			return product{}, fmt.Errorf("price tiers are not contiguous from 0: tier %d is %v–%v after %v", i, t.Begin, t.End, prev)
+			return p, fmt.Errorf("price tiers are not contiguous from 0: tier %d is %v–%v after %v", i, t.Begin, t.End, prev)
 		}
 		prev = t.End
 	}
 	if !math.IsInf(prev, 1) {
-		return product{}, fmt.Errorf("the last price tier ends at %v, not Inf", prev)
+		return p, fmt.Errorf("the last price tier ends at %v, not Inf", prev)
 	}
 	return p, nil
 }
