@@ -57,9 +57,11 @@
 //	  "internet_egress_per_gb": 0.09
 //	}
 //
-// (the tiers are one object a line here, one field a line in the file). A region with a regional NAT
-// gateway also gets "regional_nat_hour", the price per active AZ and hour; its per-GB price is the
-// zonal one. The inter-AZ price is per GB in one direction; the egress price is the first paid tier,
+// (the tiers are one object a line here, one field a line in the file). "partition" comes from the
+// region code (see Partition); the Price List API prices the aws and aws-us-gov partitions. A region
+// with a regional NAT gateway also gets "regional_nat_hour", the price per active AZ and hour; its
+// per-GB price is the zonal one, and a RegionalNatGateway-Bytes price that differs from it is warned
+// about. The inter-AZ price is per GB in one direction; the egress price is the first paid tier,
 // after the free one.
 //
 // # What is left out
@@ -67,6 +69,7 @@
 // A figure the API does not give is left out of the file, so the reader keeps its default. A region
 // with only one of the zonal hour and per-GB prices is left out, since the reader requires both for a
 // new region. An entry that cannot be read (not JSON, no USD price, tiers that do not run from 0 to
-// Inf, a second, different price for the same region and usage type) is skipped. Each of these adds
-// a line to File.Warnings, and File.Skipped counts the skipped entries: nothing is dropped silently.
+// Inf, a second, different price for the same region and usage type) is skipped, and a region asked
+// for that the API does not price is left out. Each of these adds a line to File.Warnings, and
+// File.Skipped counts the skipped entries: nothing is dropped silently.
 package pricelist
