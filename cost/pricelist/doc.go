@@ -43,8 +43,7 @@
 //	  "regions": {
 //	    "us-east-2": {
 //	      "nat_hour": 0.045,
-//	      "nat_per_gb": 0.045,
-//	      "partition": "aws"
+//	      "nat_per_gb": 0.045
 //	    }
 //	  },
 //	  "interface_endpoint_hour": 0.01,
@@ -57,9 +56,9 @@
 //	  "internet_egress_per_gb": 0.09
 //	}
 //
-// (the tiers are one object a line here, one field a line in the file). "partition" comes from the
-// region code (see Partition); the Price List API prices the aws and aws-us-gov partitions. A region
-// with a regional NAT gateway also gets "regional_nat_hour", the price per active AZ and hour; its
+// (the tiers are one object a line here, one field a line in the file). The regions are those the
+// Price List API prices, GovCloud's among them; the file says nothing of partitions, which follow
+// from the region code. A region with a regional NAT gateway also gets "regional_nat_hour", the price per active AZ and hour; its
 // per-GB price is the zonal one, and a RegionalNatGateway-Bytes price that differs from it is warned
 // about. The inter-AZ price is per GB in one direction; the egress price is the first paid tier,
 // after the free one.

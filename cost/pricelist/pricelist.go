@@ -85,8 +85,6 @@ type Region struct {
 	// RegionalNATHour is the price of a regional NAT gateway per active AZ and hour, when the
 	// region has regional NAT gateways.
 	RegionalNATHour *float64 `json:"regional_nat_hour,omitempty"`
-	// Partition is the AWS partition of the region: "aws", "aws-us-gov", "aws-cn", "aws-iso"…
-	Partition string `json:"partition,omitempty"`
 }
 
 // Tier is one step of the tiered interface endpoint per-GB price.
@@ -272,7 +270,7 @@ func (f *fetcher) nat(ctx context.Context, regions []string) error {
 			f.warnf("region %s: a NAT gateway hourly price (%v) but no per-GB price; left out (a region needs both)", r, *np.hour)
 			continue
 		}
-		rp := Region{NATHour: *np.hour, NATPerGB: *np.perGB, RegionalNATHour: np.regionalHour, Partition: Partition(r)}
+		rp := Region{NATHour: *np.hour, NATPerGB: *np.perGB, RegionalNATHour: np.regionalHour}
 		if np.regionalPerGB != nil && *np.regionalPerGB != *np.perGB {
 			f.warnf("region %s: the regional NAT gateway per-GB price %v differs from the zonal %v; the file gives the zonal one", r, *np.regionalPerGB, *np.perGB)
 		}
@@ -463,22 +461,4 @@ func abbrev(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
-}
-
-// Partition returns the AWS partition of a region code: "aws-us-gov" for us-gov-west-1, "aws-cn" for
-// cn-north-1, the ISO partitions for theirs, "aws" for the rest.
-func Partition(region string) string {
-	for _, p := range [...]struct{ prefix, partition string }{
-		{"us-gov-", "aws-us-gov"},
-		{"cn-", "aws-cn"},
-		{"us-isob-", "aws-iso-b"},
-		{"us-isof-", "aws-iso-f"},
-		{"eu-isoe-", "aws-iso-e"},
-		{"us-iso-", "aws-iso"},
-	} {
-		if strings.HasPrefix(region, p.prefix) {
-			return p.partition
-		}
-	}
-	return "aws"
 }

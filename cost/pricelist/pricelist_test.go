@@ -77,10 +77,10 @@ func TestFetchAllRegions(t *testing.T) {
 		Date:   "2026-12-08",
 		Source: "AWS Price List API (GetProducts), AmazonEC2 NAT Gateway, AmazonVPC VpcEndpoint, AWSDataTransfer; fetched 2026-12-08",
 		Regions: map[string]Region{
-			"us-east-1":     {NATHour: 0.045, NATPerGB: 0.045, RegionalNATHour: ptr(0.045), Partition: "aws"},
-			"us-east-2":     {NATHour: 0.045, NATPerGB: 0.045, Partition: "aws"},
-			"eu-central-1":  {NATHour: 0.052, NATPerGB: 0.052, RegionalNATHour: ptr(0.052), Partition: "aws"},
-			"us-gov-west-1": {NATHour: 0.054, NATPerGB: 0.054, Partition: "aws-us-gov"},
+			"us-east-1":     {NATHour: 0.045, NATPerGB: 0.045, RegionalNATHour: ptr(0.045)},
+			"us-east-2":     {NATHour: 0.045, NATPerGB: 0.045},
+			"eu-central-1":  {NATHour: 0.052, NATPerGB: 0.052, RegionalNATHour: ptr(0.052)},
+			"us-gov-west-1": {NATHour: 0.054, NATPerGB: 0.054},
 		},
 		InterfaceEndpointHour:  ptr(0.01),
 		InterfaceEndpointTiers: wantTiers,
@@ -150,8 +150,8 @@ func TestFetchRegions(t *testing.T) {
 		Source: "AWS Price List API (GetProducts), AmazonEC2 NAT Gateway, AmazonVPC VpcEndpoint, AWSDataTransfer; fetched 2026-12-08" +
 			"; interface endpoint and data transfer prices of eu-central-1",
 		Regions: map[string]Region{
-			"eu-central-1": {NATHour: 0.052, NATPerGB: 0.052, RegionalNATHour: ptr(0.052), Partition: "aws"},
-			"us-east-2":    {NATHour: 0.045, NATPerGB: 0.045, Partition: "aws"},
+			"eu-central-1": {NATHour: 0.052, NATPerGB: 0.052, RegionalNATHour: ptr(0.052)},
+			"us-east-2":    {NATHour: 0.045, NATPerGB: 0.045},
 		},
 		InterfaceEndpointHour:  ptr(0.012),
 		InterfaceEndpointTiers: []Tier{{UpToGB: 1e6, PerGB: 0.012}, {UpToGB: 5e6, PerGB: 0.0072}, {UpToGB: 0, PerGB: 0.0048}},
@@ -191,24 +191,20 @@ const wantJSON = `{
     "eu-central-1": {
       "nat_hour": 0.052,
       "nat_per_gb": 0.052,
-      "regional_nat_hour": 0.052,
-      "partition": "aws"
+      "regional_nat_hour": 0.052
     },
     "us-east-1": {
       "nat_hour": 0.045,
       "nat_per_gb": 0.045,
-      "regional_nat_hour": 0.045,
-      "partition": "aws"
+      "regional_nat_hour": 0.045
     },
     "us-east-2": {
       "nat_hour": 0.045,
-      "nat_per_gb": 0.045,
-      "partition": "aws"
+      "nat_per_gb": 0.045
     },
     "us-gov-west-1": {
       "nat_hour": 0.054,
-      "nat_per_gb": 0.054,
-      "partition": "aws-us-gov"
+      "nat_per_gb": 0.054
     }
   },
   "interface_endpoint_hour": 0.01,
@@ -241,12 +237,11 @@ func TestFileJSON(t *testing.T) {
 		t.Errorf("pricing file\n%s\nwant\n%s", buf.String(), wantJSON)
 	}
 
-	// The full schema, regional_nat_hour and partition included, strictly.
+	// The full schema, regional_nat_hour included, strictly.
 	type region struct {
 		NATHour         *float64 `json:"nat_hour"`
 		NATPerGB        *float64 `json:"nat_per_gb"`
 		RegionalNATHour *float64 `json:"regional_nat_hour"`
-		Partition       string   `json:"partition"`
 	}
 	var full struct {
 		Date                   string            `json:"date"`
@@ -265,7 +260,7 @@ func TestFileJSON(t *testing.T) {
 	if err := dec.Decode(&full); err != nil {
 		t.Fatal(err)
 	}
-	if r := full.Regions["us-east-1"]; r.RegionalNATHour == nil || *r.RegionalNATHour != 0.045 || r.Partition != "aws" {
+	if r := full.Regions["us-east-1"]; r.RegionalNATHour == nil || *r.RegionalNATHour != 0.045 {
 		t.Errorf("us-east-1: %+v", r)
 	}
 	if r := full.Regions["us-east-2"]; r.RegionalNATHour != nil || *r.NATHour != 0.045 || *r.NATPerGB != 0.045 {
@@ -275,15 +270,14 @@ func TestFileJSON(t *testing.T) {
 		t.Errorf("decoded %+v", full)
 	}
 
-	// cost.LoadPrices of this tree does not know regional_nat_hour and partition: without them the
-	// file loads, on top of the default table.
+	// cost.LoadPrices of this tree does not know regional_nat_hour: without it the file loads, on
+	// top of the default table.
 	var doc map[string]any
 	if err := json.Unmarshal(buf.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
 	for _, r := range doc["regions"].(map[string]any) {
 		delete(r.(map[string]any), "regional_nat_hour")
-		delete(r.(map[string]any), "partition")
 	}
 	stripped, _ := json.Marshal(doc)
 	p, err := cost.LoadPrices(bytes.NewReader(stripped))
@@ -291,10 +285,10 @@ func TestFileJSON(t *testing.T) {
 		t.Fatalf("cost.LoadPrices: %v\n%s", err, stripped)
 	}
 	checkLoaded(t, p)
-	// A reader that knows the new fields loads the whole file; one that does not fails on them only.
+	// A reader that knows regional_nat_hour loads the whole file; one that does not fails on it only.
 	if p, err := cost.LoadPrices(bytes.NewReader(buf.Bytes())); err == nil {
 		checkLoaded(t, p)
-	} else if !strings.Contains(err.Error(), `unknown field "regional_nat_hour"`) && !strings.Contains(err.Error(), `unknown field "partition"`) {
+	} else if !strings.Contains(err.Error(), `unknown field "regional_nat_hour"`) {
 		t.Errorf("cost.LoadPrices of the whole file: %v", err)
 	}
 }
@@ -382,17 +376,6 @@ func TestFetchAPIRegion(t *testing.T) {
 	}
 }
 
-func TestPartition(t *testing.T) {
-	for region, want := range map[string]string{
-		"us-east-1": "aws", "eu-central-1": "aws", "us-west-2-lax-1": "aws", "us-gov-west-1": "aws-us-gov",
-		"cn-northwest-1": "aws-cn", "us-iso-east-1": "aws-iso", "us-isob-east-1": "aws-iso-b",
-	} {
-		if got := Partition(region); got != want {
-			t.Errorf("Partition(%q) = %q, want %q", region, got, want)
-		}
-	}
-}
-
 // A catalog with NAT gateway prices only: conflicting duplicates, a region with regional prices
 // only, a price in the wrong unit; the figures not found are left out of the file.
 func TestFetchPartial(t *testing.T) {
@@ -434,8 +417,7 @@ func TestFetchPartial(t *testing.T) {
   "regions": {
     "us-east-2": {
       "nat_hour": 0.045,
-      "nat_per_gb": 0.045,
-      "partition": "aws"
+      "nat_per_gb": 0.045
     }
   }
 }
