@@ -113,7 +113,7 @@ func TestReportFailures(t *testing.T) {
 	good := peer + "elastic-beats/ipv6.log"
 	f(2, "no sources given", "report")
 	f(2, "--from must be before --to", "report", "--from", "2026-11-02", "--to", "2026-11-01", good)
-	f(2, "cannot read time", "report", "--from", "yesterday", good)
+	f(2, "cannot read time", "report", "--from", "the day before", good)
 	f(2, "--tz", "report", "--tz", "Mars/Olympus", good)
 	f(2, "--format", "report", "--format", "xml", good)
 	f(2, "cannot read size", "report", "--memory-limit", "lots", good)
