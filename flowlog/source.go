@@ -17,6 +17,8 @@ type Source struct {
 	Name string // as shown in messages: the path, "-" for stdin, or an s3:// URI
 	Path string // the local path; empty for stdin and remote objects
 	Size int64  // -1 when unknown
+	// Version tells one content of the object from another (Object.Version); empty when unknown.
+	Version string
 	// Opener opens a remote object (nil for local files and stdin).
 	Opener func() (io.ReadCloser, error)
 }
@@ -69,7 +71,7 @@ func ExpandLocalSelect(ctx context.Context, args []string, sel Selection) ([]Sou
 					skipped++
 					continue
 				}
-				out = append(out, Source{Name: p, Path: p, Size: fi.Size()})
+				out = append(out, Source{Name: p, Path: p, Size: fi.Size(), Version: fileVersion(fi)})
 				continue
 			}
 			// WalkDir does not follow a symbolic link, not even the root: list what it points to
@@ -85,7 +87,7 @@ func ExpandLocalSelect(ctx context.Context, args []string, sel Selection) ([]Sou
 			skipped += n
 			for _, o := range objs {
 				path := filepath.Join(p, filepath.FromSlash(o.Key))
-				out = append(out, Source{Name: path, Path: path, Size: o.Size})
+				out = append(out, Source{Name: path, Path: path, Size: o.Size, Version: o.Version})
 			}
 		}
 	}

@@ -16,6 +16,9 @@ import (
 type Object struct {
 	Key  string
 	Size int64
+	// Version tells one content of the object from another: the S3 ETag, or a local file's
+	// modification time (empty when unknown). Appending conversions use it to find changed objects.
+	Version string
 }
 
 // Lister lists a store by key prefix, as S3 does: a folder is a prefix that ends in "/".
@@ -208,7 +211,7 @@ func (d dirLister) Dir(_ context.Context, prefix string, out *[]Object) ([]strin
 		if err != nil {
 			return nil, err
 		}
-		*out = append(*out, Object{Key: prefix + e.Name(), Size: info.Size()})
+		*out = append(*out, Object{Key: prefix + e.Name(), Size: info.Size(), Version: fileVersion(info)})
 	}
 	return dirs, nil
 }
@@ -261,7 +264,7 @@ func (d dirLister) All(_ context.Context, prefix string, out *[]Object) error {
 			return err
 		}
 		rel, _ := filepath.Rel(d.root, path)
-		*out = append(*out, Object{Key: filepath.ToSlash(rel), Size: info.Size()})
+		*out = append(*out, Object{Key: filepath.ToSlash(rel), Size: info.Size(), Version: fileVersion(info)})
 		return nil
 	})
 }
@@ -269,3 +272,8 @@ func (d dirLister) All(_ context.Context, prefix string, out *[]Object) error {
 // DirLister returns the Lister of a local directory: keys are slash paths below root; hidden files
 // and folders are left out.
 func DirLister(root string) Lister { return dirLister{root: root} }
+
+// fileVersion is a local file's Object.Version: its modification time.
+func fileVersion(fi fs.FileInfo) string {
+	return "mtime:" + fi.ModTime().UTC().Format(time.RFC3339Nano)
+}

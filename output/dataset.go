@@ -18,7 +18,7 @@ const hiveDefault = "__HIVE_DEFAULT_PARTITION__"
 // DatasetWriter writes decoded batches as a Hive-partitioned Parquet dataset that Athena's Parquet
 // flow-log DDL, Spark, Trino and DuckDB read as it is:
 //
-//	DIR/year=2026/month=11/day=01/[hour=05/]part-3f2a9c1e.parquet
+//	DIR/year=2026/month=11/day=01/[hour=05/]part-20261207T031500Z-9c1e04ab-3f2a9c1e.parquet
 //
 // Rows go to the partition of their start time (UTC); a row without one to __HIVE_DEFAULT_PARTITION__.
 // Each partition has one file per layout (the name carries a hash of the layout), written through a
@@ -35,6 +35,9 @@ type DatasetWriter struct {
 	sels   map[string][]int32
 	// BufferRows bounds the rows held in unfinished row groups of all partitions together.
 	BufferRows int64
+	// RunID, when set, is part of every file name (part-RUNID-XXXXXXXX.parquet), so that each run
+	// that appends to a dataset writes files of its own.
+	RunID string
 }
 
 type partFile struct {
@@ -142,7 +145,11 @@ func (d *DatasetWriter) file(partition, layout string) (*partFile, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return nil, err
 	}
-	path := filepath.Join(dir, fmt.Sprintf("part-%08x.parquet", h.Sum32()))
+	name := fmt.Sprintf("part-%08x.parquet", h.Sum32())
+	if d.RunID != "" {
+		name = fmt.Sprintf("part-%s-%08x.parquet", d.RunID, h.Sum32())
+	}
+	path := filepath.Join(dir, name)
 	if _, err := os.Stat(path); err == nil {
 		return nil, fmt.Errorf("%s exists: convert into an empty directory (or remove it)", path)
 	}

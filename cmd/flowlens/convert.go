@@ -8,6 +8,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/spf13/pflag"
 
+	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/output"
 )
@@ -19,12 +20,21 @@ var convertCmd = &command{
 	long: `Decodes flow-log objects (any source) and writes them as Parquet under DIR, partitioned by the day or
 hour of each record's start (UTC): DIR/year=YYYY/month=MM/day=DD/[hour=HH/]part-XXXXXXXX.parquet. The
 columns have the Athena names and the types of the AWS flow-log tables (addresses as text), every one
-optional; row groups of up to 1 M rows; each file appears only when complete. One file per partition
-and layout. DIR must not hold files of an earlier conversion.
+optional; row groups of up to 1 M rows; each file appears only when complete. Each run writes one file
+per partition and layout, named with the run (part-RUN-XXXXXXXX.parquet).
+
+DIR keeps _flowlens_manifest.json, the record of each source object converted (name, ETag or
+modification time, size, rows) and of each run's files; readers of the dataset skip it. --mode says
+what to do when DIR already holds a dataset: error (the default) refuses; append converts only the
+objects not in the manifest, so re-running a day is idempotent (an object that changed since, or was
+read only in part, is named and not converted again); overwrite replaces the dataset, removing the
+earlier runs' files once the new ones are in place. One convert writes into DIR at a time
+(_flowlens.lock). A progress line is drawn on a terminal.
 
 Examples:
   flowlens convert -o dataset flows/
   flowlens convert --partition hour --compression snappy -o dataset s3://central-logs/AWSLogs/
+  flowlens convert --mode append -o dataset s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/12/06/
   duckdb -c "SELECT interface_id, sum(bytes) FROM read_parquet('dataset/**/*.parquet', hive_partitioning=true) GROUP BY 1"`,
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var df decodeFlags
@@ -35,6 +45,7 @@ Examples:
 		partition := fs.String("partition", "day", "day or hour")
 		compression := fs.String("compression", "zstd", "zstd, gzip, snappy or none")
 		quiet := fs.BoolP("quiet", "q", false, "no diagnostics but errors")
+		mode := fs.String("mode", output.ModeError, "when DIR holds a dataset: error, overwrite (replace it) or append (add the objects not converted yet)")
 		return func(ctx context.Context, args []string) int {
 			opts, err := df.options()
 			if err != nil {
@@ -54,19 +65,66 @@ Examples:
 			if err != nil {
 				return fail("convert", err)
 			}
-			began := time.Now()
-			st, failed, err := flowlog.DecodeSources(ctx, sources, opts, func(r arrow.RecordBatch) error { return dw.Write(r) })
+			ds, err := output.OpenDataset(*out, *mode, *partition, *compression)
 			if err != nil {
-				dw.Abort()
 				return fail("convert", err)
 			}
+			defer ds.Close()
+			dw.RunID = ds.RunID
+			began := time.Now()
+			prog := &aggregate.Progress{TotalObject: int64(len(sources))}
+			for _, src := range sources {
+				prog.TotalBytes += max(src.Size, 0)
+			}
+			stopProgress := startProgress(prog, *quiet)
+			st := &flowlog.Stats{}
+			var failed []flowlog.ObjectError
+			already := 0
+			for _, src := range sources {
+				done, err := ds.Manifest.Converted(src.Name, src.Version, src.Size)
+				if err != nil {
+					failed = append(failed, flowlog.ObjectError{Object: src.Name, Err: err})
+				}
+				if done {
+					already++
+					prog.Objects.Add(1)
+					continue
+				}
+				var rows int64
+				st1, failed1, err := flowlog.DecodeSources(ctx, []flowlog.Source{src}, opts, func(r arrow.RecordBatch) error {
+					rows += r.NumRows()
+					prog.Records.Add(r.NumRows())
+					return dw.Write(r)
+				})
+				if err != nil {
+					stopProgress()
+					dw.Abort()
+					return fail("convert", err)
+				}
+				st.Add(st1)
+				failed = append(failed, failed1...)
+				ds.Add(output.ManifestObject{Object: src.Name, Version: src.Version, Size: src.Size, Rows: rows, Partial: len(failed1) > 0})
+				prog.Objects.Add(1)
+				prog.BytesRead.Add(st1.BytesRead)
+			}
+			stopProgress()
 			paths, err := dw.Close()
+			if err == nil {
+				err = ds.Commit(paths)
+			}
 			if err != nil {
 				return fail("convert", err)
 			}
 			if !*quiet {
 				printStats(stderr, st, failed)
+				if already > 0 {
+					fmt.Fprintf(stderr, "flowlens convert: %d objects already in the dataset, skipped\n", already)
+				}
 				fmt.Fprintf(stderr, "flowlens convert: %d Parquet files under %s in %.1fs\n", len(paths), *out, time.Since(began).Seconds())
+			} else {
+				for _, f := range failed {
+					fmt.Fprintf(stderr, "flowlens convert: %v\n", f.Err)
+				}
 			}
 			if len(failed) > 0 {
 				return exitFailure

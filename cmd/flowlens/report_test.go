@@ -14,6 +14,7 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/output"
 )
 
 var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",
@@ -251,11 +252,97 @@ func TestConvert(t *testing.T) {
 		t.Errorf("report over the dataset differs from the report over the text")
 	}
 	code, _, errOut = flowlens(t, "convert", "--partition", "hour", "-o", ds, dir)
-	if code != 1 || !strings.Contains(errOut, "exists") {
+	if code != 1 || !strings.Contains(errOut, "already holds a dataset") {
 		t.Errorf("second conversion: exit %d: %s", code, errOut)
 	}
 	code, _, errOut = flowlens(t, "convert", "--compression", "lzma", "-o", ds, dir)
 	if code != 2 || !strings.Contains(errOut, "lzma") {
 		t.Errorf("bad compression: exit %d: %s", code, errOut)
 	}
+}
+
+// TestConvertModes: appending the same day again converts nothing twice, so a day converted in two
+// appends, and appended twice over, equals the day converted once; overwrite replaces; a second
+// writer, another partitioning, a changed object and a foreign directory are refused.
+func TestConvertModes(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 9, Records: 20_000, Objects: 4, Fields: flowlog.DefaultLayout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	objs, _ := filepath.Glob(filepath.Join(dir, "*.log.gz"))
+	if len(objs) != 4 {
+		t.Fatalf("%d objects", len(objs))
+	}
+	totals := func(src string) string {
+		t.Helper()
+		code, out, errOut := flowlens(t, "report", "--format", "json", src)
+		if code != 0 {
+			t.Fatalf("report %s: exit %d: %s", src, code, errOut)
+		}
+		return out[strings.Index(out, `"totals"`):]
+	}
+	parquetFiles := func(ds string) []string {
+		var files []string
+		filepath.Walk(ds, func(p string, fi os.FileInfo, err error) error {
+			if err == nil && strings.HasSuffix(p, ".parquet") {
+				files = append(files, p)
+			}
+			return nil
+		})
+		return files
+	}
+	convert := func(want int, wantErr string, args ...string) string {
+		t.Helper()
+		code, _, errOut := flowlens(t, append([]string{"convert"}, args...)...)
+		if code != want || !strings.Contains(errOut, wantErr) {
+			t.Fatalf("convert %v: exit %d (want %d): %s", args, code, want, errOut)
+		}
+		return errOut
+	}
+	want := totals(dir)
+
+	once := filepath.Join(t.TempDir(), "once")
+	convert(0, "", "-o", once, dir)
+	if totals(once) != want {
+		t.Fatal("converted once differs from the text")
+	}
+
+	twice := filepath.Join(t.TempDir(), "twice")
+	convert(0, "", "-o", twice, objs[0], objs[1])
+	convert(0, "2 objects already in the dataset", "--mode", "append", "-o", twice, dir)
+	before := parquetFiles(twice)
+	convert(0, "4 objects already in the dataset", "--mode", "append", "-o", twice, dir)
+	if got := totals(twice); got != want {
+		t.Error("appended in two runs, then again, differs from converted once")
+	}
+	if after := parquetFiles(twice); len(after) != len(before) {
+		t.Errorf("an append with nothing new wrote files: %d, then %d", len(before), len(after))
+	}
+	var m output.Manifest
+	if b, err := os.ReadFile(filepath.Join(twice, output.ManifestName)); err != nil || json.Unmarshal(b, &m) != nil ||
+		len(m.Objects) != 4 || len(m.Runs) != 3 || m.Objects[0].Rows == 0 || m.Objects[0].Version == "" {
+		t.Fatalf("manifest: %+v (%v)", m, err)
+	}
+
+	convert(1, "was written with --partition day", "--mode", "append", "--partition", "hour", "-o", twice, dir)
+	convert(0, "", "--mode", "overwrite", "-o", twice, dir)
+	if totals(twice) != want || len(parquetFiles(twice)) != len(parquetFiles(once)) {
+		t.Errorf("overwrite: %d files, once %d", len(parquetFiles(twice)), len(parquetFiles(once)))
+	}
+
+	os.WriteFile(filepath.Join(twice, output.LockName), []byte("pid 1 on elsewhere\n"), 0o644)
+	convert(1, "being written by another convert", "--mode", "append", "-o", twice, dir)
+	os.Remove(filepath.Join(twice, output.LockName))
+
+	later := time.Now().Add(time.Hour)
+	os.Chtimes(objs[2], later, later)
+	convert(1, "has changed since run", "--mode", "append", "-o", twice, dir)
+	if _, err := os.Stat(filepath.Join(twice, output.LockName)); err == nil {
+		t.Error("the lock was left behind")
+	}
+
+	foreign := t.TempDir()
+	os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644)
+	convert(1, "did not write", "--mode", "overwrite", "-o", foreign, dir)
 }

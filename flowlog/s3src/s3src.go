@@ -165,7 +165,7 @@ func (l lister) All(ctx context.Context, prefix string, out *[]flowlog.Object) e
 
 func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
 	for _, o := range p.Contents {
-		*out = append(*out, flowlog.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size)})
+		*out = append(*out, flowlog.Object{Key: aws.ToString(o.Key), Size: aws.ToInt64(o.Size), Version: "etag:" + aws.ToString(o.ETag)})
 	}
 }
 
@@ -215,7 +215,7 @@ func describe(op, uri string, err error) error {
 // reader at random that has not made any request yet.
 func (c *Client) source(ctx context.Context, bucket string, o flowlog.Object) flowlog.Source {
 	uri := "s3://" + bucket + "/" + o.Key
-	return flowlog.Source{Name: uri, Size: o.Size, Opener: func() (io.ReadCloser, error) {
+	return flowlog.Source{Name: uri, Size: o.Size, Version: o.Version, Opener: func() (io.ReadCloser, error) {
 		if flowlog.IsParquetName(o.Key) {
 			return &rangeReader{ctx: ctx, c: c, bucket: bucket, key: o.Key, uri: uri, size: o.Size}, nil
 		}
