@@ -91,11 +91,21 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		lo = append(lo, config.WithHTTPClient(opts.HTTPClient))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
+	if err != nil && opts.Profile != "" && strings.Contains(err.Error(), "failed to get shared config profile") {
+		return nil, fmt.Errorf("AWS profile %q not found in the shared config and credentials files (~/.aws/config, ~/.aws/credentials, or AWS_CONFIG_FILE and AWS_SHARED_CREDENTIALS_FILE)", opts.Profile)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("cannot load the AWS configuration: %w", err)
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"
+	}
+	if !opts.NoSignRequest {
+		// Found now, credentials that are missing make one clear error instead of the SDK's chain of
+		// every provider it tried, on the first request.
+		if _, err := cfg.Credentials.Retrieve(ctx); err != nil {
+			return nil, noCredentials(opts.Profile, err)
+		}
 	}
 	c := s3.NewFromConfig(cfg, func(o *s3.Options) {
 		// Ranged reads carry no whole-object checksum: that is expected, not worth a log line.
@@ -106,6 +116,17 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		}
 	})
 	return &Client{s3: c, opts: opts}, nil
+}
+
+// noCredentials is the error of a credential chain that found nothing: what was tried, in one line,
+// and the ways to give credentials.
+func noCredentials(profile string, _ error) error {
+	from := "the standard AWS credential chain"
+	if profile != "" {
+		from = fmt.Sprintf("profile %q", profile)
+	}
+	return fmt.Errorf("no AWS credentials found in %s: set AWS_PROFILE or --profile, AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, "+
+		"run 'aws sso login', or use an instance or container role; for a public bucket, --no-sign-request", from)
 }
 
 // IsURI reports whether a source argument is an S3 URI.

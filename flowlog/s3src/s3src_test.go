@@ -10,6 +10,7 @@ import (
 	"net/http/httputil"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -436,4 +437,28 @@ func TestParquetOverS3(t *testing.T) {
 		t.Errorf("faults not exercised: %d 503s, %d cut bodies, %d resumes", p.slowdowns.Load(), p.cuts.Load(), fc.Resumes.Load())
 	}
 	t.Logf("through faults: %d 503s, %d cut bodies, %d resumes", p.slowdowns.Load(), p.cuts.Load(), fc.Resumes.Load())
+}
+
+// TestNoCredentials: a credential chain that finds nothing is one clear error, before any request,
+// that says how to give credentials; --no-sign-request needs none; an unknown profile is named.
+func TestNoCredentials(t *testing.T) {
+	dir := t.TempDir()
+	for k, v := range map[string]string{"AWS_ACCESS_KEY_ID": "", "AWS_SECRET_ACCESS_KEY": "", "AWS_SESSION_TOKEN": "", "AWS_PROFILE": "",
+		"AWS_CONFIG_FILE": filepath.Join(dir, "config"), "AWS_SHARED_CREDENTIALS_FILE": filepath.Join(dir, "credentials"),
+		"AWS_EC2_METADATA_DISABLED": "true", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI": "", "AWS_CONTAINER_CREDENTIALS_FULL_URI": "",
+		"AWS_WEB_IDENTITY_TOKEN_FILE": ""} {
+		t.Setenv(k, v)
+	}
+	_, err := s3src.New(context.Background(), s3src.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:1"})
+	if err == nil || !strings.HasPrefix(err.Error(), "no AWS credentials found in the standard AWS credential chain") ||
+		!strings.Contains(err.Error(), "--no-sign-request") || strings.Contains(err.Error(), "IMDS") || strings.Contains(err.Error(), "\n") {
+		t.Errorf("no credentials: %v", err)
+	}
+	if _, err := s3src.New(context.Background(), s3src.Options{Region: "us-east-1", EndpointURL: "http://127.0.0.1:1", NoSignRequest: true}); err != nil {
+		t.Errorf("--no-sign-request: %v", err)
+	}
+	_, err = s3src.New(context.Background(), s3src.Options{Profile: "audit", Region: "us-east-1"})
+	if err == nil || !strings.Contains(err.Error(), `AWS profile "audit" not found`) {
+		t.Errorf("unknown profile: %v", err)
+	}
 }
