@@ -17,8 +17,10 @@ var demoCmd = &command{
 	usage: "[flags]",
 	short: "generate a day of flow logs in a temporary directory and report on it",
 	long: `Runs the main job without an AWS account: writes a day of synthetic flow logs (gzip objects in the
-AWS hourly key layout, the default format, with NAT gateway, S3 and rejected traffic) into a temporary
-directory, runs 'flowlens report' over it, and removes the directory (unless --keep names one).
+AWS hourly key layout, the version 5 fields of AWS's custom-format example: pkt-* addresses, AZs,
+flow direction, with NAT gateways, S3 and rejected traffic) into a temporary directory, runs
+'flowlens report' over it, NAT gateway cost review included, and removes the directory (unless
+--keep names one).
 Every report flag applies.
 
 Examples:
@@ -45,8 +47,11 @@ Examples:
 			}
 			began := time.Now()
 			start := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
-			m, err := synth.Generate(synth.Config{Dir: dir, Seed: 1, Records: *records, Objects: 24, Fields: flowlog.DefaultLayout,
-				Layout: "aws-hourly", Start: start, Days: 1, Gzip: true, NATInstanceCopies: true})
+			prog := &synth.Progress{}
+			stop := startGenProgress(prog, 24, *records, f.quiet)
+			m, err := synth.Generate(synth.Config{Dir: dir, Seed: 1, Records: *records, Objects: 24, Fields: flowlog.V5Layout,
+				Layout: "aws-hourly", Start: start, Days: 1, Gzip: true, NATInstanceCopies: true, Progress: prog})
+			stop()
 			if err != nil {
 				return fail("demo", err)
 			}

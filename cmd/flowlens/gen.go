@@ -64,8 +64,11 @@ Examples:
 				}
 			}
 			began := time.Now()
+			prog := &synth.Progress{}
+			stop := startGenProgress(prog, int64(*objects), *records, false)
 			m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
-				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies, Region: *region})
+				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies, Region: *region, Progress: prog})
+			stop()
 			if err != nil {
 				return fail("gen", err)
 			}

@@ -16,6 +16,7 @@ import (
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/internal/units"
 	"github.com/flowlens/flowlens/output"
 )
@@ -315,7 +316,29 @@ func isTerminal(w io.Writer) bool {
 // startProgress draws a progress line on stderr, when it is a terminal, until the returned func is
 // called.
 func startProgress(p *aggregate.Progress, quiet bool) func() {
-	if quiet || !isTerminal(stderr) {
+	return startLine(quiet, func(elapsed time.Duration) string { return progressLine(p, elapsed) })
+}
+
+// startGenProgress draws the progress of generating objects (gen, demo) until the returned func is
+// called.
+func startGenProgress(p *synth.Progress, objects, lines int64, quiet bool) func() {
+	return startLine(quiet, func(elapsed time.Duration) string {
+		n := p.Lines.Load()
+		line := fmt.Sprintf("generating: objects %d/%d · %d/%d lines", p.Objects.Load(), objects, n, lines)
+		if s := elapsed.Seconds(); s > 0 && n > 0 {
+			line += fmt.Sprintf(" · %.2fM lines/s", float64(n)/s/1e6)
+			if n < lines {
+				line += " · ETA " + time.Duration(float64(elapsed)*float64(lines-n)/float64(n)).Round(time.Second).String()
+			}
+		}
+		return line
+	})
+}
+
+// startLine redraws line() on stderr four times a second, when stderr is a terminal that can move
+// its cursor (not TERM=dumb), until the returned func is called, which clears it.
+func startLine(quiet bool, line func(elapsed time.Duration) string) func() {
+	if quiet || !isTerminal(stderr) || os.Getenv("TERM") == "dumb" {
 		return func() {}
 	}
 	done := make(chan struct{})
@@ -331,7 +354,7 @@ func startProgress(p *aggregate.Progress, quiet bool) func() {
 				fmt.Fprint(stderr, "\r\033[K")
 				return
 			case <-t.C:
-				fmt.Fprint(stderr, "\r\033[K"+progressLine(p, time.Since(began)))
+				fmt.Fprint(stderr, "\r\033[K"+line(time.Since(began)))
 			}
 		}
 	}()

@@ -19,6 +19,7 @@ import (
 	"runtime"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/klauspost/compress/gzip"
@@ -40,10 +41,18 @@ type Config struct {
 	// NATInstanceCopies also writes the copies of NAT traffic that the workload's own interface logs.
 	NATInstanceCopies bool
 	Workers           int // objects written at once (GOMAXPROCS when 0)
+	// Progress, when set, counts what is written as it is: for a progress line.
+	Progress *Progress
 	// Region is the region of the records and keys (us-east-1 when empty). The population and its
 	// addresses do not change with it: S3 and DynamoDB addresses stay those of us-east-1, so
 	// Manifest.NAT's classes hold for us-east-1 only.
 	Region string
+}
+
+// Progress counts the objects and record lines written so far.
+type Progress struct {
+	Objects atomic.Int64
+	Lines   atomic.Int64
 }
 
 // NATTruth is the NAT gateway traffic the generator wrote, as a cost review must find it.
@@ -252,6 +261,7 @@ func writeObject(cfg Config, w *world, i int, n int64, w0, w1 int64) (*objectRes
 	g.peerZipf = rand.NewZipf(g.r, 1.05, 8, uint64(len(w.peers)-1))
 	g.prepare()
 	buf := append([]byte(cfg.Fields.String()), '\n')
+	var counted int64
 	for k := int64(0); k < n; {
 		k += g.flow(&buf, n-k)
 		if len(buf) > 256<<10 {
@@ -259,7 +269,15 @@ func writeObject(cfg Config, w *world, i int, n int64, w0, w1 int64) (*objectRes
 				return nil, err
 			}
 			buf = buf[:0]
+			if cfg.Progress != nil {
+				cfg.Progress.Lines.Add(k - counted)
+				counted = k
+			}
 		}
+	}
+	if cfg.Progress != nil {
+		cfg.Progress.Lines.Add(n - counted)
+		defer cfg.Progress.Objects.Add(1)
 	}
 	if _, err := out.Write(buf); err != nil {
 		return nil, err
