@@ -214,3 +214,23 @@ func TestRelativeTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestIsTerminal: a device that is not a tty (/dev/null), a pipe and a file are not terminals, so
+// binary output to them is allowed and no progress line is drawn.
+func TestIsTerminal(t *testing.T) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		t.Skip(err)
+	}
+	defer null.Close()
+	r, w, _ := os.Pipe()
+	defer r.Close()
+	defer w.Close()
+	f, _ := os.Create(filepath.Join(t.TempDir(), "out"))
+	defer f.Close()
+	for name, x := range map[string]*os.File{"/dev/null": null, "a pipe": w, "a file": f} {
+		if isTerminal(x) {
+			t.Errorf("%s taken for a terminal", name)
+		}
+	}
+}

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+	"golang.org/x/term"
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
@@ -303,14 +304,11 @@ func memoryLimit(s string) (int64, error) {
 	return n, nil
 }
 
-// isTerminal reports whether w is a terminal.
+// isTerminal reports whether w is a terminal (a tty: not a pipe, a file, or a device such as
+// /dev/null, which a file mode's char-device bit does not tell apart).
 func isTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // startProgress draws a progress line on stderr, when it is a terminal, until the returned func is
