@@ -216,10 +216,7 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	if opts.Now != nil {
 		now = opts.Now
 	}
-	top := opts.Top
-	if top <= 0 {
-		top = 20
-	}
+	top := opts.Top // 0: all
 	r := &Review{Status: StatusOK, Missing: []string{}, NATGateways: []GatewayDoc{}, Recommendations: []RecommendationDoc{},
 		Total: TotalDoc{ByClass: map[string]float64{"s3": 0, "dynamodb": 0, "aws_other": 0, "internet": 0}}}
 	var notes []string
@@ -494,7 +491,7 @@ func topEnds(m map[netip.Addr]*EndDoc, top int) []EndDoc {
 		}
 		return out[i].Address < out[j].Address
 	})
-	if len(out) > top {
+	if top > 0 && len(out) > top {
 		out = out[:top]
 	}
 	return out

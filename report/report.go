@@ -6,6 +6,7 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
+	"github.com/flowlens/flowlens/output"
 )
 
 // SchemaVersion is the version of the JSON report's schema; it changes only when a field changes
@@ -76,6 +77,8 @@ type section struct {
 	specs func(o Options) []aggregate.Spec
 	build func(b *builder) error
 	text  func(r *Report, t *textOut)
+	// csv gives its tables for spreadsheets (report --format csv), one file each.
+	csv func(r *Report) []output.CSVTable
 }
 
 // sections is the report, in order.
@@ -155,6 +158,18 @@ func Build(res *aggregate.Result, in Input, opts Options) (*Report, error) {
 		}
 	}
 	return r, nil
+}
+
+// Tables are the report as tables for spreadsheets, one per list, in the order of the sections:
+// what report --format csv writes, a CSV file each.
+func (r *Report) Tables() []output.CSVTable {
+	var out []output.CSVTable
+	for _, s := range sections {
+		if s.csv != nil {
+			out = append(out, s.csv(r)...)
+		}
+	}
+	return out
 }
 
 func strp(s string) *string { return &s }

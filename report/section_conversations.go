@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // specConversations is traffic by (source, destination).
@@ -14,6 +15,9 @@ var conversationsSection = section{
 	name:  "conversations",
 	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specConversations} },
 	build: buildConversations,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "sources", Rows: r.Sources}, {Name: "destinations", Rows: r.Destinations}, {Name: "conversations", Rows: r.Conversations}}
+	},
 	text: func(r *Report, t *textOut) {
 		t.table("TOP SOURCES (bytes out)", "srcaddr\tbytes\tpackets\tflows\t")
 		for _, d := range r.Sources {

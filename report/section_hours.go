@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // hoursSection is the hourly series (the hours that have records, in order), the busiest hours
@@ -16,6 +17,9 @@ var hoursSection = section{
 	name:  "hours",
 	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
 	build: buildHours,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "hourly", Rows: r.Hourly}, {Name: "busiest_hours", Rows: r.BusiestHours}, {Name: "hour_of_day", Rows: r.HourOfDay}}
+	},
 	text: func(r *Report, t *textOut) {
 		t.table("BUSIEST HOURS", "hour\tbytes\tpackets\tflows\t")
 		for _, d := range r.BusiestHours {

@@ -2,6 +2,7 @@ package report
 
 import (
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // inputSection accounts for what was read: objects, lines by kind, malformed lines, failed objects,
@@ -10,6 +11,9 @@ var inputSection = section{
 	name:  "input",
 	build: buildInput,
 	text:  textInput,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "input", Rows: []InputDoc{r.Input}}, {Name: "failed_objects", Rows: r.Input.FailedObjects}}
+	},
 }
 
 // InputDoc is the accounting of what was read.

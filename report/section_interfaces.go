@@ -5,6 +5,7 @@ import (
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // interfacesSection is the top interfaces by bytes, each with its busiest hour.
@@ -12,6 +13,7 @@ var interfacesSection = section{
 	name:  "interfaces",
 	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
 	build: buildInterfaces,
+	csv:   func(r *Report) []output.CSVTable { return []output.CSVTable{{Name: "interfaces", Rows: r.Interfaces}} },
 	text: func(r *Report, t *textOut) {
 		t.table("TOP INTERFACES BY BYTES", "interface\tbytes\tpackets\tflows\taccepted\trejected\tfirst seen\tlast seen\tpeak hour\t")
 		for _, d := range r.Interfaces {

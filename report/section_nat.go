@@ -7,6 +7,7 @@ import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
+	"github.com/flowlens/flowlens/output"
 )
 
 // natSection is the NAT gateway cost review, as flowlens cost writes it, over the report's time
@@ -20,6 +21,12 @@ var natSection = section{
 		return nat.Specs(o.NAT.Gateways)
 	},
 	build: buildNAT,
+	csv: func(r *Report) []output.CSVTable {
+		if r.NAT == nil {
+			return nil
+		}
+		return r.NAT.Tables("nat_")
+	},
 	text: func(r *Report, t *textOut) {
 		t.flush()
 		if r.NAT != nil {

@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // specPorts is traffic by destination port and protocol; protocols are its roll-up.
@@ -14,6 +15,9 @@ var portsSection = section{
 	name:  "ports",
 	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specPorts} },
 	build: buildPorts,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "ports", Rows: r.Ports}, {Name: "protocols", Rows: r.Protocols}}
+	},
 	text: func(r *Report, t *textOut) {
 		t.table("TOP DESTINATION PORTS BY BYTES", "dstport\tprotocol\tbytes\tpackets\tflows\t")
 		for _, d := range r.Ports {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 var (
@@ -27,7 +28,12 @@ var rejectsSection = section{
 		return []aggregate.Spec{specIfaceHour, specRejectSources, specRejectPorts, specRejectReasons}
 	},
 	build: buildRejects,
-	text:  textRejects,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "rejects", Rows: []RejectsDoc{r.Rejects}}, {Name: "rejects_top_sources", Rows: r.Rejects.TopSources},
+			{Name: "rejects_top_dstports", Rows: r.Rejects.TopDstPorts}, {Name: "rejects_interfaces_by_reject_ratio", Rows: r.Rejects.InterfacesByRejectRatio},
+			{Name: "rejects_reasons", Rows: r.Rejects.Reasons}}
+	},
+	text: textRejects,
 }
 
 // RejectsDoc describes the REJECT records.

@@ -3,6 +3,7 @@ package report
 import (
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // specIfaceHour is the report's widest group-by: traffic and rejects by interface and hour. Totals,
@@ -23,6 +24,9 @@ var totalsSection = section{
 	name:  "totals",
 	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
 	build: buildTotals,
+	csv: func(r *Report) []output.CSVTable {
+		return []output.CSVTable{{Name: "totals", Rows: []TotalsDoc{r.Totals}}}
+	},
 	text: func(r *Report, t *textOut) {
 		d := r.Totals
 		t.p("\nTOTALS  %s, %s packets, %s flows (%s accepted, %s rejected)\n",

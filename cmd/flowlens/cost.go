@@ -20,6 +20,7 @@ type costFlags struct {
 	hours    float64
 	azs      int
 	natCount int
+	natGBSet bool // --nat-gb was given
 }
 
 var costCmd = &command{
@@ -58,11 +59,12 @@ Examples:
 		f.add(fs)
 		var c costFlags
 		fs.BoolVar(&c.estimate, "estimate", false, "price a NAT volume without logs (--nat-gb, --hours)")
-		fs.Float64Var(&c.natGB, "nat-gb", -1, "with --estimate: GB processed by the NAT gateways")
-		fs.Float64Var(&c.hours, "hours", -1, "with --estimate: hours (730 is one month)")
+		fs.Float64Var(&c.natGB, "nat-gb", 0, "with --estimate: GB processed by the NAT gateways")
+		fs.Float64Var(&c.hours, "hours", 0, "with --estimate: hours (730 is one month)")
 		fs.IntVar(&c.azs, "azs", 0, "with --estimate: AZs an interface endpoint would span (default: one per gateway)")
 		fs.IntVar(&c.natCount, "nat-count", 1, "with --estimate: the number of NAT gateways")
 		return func(ctx context.Context, args []string) int {
+			c.natGBSet = fs.Changed("nat-gb")
 			return runCost(ctx, &f, &c, args)
 		}
 	},
@@ -75,6 +77,9 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	if c.estimate {
 		format, err := output.Pick(f.format, f.out, isTerminal(stdout), documentOutput)
+		if err == nil && format == output.CSV {
+			err = fmt.Errorf("--format csv: the estimate is written as table or json")
+		}
 		if err != nil {
 			return usageError(name, "%v", err)
 		}
@@ -91,7 +96,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	if err != nil {
 		return fail(name, err)
 	}
-	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput}
+	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput, tables: true}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
 		_, res, st, failed, err := f.runEngine(ctx, rf, nat.StandaloneSpecs(cfg.Gateways))
 		if err != nil {
@@ -112,11 +117,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		for _, m := range review.Missing {
 			fmt.Fprintf(stderr, "flowlens cost: %s\n", m)
 		}
-		if format == output.JSON {
-			err = review.WriteJSON(w)
-		} else {
-			err = review.WriteTable(w)
-		}
+		err = writeDocument(w, format, &f.readFlags, func() []output.CSVTable { return review.Tables("") }, review.WriteJSON, review.WriteTable)
 		return d, err
 	}
 	return r.run(ctx, args)
@@ -125,7 +126,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 // runEstimate is the what-if calculator.
 func runEstimate(f *reportFlags, c *costFlags, prices *cost.Prices, format output.Format) int {
 	const name = "cost"
-	if c.natGB < 0 || c.hours <= 0 {
+	if !c.natGBSet || c.natGB < 0 || c.hours <= 0 {
 		return usageError(name, "--estimate needs --nat-gb N (≥ 0) and --hours H (> 0)")
 	}
 	if f.natGateways != "" {

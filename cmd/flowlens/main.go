@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"strings"
 
+	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
 )
 
@@ -34,6 +35,8 @@ type command struct {
 	flags func(fs *pflag.FlagSet) func(ctx context.Context, args []string) int
 	// more, when set, writes a part of the help made from the code (sql's functions).
 	more func(w io.Writer) error
+	// completions are the values a flag takes, for shell completion.
+	completions map[string][]string
 }
 
 // commands are the subcommands in the order 'flowlens help' lists them: the main job first.
@@ -61,40 +64,157 @@ func main() {
 	os.Exit(run(ctx, os.Args[1:]))
 }
 
+// run parses args with cobra, built anew from the command list on each call, and returns the exit
+// status. Help is ours (commandHelp), so that 'flowlens help X', 'flowlens X --help' and the man
+// pages say the same; errors of the command line are usage errors (2), with "did you mean" for a
+// mistyped command or flag.
 func run(ctx context.Context, args []string) int {
 	if len(args) == 0 {
 		usage(stderr)
 		return exitUsage
 	}
-	name := args[0]
-	switch name {
-	case "help", "-h", "--help":
-		if len(args) > 1 {
-			return help(args[1])
-		}
-		usage(stdout)
-		return exitOK
-	case "--version":
-		name = "version"
+	if args[0] == "--version" {
+		args = append([]string{"version"}, args[1:]...)
 	}
-	c := lookup(name)
-	if c == nil {
-		fmt.Fprintf(stderr, "flowlens: unknown command %q; see 'flowlens help'\n", name)
+	code := exitOK
+	root := newRoot(ctx, &code)
+	root.SetArgs(args)
+	if err := root.ExecuteContext(ctx); err != nil {
+		var ue *cmdError
+		if errors.As(err, &ue) {
+			fmt.Fprintf(stderr, "flowlens %s: %v\nsee 'flowlens help %s'\n", ue.cmd, ue.err, ue.cmd)
+		} else {
+			fmt.Fprintf(stderr, "flowlens: %v\n", err)
+		}
 		return exitUsage
 	}
-	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)
-	fs.SetOutput(io.Discard)
-	fs.SortFlags = false
-	runFn := c.flags(fs)
-	if err := fs.Parse(args[1:]); err != nil {
-		if errors.Is(err, pflag.ErrHelp) {
-			commandHelp(stdout, c, fs)
-			return exitOK
-		}
-		fmt.Fprintf(stderr, "flowlens %s: %v\nsee 'flowlens help %s'\n", c.name, err, c.name)
-		return exitUsage
+	return code
+}
+
+// cmdError is an error of one command's command line.
+type cmdError struct {
+	cmd string
+	err error
+}
+
+func (e *cmdError) Error() string { return e.cmd + ": " + e.err.Error() }
+
+// newRoot builds the command tree: our commands in their order, cobra's shell completion, the man
+// pages and our help.
+func newRoot(ctx context.Context, code *int) *cobra.Command {
+	root := &cobra.Command{
+		Use:                        "flowlens",
+		Short:                      "analyse VPC Flow Logs into reports and tables",
+		SilenceErrors:              true,
+		SilenceUsage:               true,
+		SuggestionsMinimumDistance: 2,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if len(args) == 0 {
+				return nil
+			}
+			msg := fmt.Sprintf("unknown command %q; see 'flowlens help'", args[0])
+			if s := cmd.SuggestionsFor(args[0]); len(s) > 0 {
+				msg += "\ndid you mean: " + strings.Join(s, ", ") + "?"
+			}
+			return errors.New(msg)
+		},
+		Run: func(cmd *cobra.Command, args []string) { usage(stdout) },
 	}
-	return runFn(ctx, fs.Args())
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error {
+		return &cmdError{cmd.Name(), withFlagSuggestion(cmd, err)}
+	})
+	byCobra := map[*cobra.Command]*command{}
+	for _, c := range commands {
+		c := c
+		cc := &cobra.Command{
+			Use:                   c.name + " " + c.usage,
+			Short:                 c.short,
+			Long:                  strings.TrimSpace(c.long),
+			DisableFlagsInUseLine: true,
+			SilenceErrors:         true,
+			SilenceUsage:          true,
+		}
+		fs := cc.Flags()
+		fs.SortFlags = false
+		runFn := c.flags(fs)
+		for name, values := range c.completions {
+			cc.RegisterFlagCompletionFunc(name, cobra.FixedCompletions(values, cobra.ShellCompDirectiveNoFileComp))
+		}
+		cc.RunE = func(cmd *cobra.Command, args []string) error {
+			*code = runFn(cmd.Context(), args)
+			return nil
+		}
+		byCobra[cc] = c
+		root.AddCommand(cc)
+	}
+	root.AddCommand(manCmd(root, code))
+	root.SetHelpFunc(func(cmd *cobra.Command, args []string) {
+		if c, ok := byCobra[cmd]; ok {
+			commandHelp(stdout, c, cmd.Flags())
+			return
+		}
+		if cmd == root {
+			usage(stdout)
+			return
+		}
+		fmt.Fprint(stdout, cmd.UsageString())
+	})
+	root.SetHelpCommand(&cobra.Command{
+		Use:   "help [command|topic]",
+		Short: "help about a command or a topic",
+		Args:  cobra.MaximumNArgs(1),
+		Run: func(cmd *cobra.Command, args []string) {
+			if len(args) == 0 {
+				usage(stdout)
+				return
+			}
+			*code = help(root, args[0])
+		},
+	})
+	return root
+}
+
+// withFlagSuggestion adds "did you mean" to an unknown-flag error: the command's flags nearest the
+// one given.
+func withFlagSuggestion(cmd *cobra.Command, err error) error {
+	msg := err.Error()
+	name, ok := strings.CutPrefix(msg, "unknown flag: --")
+	if !ok {
+		return err
+	}
+	best, bestD := "", 3
+	cmd.Flags().VisitAll(func(f *pflag.Flag) {
+		if d := editDistance(name, f.Name); d < bestD || (d <= 3 && strings.HasPrefix(f.Name, name) && bestD > 1) {
+			best, bestD = f.Name, min(d, 1)
+		}
+	})
+	if best == "" {
+		return err
+	}
+	return fmt.Errorf("%s\ndid you mean --%s?", msg, best)
+}
+
+// editDistance is the Levenshtein distance of a and b.
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
 }
 
 func usage(w io.Writer) {
@@ -105,9 +225,11 @@ Usage: flowlens <command> [flags] [sources…]
 Commands:
 `)
 	for _, c := range commands {
-		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.short)
+		fmt.Fprintf(w, "  %-11s %s\n", c.name, c.short)
 	}
-	fmt.Fprint(w, `
+	fmt.Fprint(w, `  completion  a shell completion script: flowlens completion bash|zsh|fish|powershell
+  man         write the man pages: flowlens man -o DIR
+
 Help topics:
   fields    the flow-log fields, their column names and types
 
@@ -115,14 +237,22 @@ Run 'flowlens help <command>' or 'flowlens <command> --help' for a command's fla
 `)
 }
 
-func help(topic string) int {
+func help(root *cobra.Command, topic string) int {
 	if topic == "fields" {
 		fieldsHelp(stdout)
 		return exitOK
 	}
 	c := lookup(topic)
 	if c == nil {
-		fmt.Fprintf(stderr, "flowlens: no help for %q; see 'flowlens help'\n", topic)
+		if cc, _, err := root.Find([]string{topic}); err == nil && cc != root {
+			fmt.Fprint(stdout, cc.UsageString())
+			return exitOK
+		}
+		msg := fmt.Sprintf("flowlens: no help for %q; see 'flowlens help'", topic)
+		if s := root.SuggestionsFor(topic); len(s) > 0 {
+			msg += "\ndid you mean: " + strings.Join(s, ", ") + "?"
+		}
+		fmt.Fprintln(stderr, msg)
 		return exitUsage
 	}
 	fs := pflag.NewFlagSet(c.name, pflag.ContinueOnError)

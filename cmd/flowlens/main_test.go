@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/query"
+	"github.com/flowlens/flowlens/report"
 	"github.com/klauspost/compress/gzip"
 )
 
@@ -232,5 +233,48 @@ func TestIsTerminal(t *testing.T) {
 		if isTerminal(x) {
 			t.Errorf("%s taken for a terminal", name)
 		}
+	}
+}
+
+// TestCLIConventions: "did you mean" for commands and flags, no sentinel defaults in help, shell
+// completion and man pages from the same definitions, --top 0 as --limit 0: all.
+func TestCLIConventions(t *testing.T) {
+	code, _, errOut := flowlens(t, "repotr")
+	if code != 2 || !strings.Contains(errOut, "did you mean: report?") {
+		t.Errorf("mistyped command: exit %d: %s", code, errOut)
+	}
+	code, _, errOut = flowlens(t, "report", "--form", "2026-11-01", "x")
+	if code != 2 || !strings.Contains(errOut, "unknown flag: --form") || !strings.Contains(errOut, "did you mean --from?") {
+		t.Errorf("mistyped flag: exit %d: %s", code, errOut)
+	}
+	for _, c := range commands {
+		_, out, _ := flowlens(t, "help", c.name)
+		if strings.Contains(out, "(default -1)") {
+			t.Errorf("help %s shows a sentinel default:\n%s", c.name, out)
+		}
+	}
+	for _, shell := range []string{"bash", "zsh", "fish"} {
+		code, out, _ := flowlens(t, "completion", shell)
+		if code != 0 || !strings.Contains(out, "flowlens") || len(out) < 1000 {
+			t.Errorf("completion %s: exit %d, %d bytes", shell, code, len(out))
+		}
+	}
+	dir := t.TempDir()
+	if code, _, errOut := flowlens(t, "man", "-o", dir); code != 0 {
+		t.Fatalf("man: exit %d: %s", code, errOut)
+	}
+	page, err := os.ReadFile(filepath.Join(dir, "flowlens-report.1"))
+	if err != nil || !strings.Contains(string(page), ".TH \"FLOWLENS\"") || !strings.Contains(string(page), "--top") ||
+		!strings.Contains(string(page), "flowlens report --from 2026-11-01") {
+		t.Errorf("man page of report: %v\n%.400s", err, page)
+	}
+	src := peer + "elastic-beats/accept-reject-traffic.log"
+	_, all, _ := flowlens(t, "report", "--format", "json", "--top", "0", src)
+	_, one, _ := flowlens(t, "report", "--format", "json", "--top", "1", src)
+	var a, o report.Report
+	json.Unmarshal([]byte(all), &a)
+	json.Unmarshal([]byte(one), &o)
+	if len(a.Conversations) <= 1 || len(o.Conversations) != 1 {
+		t.Errorf("--top 0: %d conversations, --top 1: %d", len(a.Conversations), len(o.Conversations))
 	}
 }

@@ -26,8 +26,9 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
-	f.readFlags.add(fs, "hours, days", "table or json (auto: table on a terminal, json otherwise or for -o *.json)", "the report")
-	fs.IntVar(&f.top, "top", 20, "rows in each top-N list")
+	f.readFlags.add(fs, "hours, days", "table, json or csv (a CSV file per table into the directory -o; auto: table on a terminal, json otherwise or for -o *.json)", "the report")
+	fs.StringVar(&f.section, "section", "", "with --format csv: write only this table (interfaces, sources, conversations, hourly, ports, nat_gateways, …) to stdout or -o")
+	fs.IntVar(&f.top, "top", 20, "rows in each top-N list, 0 for all")
 	fs.StringSliceVar(&f.nat, "nat", nil, "NAT gateway interface ids (comma-separated or repeated); default: detected")
 	fs.StringVar(&f.natGateways, "nat-gateways", "", "the JSON of aws ec2 describe-nat-gateways (cost --estimate: a number of gateways)")
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
@@ -41,8 +42,21 @@ func (f *reportFlags) natConfig() (nat.Config, error) {
 		Region: f.s3.region, Top: f.top})
 }
 
-// documentOutput: report and cost write one document, a table or JSON.
-var documentOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON}, File: output.Table, Piped: output.JSON}
+// documentOutput: report and cost write one document: a table, JSON, or CSV (a file per table).
+var documentOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON, output.CSV}, File: output.Table, Piped: output.JSON}
+
+// writeDocument writes a report or a review in format: CSV tables into the directory -o (or one of
+// them, --section, to w), else JSON or a text table to w.
+func writeDocument(w io.Writer, format output.Format, f *readFlags, tables func() []output.CSVTable, asJSON, asTable func(io.Writer) error) error {
+	switch format {
+	case output.CSV:
+		_, err := output.WriteCSVTables(tables(), f.out, f.section, w)
+		return err
+	case output.JSON:
+		return asJSON(w)
+	}
+	return asTable(w)
+}
 
 var reportCmd = &command{
 	name:  "report",
@@ -84,8 +98,8 @@ Examples:
 
 // checkTop checks --top; a non-zero code is a usage error already printed.
 func (f *reportFlags) checkTop(name string) int {
-	if f.top < 1 {
-		return usageError(name, "--top must be at least 1")
+	if f.top < 0 {
+		return usageError(name, "--top must be 0 (all) or more")
 	}
 	return exitOK
 }
@@ -99,7 +113,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 	if err != nil {
 		return fail(name, err)
 	}
-	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput}
+	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput, tables: true}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
 		opts := report.Options{Top: f.top, From: rf.from, To: rf.to, Location: rf.loc}
 		if !f.noNAT {
@@ -113,11 +127,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		if err != nil {
 			return readDone{}, err
 		}
-		if format == output.JSON {
-			err = rep.WriteJSON(w)
-		} else {
-			err = rep.WriteTable(w)
-		}
+		err = writeDocument(w, format, &f.readFlags, rep.Tables, rep.WriteJSON, rep.WriteTable)
 		d := readDone{stats: st, failed: failed, notes: []string{fmt.Sprintf("aggregation state peaked at %s (limit %s)",
 			aggregate.FormatBytes(e.Budget().Peak()), aggregate.FormatBytes(rf.limit))}}
 		if rep.NAT != nil {

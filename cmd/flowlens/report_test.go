@@ -2,9 +2,11 @@ package main
 
 import (
 	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/output"
+	"github.com/flowlens/flowlens/report"
 )
 
 var reportPeers = []string{peer + "elastic-beats/accept-reject-traffic.log", peer + "elastic-beats/no-data-skip-data.log",
@@ -345,4 +348,64 @@ func TestConvertModes(t *testing.T) {
 	foreign := t.TempDir()
 	os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("mine"), 0o644)
 	convert(1, "did not write", "--mode", "overwrite", "-o", foreign, dir)
+}
+
+// TestReportCSV: --format csv writes a CSV file per table into -o DIR, each the JSON list it comes
+// from; --section writes one of them to stdout; cost does the same with its tables.
+func TestReportCSV(t *testing.T) {
+	src := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Dir: src, Seed: 4, Records: 20_000, Objects: 2, Fields: flowlog.V5Layout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(t.TempDir(), "csv")
+	if code, _, errOut := flowlens(t, "report", "--format", "csv", "-o", dir, src); code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	_, js, _ := flowlens(t, "report", "--format", "json", src)
+	var rep report.Report
+	if err := json.Unmarshal([]byte(js), &rep); err != nil {
+		t.Fatal(err)
+	}
+	read := func(path string) [][]string {
+		t.Helper()
+		f, err := os.Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer f.Close()
+		rows, err := csv.NewReader(f).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	convs := read(filepath.Join(dir, "conversations.csv"))
+	if strings.Join(convs[0], ",") != "srcaddr,dstaddr,bytes,packets,flows" || len(convs) != len(rep.Conversations)+1 {
+		t.Fatalf("conversations.csv: %v", convs[0])
+	}
+	for i, c := range rep.Conversations {
+		if convs[i+1][0] != *c.SrcAddr || convs[i+1][2] != strconv.FormatInt(c.Bytes, 10) {
+			t.Errorf("row %d: %v, JSON %v %d", i, convs[i+1], *c.SrcAddr, c.Bytes)
+		}
+	}
+	for _, name := range []string{"totals", "interfaces", "sources", "destinations", "hourly", "busiest_hours", "rejects", "ports", "protocols", "input", "nat_gateways", "nat_top_destinations", "nat_recommendations"} {
+		if rows := read(filepath.Join(dir, name+".csv")); len(rows) < 2 {
+			t.Errorf("%s.csv: %d rows", name, len(rows))
+		}
+	}
+	_, one, _ := flowlens(t, "report", "--format", "csv", "--section", "conversations", src)
+	if b, _ := os.ReadFile(filepath.Join(dir, "conversations.csv")); one != string(b) {
+		t.Error("--section conversations differs from conversations.csv")
+	}
+	if code, _, errOut := flowlens(t, "report", "--format", "csv", "--section", "nope", src); code != 1 || !strings.Contains(errOut, "want one of input, failed_objects, totals") {
+		t.Errorf("--section nope: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := flowlens(t, "report", "--format", "csv", src); code != 2 || !strings.Contains(errOut, "-o DIR") {
+		t.Errorf("csv without -o: exit %d: %s", code, errOut)
+	}
+	_, gws, _ := flowlens(t, "cost", "--format", "csv", "--section", "gateways", src)
+	if len(strings.Split(strings.TrimSpace(gws), "\n")) != len(rep.NAT.NATGateways)+1 || !strings.HasPrefix(gws, "interface_id,gateway_id,name,guessed") {
+		t.Errorf("cost --section gateways:\n%s", gws)
+	}
 }

@@ -36,6 +36,9 @@ type reading struct {
 	narrow func(rf *runFlags, args []string) ([]string, int)
 	// read runs the engine over the sources and writes its answer to w in format.
 	read func(ctx context.Context, in readIn, w io.Writer, format output.Format) (readDone, error)
+	// tables says that the command writes a document whose CSV form is a table per file: with
+	// --format csv and no --section, -o names a directory and read gets a nil w.
+	tables bool
 }
 
 // readIn is what a read gets: the checked flags, the sources, how many objects their keys left out
@@ -87,8 +90,16 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	default:
 		fmt.Fprintf(stderr, "flowlens %s: warning: no flow-log objects (.log, .log.gz, .gz, .txt, .parquet) in %s\n", name, strings.Join(args, " "))
 	}
-	w, done, err := openOutput(f.out)
-	if err != nil {
+	var w io.Writer
+	done := func(bool) error { return nil }
+	if r.tables && format == output.CSV && f.section == "" {
+		if f.out == "" || f.out == "-" {
+			return usageError(name, "--format csv writes a file per table: give -o DIR, or --section NAME for one table")
+		}
+		if err := os.MkdirAll(f.out, 0o755); err != nil {
+			return fail(name, err)
+		}
+	} else if w, done, err = openOutput(f.out); err != nil {
 		return fail(name, err)
 	}
 	stopProfile, err := f.startProfiles()
@@ -146,6 +157,7 @@ type readFlags struct {
 	format   string
 	out      string
 	memLimit string
+	section  string // --section of report and cost: one table of --format csv
 	quiet    bool
 	cpuProf  string
 	memProf  string

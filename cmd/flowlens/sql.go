@@ -87,12 +87,16 @@ Examples:
 		groupBy := fs.String("group-by", "", "group by these expressions, comma-separated")
 		sel := fs.String("select", "", "measures (with --group-by) or columns to list, comma-separated SQL")
 		orderBy := fs.String("order-by", "", "order by these expressions or output names (ASC/DESC), comma-separated")
-		limit := fs.Int("limit", -1, "rows to keep: default 20 with --group-by, all otherwise; 0 for all")
+		limit := fs.Int("limit", 0, "rows to keep, 0 for all (default: 20 with --group-by, all otherwise)")
 		return func(ctx context.Context, args []string) int {
 			if len(args) == 0 {
 				return usageError("query", "no sources given")
 			}
-			q := buildQuery(*where, *groupBy, *sel, *orderBy, *limit)
+			l := *limit
+			if !fs.Changed("limit") {
+				l = -1 // the default of the query's shape
+			}
+			q := buildQuery(*where, *groupBy, *sel, *orderBy, l)
 			return runSQL(ctx, "query", &f, q, args)
 		}
 	},
