@@ -445,6 +445,7 @@ type merger struct {
 	heap  []int32 // sources with rows left, the one with the first row on top
 	out   *rowSet
 	width int
+	rows  int     // out is passed on when it holds this many rows
 	ps    []int32 // gathered rows: source, row
 	rs    []int32
 	emit  func(*rowSet) error
@@ -579,7 +580,7 @@ func (mg *merger) flush(ctx context.Context) error {
 	}
 	out.commit(len(mg.ps))
 	mg.ps, mg.rs = mg.ps[:0], mg.rs[:0]
-	if out.n >= outRows {
+	if out.n >= mg.rows {
 		if err := mg.emit(out); err != nil {
 			return err
 		}
@@ -618,7 +619,7 @@ func (sh *sortShared) finish(ctx context.Context, workers []*sortWorker, emit fu
 		}
 		out := newRowSet(types[:sh.nc], sh.budget)
 		defer out.release()
-		mg := &merger{sh: sh, srcs: srcs, out: out, width: sh.nc, emit: emit}
+		mg := &merger{sh: sh, srcs: srcs, out: out, width: sh.nc, rows: outRows, emit: emit}
 		return mg.run(ctx, sh.limit)
 	}
 	// Runs were written: the rows still in memory become runs too, and the memory is the merge's.
@@ -658,7 +659,7 @@ func (sh *sortShared) fanIn(runs []*runFile, types []typ) int {
 		block = max(block, r.maxBlock)
 	}
 	per := int64(block) + runBlockRows*width + runIOBuffer
-	out := int64(outRows)*width + runIOBuffer
+	out := int64(runBlockRows)*width + runIOBuffer
 	f := int((sh.budget.available() - out) / max(per, 1))
 	return min(max(f, 2), maxMergeFan)
 }
@@ -684,11 +685,11 @@ func (sh *sortShared) mergeRuns(ctx context.Context, runs []*runFile, types []ty
 			return nil, err
 		}
 	}
-	width := sh.nc
+	width, rows := sh.nc, outRows
 	var rw *runWriter
 	var ident []int32
 	if emit == nil {
-		width = sh.nc + sh.nk
+		width, rows = sh.nc+sh.nk, runBlockRows
 		var err error
 		if rw, err = sh.spill.create(sh.budget); err != nil {
 			return nil, err
@@ -707,7 +708,7 @@ func (sh *sortShared) mergeRuns(ctx context.Context, runs []*runFile, types []ty
 	}
 	out := newRowSet(types[:width], sh.budget)
 	defer out.release()
-	mg := &merger{sh: sh, srcs: srcs, out: out, width: width, emit: emit}
+	mg := &merger{sh: sh, srcs: srcs, out: out, width: width, rows: rows, emit: emit}
 	if err := mg.run(ctx, sh.limit); err != nil {
 		if rw != nil {
 			rw.abort()
