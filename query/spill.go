@@ -28,8 +28,10 @@ import (
 //
 // It round-trips a vec exactly (an IPv4-mapped IPv6 address stays one, so the order is that of the
 // in-memory sort), decodes with one read per block into reused buffers, the strings pointing into
-// the block, and needs neither an Arrow schema nor an allocator: writing a run of 1 M rows of
-// srcaddr, dstaddr, bytes took a third of the time of an Arrow IPC file of the same batches.
+// the block, and needs neither an Arrow schema nor an allocator. BenchmarkRunWrite: 1 M rows of two
+// addresses, two bigints and a varchar written and read back in 64 ms, 48 bytes a row, 0.5 MB
+// allocated; as an Arrow IPC file of the same blocks 347 ms (before any conversion back to vecs),
+// 73 bytes a row, 342 MB allocated.
 const runBlockRows = 1024
 
 // spillRuns counts the runs written (by every query of the process); tests read it.
