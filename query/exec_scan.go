@@ -22,21 +22,37 @@ type scanState struct {
 	limit   int64
 	fields  []flowlog.FieldID // the columns of *, fixed by the first batch
 	workers []*scanWorker
-	cols    [][]*vec // ordered scans: the output columns of each kept batch
-	keys    [][]*vec // ordered scans: their ORDER BY keys
-	bytes   int64
-	budget  int64
+	sort    *sortShared // ordered scans
+	budget  *memBudget
 }
 
 type scanWorker struct {
-	c     *evalCtx
-	all   []int32
-	items []node
-	order []node
+	c      *evalCtx
+	all    []int32
+	items  []node
+	order  []node
+	sorter *sortWorker // ordered scans: the rows kept
 }
 
 func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggregate.Config, ro RunOptions) (*Result, error) {
-	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit, budget: ro.MemoryLimit}
+	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit,
+		budget: &memBudget{limit: ro.MemoryLimit}}
+	if st.ordered {
+		var desc []bool
+		for _, o := range p.stmt.OrderBy {
+			desc = append(desc, o.Desc)
+		}
+		st.sort = newSortShared(desc, len(p.items), st.limit, st.budget) // * sets nc at its first batch
+		// The runs' directory goes on every return: an error, ctx cancelled, the answer written.
+		defer func() {
+			for _, w := range st.workers {
+				if w != nil && w.sorter != nil {
+					w.sorter.release()
+				}
+			}
+			st.sort.spill.remove()
+		}()
+	}
 	scan := &aggregate.Scan{Sink: st.sink, Fields: p.reads()}
 	if p.filter != nil {
 		scan.Filter = p.filter
@@ -74,10 +90,11 @@ func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggreg
 		return nil, err
 	}
 	if st.ordered {
-		if err := st.finishOrdered(); err != nil {
+		if err := st.finishOrdered(ctx); err != nil {
 			return nil, err
 		}
 	}
+	st.res.Peak = st.budget.peak.Load()
 	st.setSchema()
 	return st.res, nil
 }
@@ -126,6 +143,9 @@ func (st *scanState) worker(i int, rec arrow.RecordBatch) *scanWorker {
 				st.fields = append(st.fields, id)
 			}
 		}
+		if st.sort != nil {
+			st.sort.nc = len(st.fields)
+		}
 	}
 	st.mu.Unlock()
 	w := &scanWorker{c: newEvalCtx(p.loc)}
@@ -153,6 +173,16 @@ func (st *scanState) worker(i int, rec arrow.RecordBatch) *scanWorker {
 		n, _ := cp.compile(e)
 		w.order = append(w.order, n)
 	}
+	if st.ordered {
+		var types []typ
+		for _, n := range w.items {
+			types = append(types, n.typ())
+		}
+		for _, n := range w.order {
+			types = append(types, n.typ())
+		}
+		w.sorter = newSortWorker(st.sort, types)
+	}
 	st.workers[i] = w
 	return w
 }
@@ -174,24 +204,7 @@ func (st *scanState) sink(worker int, rec arrow.RecordBatch, sel []int32) error 
 	w.c.setBatch(rec)
 	defer func() { w.c.rec = nil }()
 	if st.ordered {
-		// Kept until the end: copies, since the batch's buffers go back to the decoder.
-		cols := make([]*vec, len(w.items))
-		for i, n := range w.items {
-			cols[i] = copyVec(n.eval(w.c, sel))
-		}
-		keys := make([]*vec, len(w.order))
-		for i, n := range w.order {
-			keys[i] = copyVec(n.eval(w.c, sel))
-		}
-		st.mu.Lock()
-		defer st.mu.Unlock()
-		st.cols = append(st.cols, cols)
-		st.keys = append(st.keys, keys)
-		st.bytes += int64(len(sel)) * int64(len(cols)+len(keys)) * 24
-		if st.budget > 0 && st.bytes > st.budget {
-			return &aggregate.MemoryError{Aggregation: "ORDER BY of a query without GROUP BY", Limit: st.budget}
-		}
-		return nil
+		return w.sorter.add(w, sel)
 	}
 	// The rows are copied into the output batch's builders here, outside the lock.
 	cols := make([]*vec, len(w.items))
@@ -228,54 +241,19 @@ func (st *scanState) sink(worker int, rec arrow.RecordBatch, sel []int32) error 
 	return nil
 }
 
-// finishOrdered sorts the kept rows of an ordered scan and keeps LIMIT of them.
-func (st *scanState) finishOrdered() error {
-	if len(st.cols) == 0 {
-		return nil
-	}
-	cols := concatVecs(st.cols)
-	keys := concatVecs(st.keys)
-	n := 0
-	if len(cols) > 0 {
-		n = cols[0].n
-	} else if len(keys) > 0 {
-		n = keys[0].n
-	}
-	sel := make([]int32, n)
-	for i := range sel {
-		sel[i] = int32(i)
-	}
-	sel = sortRows(sel, keys, st.p.stmt.OrderBy, cols, st.limit)
-	return st.res.add(st.p.recordNamed(st.outNames(), cols, sel), st.emit)
-}
-
-// concatVecs joins the columns of several batches.
-func concatVecs(parts [][]*vec) []*vec {
-	if len(parts) == 0 {
-		return nil
-	}
-	out := make([]*vec, len(parts[0]))
-	for i := range out {
-		v := &vec{t: parts[0][i].t}
-		for _, p := range parts {
-			x := p[i]
-			if x.null != nil && v.null == nil {
-				v.null = make([]bool, v.n)
-			}
-			if v.null != nil {
-				if x.null != nil {
-					v.null = append(v.null, x.null...)
-				} else {
-					v.null = append(v.null, make([]bool, x.n)...)
-				}
-			}
-			v.i = append(v.i, x.i...)
-			v.f = append(v.f, x.f...)
-			v.s = append(v.s, x.s...)
-			v.a = append(v.a, x.a...)
-			v.n += x.n
+// finishOrdered merges the workers' rows (and runs) into the answer, LIMIT rows of it.
+func (st *scanState) finishOrdered(ctx context.Context) error {
+	var sorters []*sortWorker
+	for _, w := range st.workers {
+		if w != nil {
+			sorters = append(sorters, w.sorter)
 		}
-		out[i] = v
 	}
-	return out
+	var ident []int32
+	return st.sort.finish(ctx, sorters, func(rs *rowSet) error {
+		for len(ident) < rs.n {
+			ident = append(ident, int32(len(ident)))
+		}
+		return st.res.add(st.p.recordNamed(st.outNames(), rs.v[:st.sort.nc], ident[:rs.n]), st.emit)
+	})
 }

@@ -6,3 +6,13 @@ func SetTopPart(n int) func() {
 	topPart = n
 	return func() { topPart = old }
 }
+
+// SpillRuns is how many sort runs the package has written so far (every query of the test binary).
+func SpillRuns() int64 { return spillRuns.Load() }
+
+// SetSpillDir makes the sort runs' temporary directories under dir and returns what restores it.
+func SetSpillDir(dir string) func() {
+	old := spillParent
+	spillParent = dir
+	return func() { spillParent = old }
+}

@@ -63,17 +63,25 @@ func (h *rowHeap) Pop() any {
 
 // cmpOrder compares rows a and b by one ORDER BY key: negative when a comes first. Nulls come last
 // whether the order is ascending or descending, as in Trino.
-func cmpOrder(k *vec, desc bool, a, b int) int {
-	c := cmpVec(k, a, b)
-	if c == 0 || k.isNull(a) != k.isNull(b) || !desc {
+func cmpOrder(k *vec, desc bool, a, b int) int { return cmpOrderVecs(k, a, k, b, desc) }
+
+// cmpOrderVecs is cmpOrder for element a of x and element b of y (two vectors of one type): the
+// merge of sorted runs compares rows held in different row sets.
+func cmpOrderVecs(x *vec, a int, y *vec, b int, desc bool) int {
+	c := cmpVecs(x, a, y, b)
+	if c == 0 || x.isNull(a) != y.isNull(b) || !desc {
 		return c
 	}
 	return -c
 }
 
 // cmpVec compares elements a and b of v; null sorts after every value.
-func cmpVec(v *vec, a, b int) int {
-	na, nb := v.isNull(a), v.isNull(b)
+func cmpVec(v *vec, a, b int) int { return cmpVecs(v, a, v, b) }
+
+// cmpVecs compares element a of x with element b of y (two vectors of one type); null sorts after
+// every value.
+func cmpVecs(x *vec, a int, y *vec, b int) int {
+	na, nb := x.isNull(a), y.isNull(b)
 	switch {
 	case na && nb:
 		return 0
@@ -82,18 +90,18 @@ func cmpVec(v *vec, a, b int) int {
 	case nb:
 		return -1
 	}
-	switch v.t {
+	switch x.t {
 	case tFloat:
-		return cmpF(v.f[a], v.f[b])
+		return cmpF(x.f[a], y.f[b])
 	case tStr:
-		return strings.Compare(v.s[a], v.s[b])
+		return strings.Compare(x.s[a], y.s[b])
 	case tAddr:
-		return v.a[a].Compare(v.a[b])
+		return x.a[a].Compare(y.a[b])
 	}
 	switch {
-	case v.i[a] < v.i[b]:
+	case x.i[a] < y.i[b]:
 		return -1
-	case v.i[a] > v.i[b]:
+	case x.i[a] > y.i[b]:
 		return 1
 	}
 	return 0
