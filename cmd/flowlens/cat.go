@@ -67,6 +67,7 @@ Examples:
   zcat cloudwatch-export.gz | flowlens cat --fields '${version} ${account-id} ${interface-id} ${srcaddr} ${dstaddr} ${srcport} ${dstport} ${protocol} ${packets} ${bytes} ${start} ${end} ${action} ${log-status}' -
   flowlens cat --stats-json stats.json logs/ > /dev/null
   flowlens cat --profile audit s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/11/01/`,
+	completions: map[string][]string{"format": {"jsonl", "json", "csv", "parquet", "arrow"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var df decodeFlags
 		df.add(fs)

@@ -36,6 +36,7 @@ Examples:
   flowlens convert --partition hour --compression snappy -o dataset s3://central-logs/AWSLogs/
   flowlens convert --mode append -o dataset s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/12/06/
   duckdb -c "SELECT interface_id, sum(bytes) FROM read_parquet('dataset/**/*.parquet', hive_partitioning=true) GROUP BY 1"`,
+	completions: map[string][]string{"partition": {"day", "hour"}, "compression": {"zstd", "gzip", "snappy", "none"}, "mode": {"error", "overwrite", "append"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var df decodeFlags
 		df.add(fs)

@@ -54,6 +54,7 @@ Examples:
   flowlens cost --nat-gateways nat-gateways.json --from 2026-11-01 --to 2026-11-08 flows/
   flowlens cost --format json -o cost.json --nat eni-0a1b2c3d4e5f60718 flows/
   flowlens cost --estimate --nat-gb 1000 --hours 730`,
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)
@@ -63,6 +64,7 @@ Examples:
 		fs.Float64Var(&c.hours, "hours", 0, "with --estimate: hours (730 is one month)")
 		fs.IntVar(&c.azs, "azs", 0, "with --estimate: AZs an interface endpoint would span (default: one per gateway)")
 		fs.IntVar(&c.natCount, "nat-count", 1, "with --estimate: the number of NAT gateways")
+		fs.MarkHidden("no-nat") // the report's; cost refuses it
 		return func(ctx context.Context, args []string) int {
 			c.natGBSet = fs.Changed("nat-gb")
 			return runCost(ctx, &f, &c, args)

@@ -29,6 +29,7 @@ Examples:
   flowlens gen --records 10000000 --objects 40 --layout aws --days 2 -o flows
   flowlens gen --fields v5 --no-nat-instance-copies -o nat-sample
   flowlens gen --fields v5 --region us-west-2 -o oregon`,
+	completions: map[string][]string{"fields": {"v2", "v5"}, "layout": {"flat", "aws", "aws-hourly", "hive", "hive-hourly"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		out := fs.StringP("output", "o", "", "output directory (required)")
 		seed := fs.Uint64("seed", 1, "random seed")

@@ -84,6 +84,7 @@ Examples:
   flowlens report --format json -o report.json 'flows/*.log.gz'
   flowlens report --from 2026-11-01 --to 2026-11-08 --account 123456789012 s3://central-logs/
   zcat export.log.gz | flowlens report --tz Europe/Berlin -`,
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)

@@ -49,7 +49,8 @@ Examples:
   flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
   flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
   flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/`,
-	more: query.WriteFunctionHelp,
+	more:        query.WriteFunctionHelp,
+	completions: map[string][]string{"format": {"auto", "table", "json", "jsonl", "csv", "parquet", "arrow"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f queryFlags
 		f.add(fs)
@@ -79,7 +80,8 @@ Examples:
   flowlens query --where "action = 'REJECT'" --group-by "srcaddr, dstport" --order-by "flows DESC" flows/
   flowlens query --group-by "date_trunc('hour', from_unixtime(start))" --order-by 1 --limit 0 --format csv flows/
   flowlens query --where "contains('10.0.0.0/8', srcaddr) AND NOT contains('10.0.0.0/8', dstaddr)" --select "srcaddr, dstaddr, bytes" --limit 50 flows/`,
-	more: query.WriteFunctionHelp,
+	more:        query.WriteFunctionHelp,
+	completions: map[string][]string{"format": {"auto", "table", "json", "jsonl", "csv", "parquet", "arrow"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f queryFlags
 		f.add(fs)
