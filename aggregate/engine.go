@@ -3,6 +3,7 @@ package aggregate
 import (
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -49,6 +50,9 @@ type Engine struct {
 	strs     *Strings
 	budget   *Budget
 	needRej  bool
+	// sumFields are the fields some measure sums: their values are bounded (checkSums) so that no
+	// sum wraps around.
+	sumFields []flowlog.FieldID
 }
 
 // New checks the specs and returns an engine.
@@ -92,9 +96,39 @@ func New(cfg Config) (*Engine, error) {
 			if m == RejectFlows || m == RejectPackets || m == RejectBytes {
 				e.needRej = true
 			}
+			switch m {
+			case Bytes, RejectBytes:
+				e.addSumField(flowlog.FBytes)
+			case Packets, RejectPackets:
+				e.addSumField(flowlog.FPackets)
+			}
+		}
+		for _, a := range s.Aggs {
+			if a.Op == AggSum {
+				e.addSumField(a.Field)
+			}
 		}
 	}
 	return e, nil
+}
+
+func (e *Engine) addSumField(f flowlog.FieldID) {
+	if !slices.Contains(e.sumFields, f) {
+		e.sumFields = append(e.sumFields, f)
+	}
+}
+
+// OverflowError says that a sum could wrap around 64 bits: the values of a summed field add up, in
+// absolute value, to 2^63 or more. No group's sum can reach that unless they do, so the check is
+// made once per batch over the field's values rather than once per addition, and a run never gives
+// a wrong total: it fails with this error.
+type OverflowError struct {
+	Field string
+}
+
+func (e *OverflowError) Error() string {
+	return fmt.Sprintf("the %s values of the input add up to more than 2^63-1 (9.2e18), beyond what a 64-bit sum holds: "+
+		"flowlens stops rather than give a wrong total (no real traffic comes near; look for implausible %s fields)", e.Field, e.Field)
 }
 
 // condSet is the conditions of a spec: rows are selected once per batch for all specs that share them.

@@ -2,6 +2,8 @@ package aggregate
 
 import (
 	"container/heap"
+	"math"
+	"math/bits"
 	"sort"
 	"sync"
 
@@ -49,7 +51,14 @@ type Group struct{ part, g int32 }
 func (e *Engine) Merge(workers []*Worker) (*Result, error) {
 	parallel := max(len(workers), 1)
 	res := &Result{e: e}
+	bounds := make([]uint64, len(e.sumFields))
 	for _, w := range workers {
+		for i, b := range w.sumBound {
+			var c uint64
+			if bounds[i], c = bits.Add64(bounds[i], b, 0); c != 0 || bounds[i] > math.MaxInt64 {
+				return nil, &OverflowError{Field: flowlog.Fields[e.sumFields[i]].Name}
+			}
+		}
 		res.Rows += w.Rows
 		res.InRange += w.InRange
 		res.OutOfRange += w.OutOfRange

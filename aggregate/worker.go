@@ -2,6 +2,8 @@ package aggregate
 
 import (
 	"encoding/binary"
+	"math"
+	"math/bits"
 	"sync"
 	"sync/atomic"
 
@@ -45,8 +47,11 @@ type Worker struct {
 	scan   Selector   // the scan's filter
 	scanS  []int32
 	serial uint64
-	out    []*chunk // per worker, while routing a batch
-	err    error    // the first failure of a chunk applied while sending or draining
+	// sumBound holds, per Engine.sumFields, the sum of the absolute values added so far: no sum of
+	// the field can exceed it.
+	sumBound []uint64
+	out      []*chunk // per worker, while routing a batch
+	err      error    // the first failure of a chunk applied while sending or draining
 }
 
 const numFieldSlots = 128
@@ -372,6 +377,9 @@ func (w *Worker) Add(rec arrow.RecordBatch) error {
 	if len(w.base) == 0 {
 		return w.err
 	}
+	if err := w.checkSums(); err != nil {
+		return err
+	}
 	for ci, cs := range w.e.conds {
 		sel := w.selectWhere(cs.conds, w.sels[ci])
 		if len(cs.conds) > 0 {
@@ -408,6 +416,43 @@ func (w *Worker) Add(rec arrow.RecordBatch) error {
 		}
 	}
 	return w.err
+}
+
+// checkSums adds the absolute values of the summed fields of the batch's records to sumBound and
+// fails when a bound reaches 2^63: one pass per batch and field, no check per addition.
+func (w *Worker) checkSums() error {
+	if len(w.sumBound) != len(w.e.sumFields) {
+		w.sumBound = make([]uint64, len(w.e.sumFields))
+	}
+	b := &w.own
+	for i, f := range w.e.sumFields {
+		col := b.view(f)
+		if !col.ok {
+			continue
+		}
+		vals := b.int64s(col)
+		if vals == nil {
+			continue
+		}
+		var s, carry uint64
+		for _, r := range w.base {
+			v := vals[r]
+			a := uint64(v)
+			if v < 0 {
+				a = -a // math.MinInt64 stays 2^63, which the bound below refuses
+			}
+			var c uint64
+			s, c = bits.Add64(s, a, 0)
+			carry |= c
+		}
+		var c uint64
+		w.sumBound[i], c = bits.Add64(w.sumBound[i], s, 0)
+		if carry|c != 0 || w.sumBound[i] > math.MaxInt64 {
+			w.err = &OverflowError{Field: flowlog.Fields[f].Name}
+			return w.err
+		}
+	}
+	return nil
 }
 
 // selectBase selects the records (not NODATA or SKIPDATA) whose start lies in the range.

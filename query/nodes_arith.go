@@ -34,18 +34,41 @@ func (n *arithNode) eval(c *evalCtx, sel []int32) *vec {
 			default:
 				v.f[k] = math.Mod(a, b)
 			}
+			// A division by zero or an overflow is NULL, as an integer division by zero is: JSON
+			// has no Inf or NaN, and no reader of a CSV agrees on them.
+			if math.IsInf(v.f[k], 0) || math.IsNaN(v.f[k]) {
+				v.nulls()[k] = true
+				v.f[k] = 0
+			}
 		}
 		return v
 	}
 	for k := range v.i {
 		a, b := l.i[k], r.i[k]
+		// A result beyond 64 bits is NULL, never a wrapped number (Trino fails the query; a null
+		// keeps the other rows, as for a division by zero).
 		switch n.op {
 		case "+":
-			v.i[k] = a + b
+			s := a + b
+			if (a^s)&(b^s) < 0 {
+				v.nulls()[k] = true
+				continue
+			}
+			v.i[k] = s
 		case "-":
-			v.i[k] = a - b
+			d := a - b
+			if (a^b)&(a^d) < 0 {
+				v.nulls()[k] = true
+				continue
+			}
+			v.i[k] = d
 		case "*":
-			v.i[k] = a * b
+			p := a * b
+			if a != 0 && (p/a != b || (a == -1 && b == math.MinInt64) || (b == -1 && a == math.MinInt64)) {
+				v.nulls()[k] = true
+				continue
+			}
+			v.i[k] = p
 		case "/", "%":
 			if b == 0 { // Trino fails the query; a null keeps the other rows
 				v.nulls()[k] = true
@@ -77,6 +100,10 @@ func (n *negNode) eval(c *evalCtx, sel []int32) *vec {
 		}
 	} else {
 		for k := range v.i {
+			if x.i[k] == math.MinInt64 { // its negation is beyond 64 bits
+				v.nulls()[k] = true
+				continue
+			}
 			v.i[k] = -x.i[k]
 		}
 	}

@@ -344,3 +344,39 @@ func TestParquetRowGroupPruning(t *testing.T) {
 		}
 	}
 }
+
+// TestNoWrongNumbers: sums that would wrap around 64 bits stop the run with a clear error; integer
+// arithmetic beyond 64 bits and a floating-point division by zero are NULL, never a wrapped number,
+// Inf or NaN (which JSON cannot hold).
+func TestNoWrongNumbers(t *testing.T) {
+	dir := t.TempDir()
+	huge := writeFile(t, dir, "huge.log", "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
+		"2 1 eni-1 10.0.0.1 10.0.0.2 1 443 6 2 5000000000000000000 1600000000 1600000060 ACCEPT OK\n"+
+		"2 1 eni-1 10.0.0.1 10.0.0.2 1 443 6 2 5000000000000000000 1600000000 1600000060 ACCEPT OK\n")
+	for _, args := range [][]string{{"report", "--format", "json", huge}, {"sql", "--format", "csv", "SELECT sum(bytes) FROM t", huge},
+		{"sql", "--format", "csv", "SELECT interface_id, sum(bytes) FROM t GROUP BY 1", huge}} {
+		code, out, errOut := flowlens(t, args...)
+		if code != 1 || !strings.Contains(errOut, "add up to more than 2^63-1") || strings.Contains(out, "-8446744073709551616") {
+			t.Errorf("%v: exit %d\n%s\n%s", args, code, out, errOut)
+		}
+	}
+	one := writeFile(t, dir, "one.log", "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
+		"2 1 eni-1 10.0.0.1 10.0.0.2 1 443 6 0 5000000000000000000 1600000000 1600000060 ACCEPT OK\n")
+	code, out, errOut := flowlens(t, "sql", "--format", "json", "SELECT bytes * 2 AS twice, bytes + bytes AS sum2, 0 - bytes - bytes AS neg, bytes / 1 AS same, bytes / (packets * 1.0) AS ratio, -1.0 / 0 AS ninf, 0.0 / 0 AS nan FROM t", one)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var rows []map[string]any
+	if err := json.Unmarshal([]byte(out), &rows); err != nil || len(rows) != 1 {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	r := rows[0]
+	for _, k := range []string{"twice", "sum2", "neg", "ratio", "ninf", "nan"} {
+		if r[k] != nil {
+			t.Errorf("%s = %v, want null", k, r[k])
+		}
+	}
+	if r["same"] != 5e18 {
+		t.Errorf("same = %v", r["same"])
+	}
+}
