@@ -58,6 +58,7 @@ type Engine struct {
 // New checks the specs and returns an engine.
 func New(cfg Config) (*Engine, error) {
 	e := &Engine{cfg: cfg, specs: cfg.Specs, strs: NewStrings(), budget: NewBudget(cfg.MemoryLimit)}
+	e.strs.budget = e.budget
 	if cfg.Location == nil {
 		e.cfg.Location = time.UTC
 	}

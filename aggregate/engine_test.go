@@ -2,6 +2,7 @@ package aggregate_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -256,4 +257,40 @@ func TestSpecErrors(t *testing.T) {
 	f(aggregate.Spec{}, "without a name")
 	f(aggregate.Spec{Name: "x", Keys: []aggregate.Key{{Field: flowlog.FBytes, Trunc: aggregate.TruncHour}}}, "not a time field")
 	f(aggregate.Spec{Name: "x", Where: []aggregate.Cond{{Field: flowlog.FBytes}}}, "string field")
+}
+
+// TestStringKeysBudget: the bytes of string key values count against the memory limit, so that
+// millions of long keys stop the run at the limit, not far beyond it.
+func TestStringKeysBudget(t *testing.T) {
+	dir := t.TempDir()
+	var b strings.Builder
+	b.WriteString("version interface-id srcaddr dstaddr bytes log-status\n")
+	pad := strings.Repeat("x", 2000)
+	for i := 0; i < 5000; i++ {
+		fmt.Fprintf(&b, "2 eni-%s%06d 10.0.0.1 10.0.0.2 100 OK\n", pad, i)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "long.log"), []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	src, _ := flowlog.ExpandLocal([]string{dir})
+	run := func(limit int64) (*aggregate.Engine, error) {
+		e, err := aggregate.New(aggregate.Config{MemoryLimit: limit, Specs: []aggregate.Spec{{Name: "by_eni",
+			Keys: []aggregate.Key{{Field: flowlog.FInterfaceID}}, Measures: []aggregate.Measure{aggregate.Bytes}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, _, err = aggregate.Run(context.Background(), e, src, flowlog.Options{}, 1, nil)
+		return e, err
+	}
+	e, err := run(4 << 20) // the tables of 5,000 groups fit; their 10 MB of key values do not
+	var me *aggregate.MemoryError
+	if !errors.As(err, &me) || me.Aggregation != "string key values" || e.Budget().Peak() > 5<<20 {
+		t.Fatalf("want a MemoryError for the key values within the limit: %v, peak %d", err, e.Budget().Peak())
+	}
+	if e.Budget().Used() != 0 {
+		t.Errorf("%d bytes still held after the failed run", e.Budget().Used())
+	}
+	if e, err := run(64 << 20); err != nil || e.Budget().Peak() < 10e6 {
+		t.Errorf("within a larger limit: %v, peak %d", err, e.Budget().Peak())
+	}
 }

@@ -244,9 +244,13 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 		for _, w := range aggs {
 			w.Release()
 		}
+		e.strs.release()
 		return nil, total, failed, fatal
 	}
 	res, err := e.Merge(aggs)
+	if err != nil {
+		e.strs.release()
+	}
 	return res, total, failed, err
 }
 

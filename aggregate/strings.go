@@ -15,6 +15,9 @@ type Strings struct {
 	ids  map[string]uint64
 	vals []string // vals[id-1]
 	size int64    // bytes held, for the memory budget
+	// budget, when set, is charged with the bytes of new values: the keys of millions of long
+	// strings are memory as the tables are.
+	budget *Budget
 }
 
 // NewStrings returns an empty table.
@@ -46,11 +49,13 @@ func (s *Strings) id(v string) uint64 {
 	return id
 }
 
-// remap fills out[i] with the id of dictionary value i.
-func (s *Strings) remap(dict *array.String, out []uint64) []uint64 {
+// remap fills out[i] with the id of dictionary value i. It fails when the new values cross the
+// memory budget (they are held all the same; the run stops).
+func (s *Strings) remap(dict *array.String, out []uint64) ([]uint64, error) {
 	n := dict.Len()
 	out = out[:0]
 	s.mu.Lock()
+	before := s.size
 	for i := 0; i < n; i++ {
 		if dict.IsNull(i) {
 			out = append(out, 0)
@@ -64,8 +69,17 @@ func (s *Strings) remap(dict *array.String, out []uint64) []uint64 {
 		}
 		out = append(out, s.id(strings.Clone(v)))
 	}
+	added, count := s.size-before, len(s.vals)
 	s.mu.Unlock()
-	return out
+	if added > 0 && s.budget != nil {
+		if err := s.budget.reserve(added, "string key values", count); err != nil {
+			s.mu.Lock()
+			s.size -= added // refused, so not charged: release gives back only what was
+			s.mu.Unlock()
+			return out, err
+		}
+	}
+	return out, nil
 }
 
 // bytes is the memory the table holds.
@@ -73,4 +87,15 @@ func (s *Strings) bytes() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.size
+}
+
+// release gives the values' bytes back to the budget, for a run that failed: its result, which
+// the values serve, will not be read.
+func (s *Strings) release() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.budget != nil {
+		s.budget.reserve(-s.size, "", 0)
+	}
+	s.size = 0
 }

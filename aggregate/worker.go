@@ -333,7 +333,11 @@ func (b *batchCtx) view(f flowlog.FieldID) *colView {
 // stringIDs returns the run-wide ids of a string column's dictionary.
 func (b *batchCtx) stringIDs(c *colView) []uint64 {
 	if !c.idsOK {
-		c.ids = b.w.e.strs.remap(c.dict, c.ids)
+		var err error
+		c.ids, err = b.w.e.strs.remap(c.dict, c.ids)
+		if err != nil && b.w.err == nil {
+			b.w.err = err
+		}
 		c.idsOK = true
 	}
 	return c.ids
