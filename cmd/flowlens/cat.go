@@ -39,11 +39,16 @@ func (d *decodeFlags) options() (flowlog.Options, error) {
 		}
 		o.Fields = l
 	}
-	if d.workers < 1 {
-		return o, fmt.Errorf("--workers must be at least 1")
+	// Each worker holds batches of its own (about 4 MiB): more than a few per CPU buy nothing and
+	// would hold memory that no limit accounts for.
+	if most := maxWorkers(); d.workers < 1 || d.workers > most {
+		return o, fmt.Errorf("--workers %d: want 1 to %d (4 per CPU on this machine)", d.workers, most)
 	}
 	return o, nil
 }
+
+// maxWorkers is the most decoding goroutines a run may have.
+func maxWorkers() int { return max(4*runtime.NumCPU(), 4) }
 
 // openOutput returns stdout, or an atomic file for -o (output.Open).
 func openOutput(path string) (io.Writer, func(ok bool) error, error) {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/signal"
 	"strings"
+	"syscall"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -24,6 +25,8 @@ const (
 	exitUsage      = 2
 	exitNoPrices   = 3
 	exitNoGateways = 4
+	// exitInterrupted is 128 + SIGINT, as shells report a command stopped by Ctrl-C.
+	exitInterrupted = 130
 )
 
 // command is one subcommand: its flags are defined by flags, and run gets the parsed set.
@@ -59,7 +62,7 @@ var stdout io.Writer = os.Stdout
 var stderr io.Writer = os.Stderr
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:]))
 }
@@ -277,7 +280,12 @@ func commandHelp(w io.Writer, c *command, fs *pflag.FlagSet) {
 }
 
 // fail prints an error for command name and returns exitFailure.
+// A run stopped by SIGINT (or SIGTERM) says so, and exits 130 as shells do.
 func fail(name string, err error) int {
+	if errors.Is(err, context.Canceled) {
+		fmt.Fprintf(stderr, "flowlens %s: interrupted\n", name)
+		return exitInterrupted
+	}
 	fmt.Fprintf(stderr, "flowlens %s: %v\n", name, err)
 	return exitFailure
 }

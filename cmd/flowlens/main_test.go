@@ -278,3 +278,24 @@ func TestCLIConventions(t *testing.T) {
 		t.Errorf("--top 0: %d conversations, --top 1: %d", len(a.Conversations), len(o.Conversations))
 	}
 }
+
+// TestInterruptedAndWorkers: a run whose context is cancelled (SIGINT) says "interrupted" and
+// exits 130, leaving no output file; --workers beyond 4 per CPU is a usage error, not gigabytes.
+func TestInterruptedAndWorkers(t *testing.T) {
+	var o, e bytes.Buffer
+	stdout, stderr = &o, &e
+	defer func() { stdout, stderr = os.Stdout, os.Stderr }()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	out := filepath.Join(t.TempDir(), "r.json")
+	if code := run(ctx, []string{"report", "-o", out, peer + "elastic-beats"}); code != 130 || !strings.Contains(e.String(), "flowlens report: interrupted") {
+		t.Errorf("exit %d: %s", code, e.String())
+	}
+	if _, err := os.Stat(out); err == nil {
+		t.Error("an interrupted run left its output")
+	}
+	code, _, errOut := flowlens(t, "cat", "--workers", "100000", peer+"elastic-beats/ipv6.log")
+	if code != 2 || !strings.Contains(errOut, "--workers 100000: want 1 to") {
+		t.Errorf("--workers 100000: exit %d: %s", code, errOut)
+	}
+}
