@@ -631,3 +631,17 @@ func TestSQLPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestExpressionSize: a flat chain of 2,000 terms is refused at planning, pointing at the term
+// beyond the bound, instead of taking gigabytes to evaluate.
+func TestExpressionSize(t *testing.T) {
+	q := "SELECT srcaddr FROM t WHERE bytes > 1" + strings.Repeat("+1", 2000)
+	_, err := query.PlanSQL(q, time.UTC)
+	var se *sql.Error
+	if !errors.As(err, &se) || !strings.Contains(err.Error(), "too large") {
+		t.Fatalf("2,000 terms: %v", err)
+	}
+	if _, err := query.PlanSQL("SELECT srcaddr FROM t WHERE bytes > 1"+strings.Repeat("+1", 100), time.UTC); err != nil {
+		t.Errorf("100 terms: %v", err)
+	}
+}
