@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 ISAL_PROBE = [ "$$($(GO) env CGO_ENABLED)" = 1 ] && printf '\#include <isa-l.h>\nint main(void){struct inflate_state s; isal_inflate_init(&s); return 0;}\n' | $$($(GO) env CC) -x c - -lisal -o /dev/null >/dev/null 2>&1
 TAGS ?= $(shell $(ISAL_PROBE) && echo isal)
 
-.PHONY: all build test test-race fuzz bench bench-query bench-compare fmt lint vet clean demo versitygw
+.PHONY: all build test test-race fuzz fuzz-long bench bench-query bench-compare fmt lint vet clean demo versitygw
 
 all: build
 
@@ -62,6 +62,13 @@ fuzz:
 			$(GO) test -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) $$p || exit 1; \
 		done; \
 	done
+
+# Every fuzz target for longer than make test's short run: FUZZLONG executions each (a count, for the
+# reason above), e.g. make fuzz-long FUZZLONG=5000000x.
+FUZZLONG ?= 1000000x
+
+fuzz-long:
+	$(MAKE) --no-print-directory fuzz FUZZTIME=$(FUZZLONG)
 
 test-race: $(VERSITYGW)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -race -count=1 $(PKGS)
