@@ -25,16 +25,19 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flowlens/flowlens/flowlog"
 )
@@ -46,9 +49,11 @@ type Options struct {
 	Region        string // the bucket's region (else the configured one, else us-east-1)
 	EndpointURL   string // an S3-compatible store (MinIO, Ceph, versitygw): path-style addressing
 	NoSignRequest bool   // anonymous requests, for public buckets
-	MaxAttempts   int    // attempts per request, and resumes per object body (default 8)
-	PageSize      int32  // keys per ListObjectsV2 page (the server's default, 1000, when 0)
-	HTTPClient    *http.Client
+	// MaxAttempts is the attempts per request, and the resumes of an object body in a row that make
+	// no progress (default 8).
+	MaxAttempts int
+	PageSize    int32 // keys per ListObjectsV2 page (the server's default, 1000, when 0)
+	HTTPClient  *http.Client
 }
 
 // Client lists and reads flow-log objects.
@@ -259,7 +264,8 @@ type objectReader struct {
 	etag     string
 	off      int64
 	body     io.ReadCloser
-	resumes  int
+	resumes  int   // breaks in a row without progress
+	brokeAt  int64 // the offset of the last break
 }
 
 func (r *objectReader) open() error {
@@ -273,6 +279,9 @@ func (r *objectReader) open() error {
 	r.c.Gets.Add(1)
 	out, err := r.c.s3.GetObject(r.ctx, in)
 	if err != nil {
+		if r.off > 0 && r.etag != "" && isPreconditionFailed(err) {
+			return fmt.Errorf("cannot resume %s at byte %d: the object changed since its read began (it no longer has ETag %s)", r.uri, r.off, r.etag)
+		}
 		return describe("read", r.uri, err)
 	}
 	if r.off == 0 {
@@ -280,9 +289,46 @@ func (r *objectReader) open() error {
 		if out.ContentLength != nil {
 			r.size = *out.ContentLength
 		}
+	} else if err := checkPart(out, r.off, r.etag); err != nil {
+		// The bytes are not the rest of the object that was being read: appending them would read
+		// records twice or lose some.
+		out.Body.Close()
+		return fmt.Errorf("cannot resume %s at byte %d: %w", r.uri, r.off, err)
 	}
 	r.body = out.Body
 	return nil
+}
+
+// checkPart checks that the answer to a ranged GET from byte `from`, pinned to etag, is the part
+// asked for: 206 Partial Content from that byte, of the object with that ETag. A server may ignore
+// Range or If-Match and answer 200 with the whole object.
+func checkPart(out *s3.GetObjectOutput, from int64, etag string) error {
+	cr := aws.ToString(out.ContentRange)
+	if cr == "" {
+		status := "200"
+		if resp, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
+			status = strconv.Itoa(resp.StatusCode)
+		}
+		return fmt.Errorf("the server answered %s with the whole object, not 206 with the bytes from %d (it ignored Range and If-Match)", status, from)
+	}
+	if !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", from)) {
+		return fmt.Errorf("the server answered with %s, not the bytes from %d", cr, from)
+	}
+	if etag != "" && aws.ToString(out.ETag) != etag {
+		return fmt.Errorf("the server answered with ETag %s, not the object's %s (it ignored If-Match)", aws.ToString(out.ETag), etag)
+	}
+	return nil
+}
+
+// isPreconditionFailed reports whether a GET was refused because If-Match did not hold: the object
+// changed.
+func isPreconditionFailed(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed
 }
 
 func (r *objectReader) Read(p []byte) (int, error) {
@@ -303,8 +349,14 @@ func (r *objectReader) Read(p []byte) (int, error) {
 		}
 		r.body.Close()
 		r.body = nil
+		// The budget counts breaks in a row at the same byte: a long object over a poor connection
+		// may break many times, each after some progress, and still be read whole.
+		if r.off > r.brokeAt {
+			r.resumes = 0
+		}
+		r.brokeAt = r.off
 		if r.resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading %s broke at byte %d %d times: %w", r.uri, r.off, r.resumes, err)
+			return n, fmt.Errorf("reading %s broke at byte %d %d times in a row without progress: %w", r.uri, r.off, r.resumes, err)
 		}
 		r.resumes++
 		r.c.Resumes.Add(1)
@@ -366,8 +418,11 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 		if err == nil {
 			break
 		}
+		if m > 0 {
+			resumes = 0 // as objectReader: breaks in a row without progress
+		}
 		if resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, err)
+			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times in a row without progress: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, err)
 		}
 		resumes++
 		r.c.Resumes.Add(1)
@@ -396,7 +451,15 @@ func (r *rangeReader) get(from, to int64) (io.ReadCloser, error) {
 	r.c.RangedGets.Add(1)
 	out, err := r.c.s3.GetObject(r.ctx, in)
 	if err != nil {
+		if etag != "" && isPreconditionFailed(err) {
+			return nil, fmt.Errorf("cannot read bytes %d-%d of %s: the object changed since its read began (it no longer has ETag %s)", from, to, r.uri, etag)
+		}
 		return nil, describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
+	}
+	// A whole object read as if it were the part asked for would be wrong bytes, not an error.
+	if err := checkPart(out, from, etag); err != nil {
+		out.Body.Close()
+		return nil, fmt.Errorf("cannot read bytes %d-%d of %s: %w", from, to, r.uri, err)
 	}
 	if etag == "" {
 		r.mu.Lock()
