@@ -24,6 +24,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"strconv"
 	"strings"
@@ -34,6 +35,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
@@ -53,7 +55,15 @@ type Options struct {
 	// no progress (default 8).
 	MaxAttempts int
 	PageSize    int32 // keys per ListObjectsV2 page (the server's default, 1000, when 0)
-	HTTPClient  *http.Client
+
+	// Timeouts of every request, so that a server that stops answering is a fault, retried as a 503
+	// is, not a hang. Zero takes the default; a negative value sets none.
+	ConnectTimeout        time.Duration // to open a TCP connection (default 10 s)
+	ResponseHeaderTimeout time.Duration // from a request sent to its response's headers (default 30 s)
+	ReadIdleTimeout       time.Duration // without a byte received on a connection, in a body too (default 60 s)
+
+	// HTTPClient replaces the SDK's HTTP client: the timeouts above are then its own.
+	HTTPClient *http.Client
 }
 
 // Client lists and reads flow-log objects.
@@ -75,6 +85,14 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 8
 	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.ConnectTimeout, 10 * time.Second}, {&opts.ResponseHeaderTimeout, 30 * time.Second}, {&opts.ReadIdleTimeout, 60 * time.Second}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
 	lo := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -94,6 +112,8 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if opts.HTTPClient != nil {
 		lo = append(lo, config.WithHTTPClient(opts.HTTPClient))
+	} else {
+		lo = append(lo, config.WithHTTPClient(httpClient(opts)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil && opts.Profile != "" && strings.Contains(err.Error(), "failed to get shared config profile") {
@@ -122,6 +142,52 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	})
 	return &Client{s3: c, opts: opts}, nil
 }
+
+// httpClient is the SDK's HTTP client with the timeouts of opts. A connection that goes silent
+// fails its read after ReadIdleTimeout (the SDK sets a read deadline before every read of the
+// connection), so a body that stalls halfway is a broken body, resumed as any other.
+func httpClient(opts Options) aws.HTTPClient {
+	// Left buildable, so that the configuration can still add to it (a CA bundle); a defaults mode
+	// other than legacy (AWS_DEFAULTS_MODE) sets its own connect timeout.
+	return awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = max(opts.ConnectTimeout, 0)
+	}).WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = max(opts.ResponseHeaderTimeout, 0)
+	}).WithReadTimeout(max(opts.ReadIdleTimeout, 0))
+}
+
+// named returns err, named if it is a timeout.
+func (c *Client) named(err error) error {
+	if cause := c.timeoutCause(err); cause != "" {
+		return &timeoutError{cause, err}
+	}
+	return err
+}
+
+// timeoutCause names the timeout that err comes from, if it comes from one.
+func (c *Client) timeoutCause(err error) string {
+	var rt *awshttp.ResponseTimeoutError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &rt):
+		return fmt.Sprintf("no byte received for %v (the read-idle timeout)", rt.TimeoutDur)
+	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
+		return fmt.Sprintf("no connection within %v (the connect timeout)", c.opts.ConnectTimeout)
+	case strings.Contains(err.Error(), "timeout awaiting response headers"):
+		// net/http's error for ResponseHeaderTimeout, of an unexported type.
+		return fmt.Sprintf("no response headers within %v (the response-header timeout)", c.opts.ResponseHeaderTimeout)
+	}
+	return ""
+}
+
+// timeoutError is a timeout, named, with the SDK's error behind it.
+type timeoutError struct {
+	what string
+	err  error
+}
+
+func (e *timeoutError) Error() string { return e.what }
+func (e *timeoutError) Unwrap() error { return e.err }
 
 // noCredentials is the error of a credential chain that found nothing: what was tried, in one line,
 // and the ways to give credentials.
@@ -208,7 +274,7 @@ func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page fu
 		c.Lists.Add(1)
 		p, err := pg.NextPage(ctx)
 		if err != nil {
-			return describe("list", "s3://"+bucket+"/"+prefix, err)
+			return c.describe("list", "s3://"+bucket+"/"+prefix, err)
 		}
 		page(p)
 	}
@@ -216,7 +282,14 @@ func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page fu
 }
 
 // describe names the URI and the cause of a failed request, without anything secret.
-func describe(op, uri string, err error) error {
+func (c *Client) describe(op, uri string, err error) error {
+	if cause := c.timeoutCause(err); cause != "" {
+		var ma *retry.MaxAttemptsError
+		if errors.As(err, &ma) {
+			cause += fmt.Sprintf(", %d attempts", ma.Attempt)
+		}
+		return fmt.Errorf("cannot %s %s: %w", op, uri, &timeoutError{cause, err})
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		why := ae.ErrorMessage()
@@ -282,7 +355,7 @@ func (r *objectReader) open() error {
 		if r.off > 0 && r.etag != "" && isPreconditionFailed(err) {
 			return fmt.Errorf("cannot resume %s at byte %d: the object changed since its read began (it no longer has ETag %s)", r.uri, r.off, r.etag)
 		}
-		return describe("read", r.uri, err)
+		return r.c.describe("read", r.uri, err)
 	}
 	if r.off == 0 {
 		r.etag = aws.ToString(out.ETag)
@@ -356,7 +429,7 @@ func (r *objectReader) Read(p []byte) (int, error) {
 		}
 		r.brokeAt = r.off
 		if r.resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading %s broke at byte %d %d times in a row without progress: %w", r.uri, r.off, r.resumes, err)
+			return n, fmt.Errorf("reading %s broke at byte %d %d times in a row without progress: %w", r.uri, r.off, r.resumes, r.c.named(err))
 		}
 		r.resumes++
 		r.c.Resumes.Add(1)
@@ -422,7 +495,7 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 			resumes = 0 // as objectReader: breaks in a row without progress
 		}
 		if resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times in a row without progress: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, err)
+			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times in a row without progress: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, r.c.named(err))
 		}
 		resumes++
 		r.c.Resumes.Add(1)
@@ -454,7 +527,7 @@ func (r *rangeReader) get(from, to int64) (io.ReadCloser, error) {
 		if etag != "" && isPreconditionFailed(err) {
 			return nil, fmt.Errorf("cannot read bytes %d-%d of %s: the object changed since its read began (it no longer has ETag %s)", from, to, r.uri, etag)
 		}
-		return nil, describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
+		return nil, r.c.describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
 	}
 	// A whole object read as if it were the part asked for would be wrong bytes, not an error.
 	if err := checkPart(out, from, etag); err != nil {
