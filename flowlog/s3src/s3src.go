@@ -20,12 +20,15 @@
 package s3src
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -39,6 +42,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flowlens/flowlens/flowlog"
@@ -61,6 +65,10 @@ type Options struct {
 	ConnectTimeout        time.Duration // to open a TCP connection (default 10 s)
 	ResponseHeaderTimeout time.Duration // from a request sent to its response's headers (default 30 s)
 	ReadIdleTimeout       time.Duration // without a byte received on a connection, in a body too (default 60 s)
+
+	// MaxListKeys bounds the keys and folders that one Expand lists (an empty page counts as one), so
+	// that a listing that never ends fails instead of filling memory (default 10,000,000).
+	MaxListKeys int64
 
 	// HTTPClient replaces the SDK's HTTP client: the timeouts above are then its own.
 	HTTPClient *http.Client
@@ -92,6 +100,9 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 		if *d.v == 0 {
 			*d.v = d.def
 		}
+	}
+	if opts.MaxListKeys <= 0 {
+		opts.MaxListKeys = 10_000_000
 	}
 	lo := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
@@ -223,7 +234,7 @@ func (c *Client) Expand(ctx context.Context, uri string, sel flowlog.Selection) 
 	if err != nil {
 		return nil, 0, err
 	}
-	objs, skipped, err := flowlog.Walk(ctx, lister{c, bucket}, prefix, sel)
+	objs, skipped, err := flowlog.Walk(ctx, lister{c: c, bucket: bucket, listed: new(int64)}, prefix, sel)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -238,11 +249,12 @@ func (c *Client) Expand(ctx context.Context, uri string, sel flowlog.Selection) 
 type lister struct {
 	c      *Client
 	bucket string
+	listed *int64 // keys and folders listed so far, against Options.MaxListKeys
 }
 
 func (l lister) Dir(ctx context.Context, prefix string, out *[]flowlog.Object) ([]string, error) {
 	var dirs []string
-	err := l.c.list(ctx, l.bucket, prefix, "/", func(p *s3.ListObjectsV2Output) {
+	err := l.c.list(ctx, l.bucket, prefix, "/", l.listed, func(p *s3.ListObjectsV2Output) {
 		for _, cp := range p.CommonPrefixes {
 			dirs = append(dirs, aws.ToString(cp.Prefix))
 		}
@@ -252,7 +264,7 @@ func (l lister) Dir(ctx context.Context, prefix string, out *[]flowlog.Object) (
 }
 
 func (l lister) All(ctx context.Context, prefix string, out *[]flowlog.Object) error {
-	return l.c.list(ctx, l.bucket, prefix, "", func(p *s3.ListObjectsV2Output) { appendObjects(p, out) })
+	return l.c.list(ctx, l.bucket, prefix, "", l.listed, func(p *s3.ListObjectsV2Output) { appendObjects(p, out) })
 }
 
 func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
@@ -261,7 +273,11 @@ func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
 	}
 }
 
-func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page func(*s3.ListObjectsV2Output)) error {
+// list calls page with every page of a listing. A listing that would never end is an error: one
+// that comes back to a continuation token, or that goes past Options.MaxListKeys (counted in
+// *listed, over all the listings of an Expand).
+func (c *Client) list(ctx context.Context, bucket, prefix, delim string, listed *int64, page func(*s3.ListObjectsV2Output)) error {
+	uri := "s3://" + bucket + "/" + prefix
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
 	if c.opts.PageSize > 0 {
 		in.MaxKeys = aws.Int32(c.opts.PageSize)
@@ -269,16 +285,121 @@ func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page fu
 	if delim != "" {
 		in.Delimiter = aws.String(delim)
 	}
-	pg := s3.NewListObjectsV2Paginator(c.s3, in)
-	for pg.HasMorePages() {
+	var tokens tokenCycle
+	for n := 1; ; n++ {
 		c.Lists.Add(1)
-		p, err := pg.NextPage(ctx)
+		p, err := c.s3.ListObjectsV2(ctx, in, checkListRoot)
+		var nl notListing
+		if errors.As(err, &nl) {
+			return fmt.Errorf("cannot list %s: %w", uri, nl) // the SDK's wrapping says nothing more
+		}
 		if err != nil {
-			return c.describe("list", "s3://"+bucket+"/"+prefix, err)
+			return c.describe("list", uri, err)
+		}
+		*listed += max(int64(len(p.Contents)+len(p.CommonPrefixes)), 1)
+		if *listed > c.opts.MaxListKeys {
+			return fmt.Errorf("cannot list %s: more than %d keys listed (the listing limit): list a narrower prefix or time range", uri, c.opts.MaxListKeys)
 		}
 		page(p)
+		if !aws.ToBool(p.IsTruncated) {
+			return nil
+		}
+		next := aws.ToString(p.NextContinuationToken)
+		if next == "" {
+			return fmt.Errorf("cannot list %s: page %d is truncated but gives no continuation token", uri, n)
+		}
+		if tokens.repeats(next) {
+			return fmt.Errorf("cannot list %s: page %d repeats the continuation token %q of an earlier page: the listing would never end", uri, n, clipToken(next))
+		}
+		in.ContinuationToken = aws.String(next)
 	}
-	return nil
+}
+
+// tokenCycle finds a listing that comes back to a continuation token it gave before, in constant
+// memory (Brent's cycle detection): the token kept is replaced at steps 1, 2, 4, 8, …, so a cycle
+// of any length is found within about twice the pages it takes to enter and go round it.
+type tokenCycle struct {
+	kept         string
+	steps, power int
+}
+
+func (t *tokenCycle) repeats(tok string) bool {
+	if tok == t.kept {
+		return true
+	}
+	t.steps++
+	if t.steps >= t.power {
+		t.kept, t.steps, t.power = tok, 0, max(1, 2*t.power)
+	}
+	return false
+}
+
+// clipToken shortens a token for an error message: S3's are long and opaque.
+func clipToken(t string) string {
+	if len(t) > 40 {
+		return t[:40] + "…"
+	}
+	return t
+}
+
+// checkListRoot adds listRoot to a ListObjectsV2 request.
+func checkListRoot(o *s3.Options) {
+	o.APIOptions = append(slices.Clip(o.APIOptions), func(st *middleware.Stack) error {
+		return st.Deserialize.Insert(listRoot{}, "OperationDeserializer", middleware.After)
+	})
+}
+
+// notListing is a successful answer to ListObjectsV2 that is not a listing.
+type notListing string
+
+func (e notListing) Error() string { return string(e) }
+
+// listRoot checks that a successful answer to ListObjectsV2 is a ListBucketResult: the SDK takes
+// any other XML document, or an empty body, for an empty listing, which would read nothing and
+// say nothing (a proxy's page, an endpoint that is not S3). It runs before the SDK's deserializer
+// and reads only up to the document's first element, which it gives back.
+type listRoot struct{}
+
+func (listRoot) ID() string { return "FlowlensListBucketResult" }
+
+func (listRoot) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+	middleware.DeserializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if err != nil {
+		return out, md, err
+	}
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	if !ok || resp.StatusCode/100 != 2 {
+		return out, md, err
+	}
+	var seen bytes.Buffer
+	dec := xml.NewDecoder(io.TeeReader(resp.Body, &seen))
+	root := ""
+	for root == "" {
+		tok, err := dec.RawToken()
+		if err == io.EOF && seen.Len() == 0 {
+			return out, md, notListing("the server answered with an empty body, not a <ListBucketResult>")
+		}
+		var syn *xml.SyntaxError
+		if errors.As(err, &syn) || err == io.EOF {
+			break // not XML: the SDK's deserializer says so
+		}
+		if err != nil {
+			return out, md, err // a read that failed: retried as such
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			root = se.Name.Local
+		}
+	}
+	if root != "" && root != "ListBucketResult" {
+		return out, md, notListing(fmt.Sprintf("the server answered with <%s>, not a <ListBucketResult>", root))
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(&seen, resp.Body), resp.Body}
+	return out, md, nil
 }
 
 // describe names the URI and the cause of a failed request, without anything secret.
