@@ -12,11 +12,14 @@
 // dropped by its key (flowlog.KeyInfo), and its records by their own start times.
 //
 // Objects are read while they download. A body that breaks mid-object is resumed with a ranged GET
-// from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost;
+// from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost: an
+// answer that is not 206 from that byte with that ETag fails the object instead;
 // Parquet objects are read at random instead, with ranged GETs of the footer and of the column
-// chunks the job needs, pinned the same way;
-// throttling (503 SlowDown), 5xx and connection errors are retried with backoff by the SDK's standard
-// retryer; access and existence errors stop with a message that names the URI and the cause.
+// chunks the job needs, pinned and checked the same way;
+// throttling (503 SlowDown), 5xx, connection errors and timeouts (connect, response headers, a
+// connection that goes silent) are retried with backoff by the SDK's standard retryer; access and
+// existence errors stop with a message that names the URI and the cause. A listing that would not
+// end (a repeated continuation token, more than Options.MaxListKeys keys) is an error.
 package s3src
 
 import (

@@ -135,7 +135,7 @@ func TestTimeouts(t *testing.T) {
 			}
 			return false, w
 		}, s3src.Options{ReadIdleTimeout: 50 * time.Millisecond})
-		if len(failed) != 0 || st.Records != n || c.Resumes.Load() != 1 {
+		if len(failed) != 0 || st.Records != n || c.Resumes.Load() == 0 {
 			t.Errorf("%d records of %d, %d resumes, failed %v", st.Records, n, c.Resumes.Load(), failed)
 		}
 	})
