@@ -12,29 +12,41 @@
 // dropped by its key (flowlog.KeyInfo), and its records by their own start times.
 //
 // Objects are read while they download. A body that breaks mid-object is resumed with a ranged GET
-// from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost;
+// from the byte reached, pinned to the object's ETag, so that no byte is read twice or lost: an
+// answer that is not 206 from that byte with that ETag fails the object instead;
 // Parquet objects are read at random instead, with ranged GETs of the footer and of the column
-// chunks the job needs, pinned the same way;
-// throttling (503 SlowDown), 5xx and connection errors are retried with backoff by the SDK's standard
-// retryer; access and existence errors stop with a message that names the URI and the cause.
+// chunks the job needs, pinned and checked the same way;
+// throttling (503 SlowDown), 5xx, connection errors and timeouts (connect, response headers, a
+// connection that goes silent) are retried with backoff by the SDK's standard retryer; access and
+// existence errors stop with a message that names the URI and the cause. A listing that would not
+// end (a repeated continuation token, more than Options.MaxListKeys keys) is an error.
 package s3src
 
 import (
+	"bytes"
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	awsmiddleware "github.com/aws/aws-sdk-go-v2/aws/middleware"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/smithy-go"
+	"github.com/aws/smithy-go/middleware"
+	smithyhttp "github.com/aws/smithy-go/transport/http"
 
 	"github.com/flowlens/flowlens/flowlog"
 )
@@ -46,9 +58,23 @@ type Options struct {
 	Region        string // the bucket's region (else the configured one, else us-east-1)
 	EndpointURL   string // an S3-compatible store (MinIO, Ceph, versitygw): path-style addressing
 	NoSignRequest bool   // anonymous requests, for public buckets
-	MaxAttempts   int    // attempts per request, and resumes per object body (default 8)
-	PageSize      int32  // keys per ListObjectsV2 page (the server's default, 1000, when 0)
-	HTTPClient    *http.Client
+	// MaxAttempts is the attempts per request, and the resumes of an object body in a row that make
+	// no progress (default 8).
+	MaxAttempts int
+	PageSize    int32 // keys per ListObjectsV2 page (the server's default, 1000, when 0)
+
+	// Timeouts of every request, so that a server that stops answering is a fault, retried as a 503
+	// is, not a hang. Zero takes the default; a negative value sets none.
+	ConnectTimeout        time.Duration // to open a TCP connection (default 10 s)
+	ResponseHeaderTimeout time.Duration // from a request sent to its response's headers (default 30 s)
+	ReadIdleTimeout       time.Duration // without a byte received on a connection, in a body too (default 60 s)
+
+	// MaxListKeys bounds the keys and folders that one Expand lists (an empty page counts as one), so
+	// that a listing that never ends fails instead of filling memory (default 10,000,000).
+	MaxListKeys int64
+
+	// HTTPClient replaces the SDK's HTTP client: the timeouts above are then its own.
+	HTTPClient *http.Client
 }
 
 // Client lists and reads flow-log objects.
@@ -70,6 +96,17 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	if opts.MaxAttempts <= 0 {
 		opts.MaxAttempts = 8
 	}
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{{&opts.ConnectTimeout, 10 * time.Second}, {&opts.ResponseHeaderTimeout, 30 * time.Second}, {&opts.ReadIdleTimeout, 60 * time.Second}} {
+		if *d.v == 0 {
+			*d.v = d.def
+		}
+	}
+	if opts.MaxListKeys <= 0 {
+		opts.MaxListKeys = 10_000_000
+	}
 	lo := []func(*config.LoadOptions) error{
 		config.WithRetryer(func() aws.Retryer {
 			return retry.NewStandard(func(o *retry.StandardOptions) {
@@ -89,6 +126,8 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	}
 	if opts.HTTPClient != nil {
 		lo = append(lo, config.WithHTTPClient(opts.HTTPClient))
+	} else {
+		lo = append(lo, config.WithHTTPClient(httpClient(opts)))
 	}
 	cfg, err := config.LoadDefaultConfig(ctx, lo...)
 	if err != nil && opts.Profile != "" && strings.Contains(err.Error(), "failed to get shared config profile") {
@@ -117,6 +156,52 @@ func New(ctx context.Context, opts Options) (*Client, error) {
 	})
 	return &Client{s3: c, opts: opts}, nil
 }
+
+// httpClient is the SDK's HTTP client with the timeouts of opts. A connection that goes silent
+// fails its read after ReadIdleTimeout (the SDK sets a read deadline before every read of the
+// connection), so a body that stalls halfway is a broken body, resumed as any other.
+func httpClient(opts Options) aws.HTTPClient {
+	// Left buildable, so that the configuration can still add to it (a CA bundle); a defaults mode
+	// other than legacy (AWS_DEFAULTS_MODE) sets its own connect timeout.
+	return awshttp.NewBuildableClient().WithDialerOptions(func(d *net.Dialer) {
+		d.Timeout = max(opts.ConnectTimeout, 0)
+	}).WithTransportOptions(func(t *http.Transport) {
+		t.ResponseHeaderTimeout = max(opts.ResponseHeaderTimeout, 0)
+	}).WithReadTimeout(max(opts.ReadIdleTimeout, 0))
+}
+
+// named returns err, named if it is a timeout.
+func (c *Client) named(err error) error {
+	if cause := c.timeoutCause(err); cause != "" {
+		return &timeoutError{cause, err}
+	}
+	return err
+}
+
+// timeoutCause names the timeout that err comes from, if it comes from one.
+func (c *Client) timeoutCause(err error) string {
+	var rt *awshttp.ResponseTimeoutError
+	var op *net.OpError
+	switch {
+	case errors.As(err, &rt):
+		return fmt.Sprintf("no byte received for %v (the read-idle timeout)", rt.TimeoutDur)
+	case errors.As(err, &op) && op.Op == "dial" && op.Timeout():
+		return fmt.Sprintf("no connection within %v (the connect timeout)", c.opts.ConnectTimeout)
+	case strings.Contains(err.Error(), "timeout awaiting response headers"):
+		// net/http's error for ResponseHeaderTimeout, of an unexported type.
+		return fmt.Sprintf("no response headers within %v (the response-header timeout)", c.opts.ResponseHeaderTimeout)
+	}
+	return ""
+}
+
+// timeoutError is a timeout, named, with the SDK's error behind it.
+type timeoutError struct {
+	what string
+	err  error
+}
+
+func (e *timeoutError) Error() string { return e.what }
+func (e *timeoutError) Unwrap() error { return e.err }
 
 // noCredentials is the error of a credential chain that found nothing: what was tried, in one line,
 // and the ways to give credentials.
@@ -152,7 +237,7 @@ func (c *Client) Expand(ctx context.Context, uri string, sel flowlog.Selection) 
 	if err != nil {
 		return nil, 0, err
 	}
-	objs, skipped, err := flowlog.Walk(ctx, lister{c, bucket}, prefix, sel)
+	objs, skipped, err := flowlog.Walk(ctx, lister{c: c, bucket: bucket, listed: new(int64)}, prefix, sel)
 	if err != nil {
 		return nil, 0, err
 	}
@@ -167,11 +252,12 @@ func (c *Client) Expand(ctx context.Context, uri string, sel flowlog.Selection) 
 type lister struct {
 	c      *Client
 	bucket string
+	listed *int64 // keys and folders listed so far, against Options.MaxListKeys
 }
 
 func (l lister) Dir(ctx context.Context, prefix string, out *[]flowlog.Object) ([]string, error) {
 	var dirs []string
-	err := l.c.list(ctx, l.bucket, prefix, "/", func(p *s3.ListObjectsV2Output) {
+	err := l.c.list(ctx, l.bucket, prefix, "/", l.listed, func(p *s3.ListObjectsV2Output) {
 		for _, cp := range p.CommonPrefixes {
 			dirs = append(dirs, aws.ToString(cp.Prefix))
 		}
@@ -181,7 +267,7 @@ func (l lister) Dir(ctx context.Context, prefix string, out *[]flowlog.Object) (
 }
 
 func (l lister) All(ctx context.Context, prefix string, out *[]flowlog.Object) error {
-	return l.c.list(ctx, l.bucket, prefix, "", func(p *s3.ListObjectsV2Output) { appendObjects(p, out) })
+	return l.c.list(ctx, l.bucket, prefix, "", l.listed, func(p *s3.ListObjectsV2Output) { appendObjects(p, out) })
 }
 
 func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
@@ -190,7 +276,11 @@ func appendObjects(p *s3.ListObjectsV2Output, out *[]flowlog.Object) {
 	}
 }
 
-func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page func(*s3.ListObjectsV2Output)) error {
+// list calls page with every page of a listing. A listing that would never end is an error: one
+// that comes back to a continuation token, or that goes past Options.MaxListKeys (counted in
+// *listed, over all the listings of an Expand).
+func (c *Client) list(ctx context.Context, bucket, prefix, delim string, listed *int64, page func(*s3.ListObjectsV2Output)) error {
+	uri := "s3://" + bucket + "/" + prefix
 	in := &s3.ListObjectsV2Input{Bucket: aws.String(bucket), Prefix: aws.String(prefix)}
 	if c.opts.PageSize > 0 {
 		in.MaxKeys = aws.Int32(c.opts.PageSize)
@@ -198,20 +288,132 @@ func (c *Client) list(ctx context.Context, bucket, prefix, delim string, page fu
 	if delim != "" {
 		in.Delimiter = aws.String(delim)
 	}
-	pg := s3.NewListObjectsV2Paginator(c.s3, in)
-	for pg.HasMorePages() {
+	var tokens tokenCycle
+	for n := 1; ; n++ {
 		c.Lists.Add(1)
-		p, err := pg.NextPage(ctx)
+		p, err := c.s3.ListObjectsV2(ctx, in, checkListRoot)
+		var nl notListing
+		if errors.As(err, &nl) {
+			return fmt.Errorf("cannot list %s: %w", uri, nl) // the SDK's wrapping says nothing more
+		}
 		if err != nil {
-			return describe("list", "s3://"+bucket+"/"+prefix, err)
+			return c.describe("list", uri, err)
+		}
+		*listed += max(int64(len(p.Contents)+len(p.CommonPrefixes)), 1)
+		if *listed > c.opts.MaxListKeys {
+			return fmt.Errorf("cannot list %s: more than %d keys listed (the listing limit): list a narrower prefix or time range", uri, c.opts.MaxListKeys)
 		}
 		page(p)
+		if !aws.ToBool(p.IsTruncated) {
+			return nil
+		}
+		next := aws.ToString(p.NextContinuationToken)
+		if next == "" {
+			return fmt.Errorf("cannot list %s: page %d is truncated but gives no continuation token", uri, n)
+		}
+		if tokens.repeats(next) {
+			return fmt.Errorf("cannot list %s: page %d repeats the continuation token %q of an earlier page: the listing would never end", uri, n, clipToken(next))
+		}
+		in.ContinuationToken = aws.String(next)
 	}
-	return nil
+}
+
+// tokenCycle finds a listing that comes back to a continuation token it gave before, in constant
+// memory (Brent's cycle detection): the token kept is replaced at steps 1, 2, 4, 8, …, so a cycle
+// of any length is found within about twice the pages it takes to enter and go round it.
+type tokenCycle struct {
+	kept         string
+	steps, power int
+}
+
+func (t *tokenCycle) repeats(tok string) bool {
+	if tok == t.kept {
+		return true
+	}
+	t.steps++
+	if t.steps >= t.power {
+		t.kept, t.steps, t.power = tok, 0, max(1, 2*t.power)
+	}
+	return false
+}
+
+// clipToken shortens a token for an error message: S3's are long and opaque.
+func clipToken(t string) string {
+	if len(t) > 40 {
+		return t[:40] + "…"
+	}
+	return t
+}
+
+// checkListRoot adds listRoot to a ListObjectsV2 request.
+func checkListRoot(o *s3.Options) {
+	o.APIOptions = append(slices.Clip(o.APIOptions), func(st *middleware.Stack) error {
+		return st.Deserialize.Insert(listRoot{}, "OperationDeserializer", middleware.After)
+	})
+}
+
+// notListing is a successful answer to ListObjectsV2 that is not a listing.
+type notListing string
+
+func (e notListing) Error() string { return string(e) }
+
+// listRoot checks that a successful answer to ListObjectsV2 is a ListBucketResult: the SDK takes
+// any other XML document, or an empty body, for an empty listing, which would read nothing and
+// say nothing (a proxy's page, an endpoint that is not S3). It runs before the SDK's deserializer
+// and reads only up to the document's first element, which it gives back.
+type listRoot struct{}
+
+func (listRoot) ID() string { return "FlowlensListBucketResult" }
+
+func (listRoot) HandleDeserialize(ctx context.Context, in middleware.DeserializeInput, next middleware.DeserializeHandler) (
+	middleware.DeserializeOutput, middleware.Metadata, error,
+) {
+	out, md, err := next.HandleDeserialize(ctx, in)
+	if err != nil {
+		return out, md, err
+	}
+	resp, ok := out.RawResponse.(*smithyhttp.Response)
+	if !ok || resp.StatusCode/100 != 2 {
+		return out, md, err
+	}
+	var seen bytes.Buffer
+	dec := xml.NewDecoder(io.TeeReader(resp.Body, &seen))
+	root := ""
+	for root == "" {
+		tok, err := dec.RawToken()
+		if err == io.EOF && seen.Len() == 0 {
+			return out, md, notListing("the server answered with an empty body, not a <ListBucketResult>")
+		}
+		var syn *xml.SyntaxError
+		if errors.As(err, &syn) || err == io.EOF {
+			break // not XML: the SDK's deserializer says so
+		}
+		if err != nil {
+			return out, md, err // a read that failed: retried as such
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			root = se.Name.Local
+		}
+	}
+	if root != "" && root != "ListBucketResult" {
+		return out, md, notListing(fmt.Sprintf("the server answered with <%s>, not a <ListBucketResult>", root))
+	}
+	resp.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(&seen, resp.Body), resp.Body}
+	return out, md, nil
 }
 
 // describe names the URI and the cause of a failed request, without anything secret.
-func describe(op, uri string, err error) error {
+func (c *Client) describe(op, uri string, err error) error {
+	if cause := c.timeoutCause(err); cause != "" {
+		var ma *retry.MaxAttemptsError
+		if errors.As(err, &ma) {
+			cause += fmt.Sprintf(", %d attempts", ma.Attempt)
+		}
+		return fmt.Errorf("cannot %s %s: %w", op, uri, &timeoutError{cause, err})
+	}
 	var ae smithy.APIError
 	if errors.As(err, &ae) {
 		why := ae.ErrorMessage()
@@ -259,7 +461,8 @@ type objectReader struct {
 	etag     string
 	off      int64
 	body     io.ReadCloser
-	resumes  int
+	resumes  int   // breaks in a row without progress
+	brokeAt  int64 // the offset of the last break
 }
 
 func (r *objectReader) open() error {
@@ -273,16 +476,56 @@ func (r *objectReader) open() error {
 	r.c.Gets.Add(1)
 	out, err := r.c.s3.GetObject(r.ctx, in)
 	if err != nil {
-		return describe("read", r.uri, err)
+		if r.off > 0 && r.etag != "" && isPreconditionFailed(err) {
+			return fmt.Errorf("cannot resume %s at byte %d: the object changed since its read began (it no longer has ETag %s)", r.uri, r.off, r.etag)
+		}
+		return r.c.describe("read", r.uri, err)
 	}
 	if r.off == 0 {
 		r.etag = aws.ToString(out.ETag)
 		if out.ContentLength != nil {
 			r.size = *out.ContentLength
 		}
+	} else if err := checkPart(out, r.off, r.etag); err != nil {
+		// The bytes are not the rest of the object that was being read: appending them would read
+		// records twice or lose some.
+		out.Body.Close()
+		return fmt.Errorf("cannot resume %s at byte %d: %w", r.uri, r.off, err)
 	}
 	r.body = out.Body
 	return nil
+}
+
+// checkPart checks that the answer to a ranged GET from byte `from`, pinned to etag, is the part
+// asked for: 206 Partial Content from that byte, of the object with that ETag. A server may ignore
+// Range or If-Match and answer 200 with the whole object.
+func checkPart(out *s3.GetObjectOutput, from int64, etag string) error {
+	cr := aws.ToString(out.ContentRange)
+	if cr == "" {
+		status := "200"
+		if resp, ok := awsmiddleware.GetRawResponse(out.ResultMetadata).(*smithyhttp.Response); ok {
+			status = strconv.Itoa(resp.StatusCode)
+		}
+		return fmt.Errorf("the server answered %s with the whole object, not 206 with the bytes from %d (it ignored Range and If-Match)", status, from)
+	}
+	if !strings.HasPrefix(cr, fmt.Sprintf("bytes %d-", from)) {
+		return fmt.Errorf("the server answered with %s, not the bytes from %d", cr, from)
+	}
+	if etag != "" && aws.ToString(out.ETag) != etag {
+		return fmt.Errorf("the server answered with ETag %s, not the object's %s (it ignored If-Match)", aws.ToString(out.ETag), etag)
+	}
+	return nil
+}
+
+// isPreconditionFailed reports whether a GET was refused because If-Match did not hold: the object
+// changed.
+func isPreconditionFailed(err error) bool {
+	var ae smithy.APIError
+	if errors.As(err, &ae) && ae.ErrorCode() == "PreconditionFailed" {
+		return true
+	}
+	var re *smithyhttp.ResponseError
+	return errors.As(err, &re) && re.HTTPStatusCode() == http.StatusPreconditionFailed
 }
 
 func (r *objectReader) Read(p []byte) (int, error) {
@@ -303,8 +546,14 @@ func (r *objectReader) Read(p []byte) (int, error) {
 		}
 		r.body.Close()
 		r.body = nil
+		// The budget counts breaks in a row at the same byte: a long object over a poor connection
+		// may break many times, each after some progress, and still be read whole.
+		if r.off > r.brokeAt {
+			r.resumes = 0
+		}
+		r.brokeAt = r.off
 		if r.resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading %s broke at byte %d %d times: %w", r.uri, r.off, r.resumes, err)
+			return n, fmt.Errorf("reading %s broke at byte %d %d times in a row without progress: %w", r.uri, r.off, r.resumes, r.c.named(err))
 		}
 		r.resumes++
 		r.c.Resumes.Add(1)
@@ -366,8 +615,11 @@ func (r *rangeReader) ReadAt(p []byte, off int64) (int, error) {
 		if err == nil {
 			break
 		}
+		if m > 0 {
+			resumes = 0 // as objectReader: breaks in a row without progress
+		}
 		if resumes >= r.c.opts.MaxAttempts {
-			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, err)
+			return n, fmt.Errorf("reading bytes %d-%d of %s broke at byte %d %d times in a row without progress: %w", off, off+int64(want)-1, r.uri, off+int64(n), resumes, r.c.named(err))
 		}
 		resumes++
 		r.c.Resumes.Add(1)
@@ -396,7 +648,15 @@ func (r *rangeReader) get(from, to int64) (io.ReadCloser, error) {
 	r.c.RangedGets.Add(1)
 	out, err := r.c.s3.GetObject(r.ctx, in)
 	if err != nil {
-		return nil, describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
+		if etag != "" && isPreconditionFailed(err) {
+			return nil, fmt.Errorf("cannot read bytes %d-%d of %s: the object changed since its read began (it no longer has ETag %s)", from, to, r.uri, etag)
+		}
+		return nil, r.c.describe(fmt.Sprintf("read bytes %d-%d of", from, to), r.uri, err)
+	}
+	// A whole object read as if it were the part asked for would be wrong bytes, not an error.
+	if err := checkPart(out, from, etag); err != nil {
+		out.Body.Close()
+		return nil, fmt.Errorf("cannot read bytes %d-%d of %s: %w", from, to, r.uri, err)
 	}
 	if etag == "" {
 		r.mu.Lock()
