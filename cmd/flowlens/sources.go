@@ -18,6 +18,7 @@ type s3Flags struct {
 	endpoint     string
 	noSign       bool
 	accounts     []string
+	timeouts     [3]time.Duration // connect, response headers, read idle
 }
 
 func (f *s3Flags) add(fs *pflag.FlagSet) {
@@ -27,6 +28,9 @@ func (f *s3Flags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.endpoint, "endpoint-url", "", "S3-compatible endpoint (MinIO, Ceph, versitygw), path-style addressing")
 	fs.BoolVar(&f.noSign, "no-sign-request", false, "anonymous S3 requests (public buckets)")
 	fs.StringSliceVar(&f.accounts, "account", nil, "only flow logs of these accounts (key layout; comma-separated or repeated)")
+	fs.DurationVar(&f.timeouts[0], "s3-connect-timeout", 10*time.Second, "S3: time to open a connection before the request is retried")
+	fs.DurationVar(&f.timeouts[1], "s3-header-timeout", 30*time.Second, "S3: time from a request to its response headers before it is retried")
+	fs.DurationVar(&f.timeouts[2], "s3-idle-timeout", time.Minute, "S3: time without a byte on a connection (a stalled body) before it is retried or resumed")
 }
 
 // expandSources turns arguments into sources: s3:// URIs are listed and local directories walked
@@ -50,7 +54,8 @@ func expandSources(ctx context.Context, args []string, f *s3Flags, from, to time
 				if region == "" {
 					region = f.region
 				}
-				client, err = s3src.New(ctx, s3src.Options{Profile: f.profile, Region: region, EndpointURL: f.endpoint, NoSignRequest: f.noSign})
+				client, err = s3src.New(ctx, s3src.Options{Profile: f.profile, Region: region, EndpointURL: f.endpoint, NoSignRequest: f.noSign,
+					ConnectTimeout: f.timeouts[0], ResponseHeaderTimeout: f.timeouts[1], ReadIdleTimeout: f.timeouts[2]})
 				if err != nil {
 					return nil, 0, err
 				}
