@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -221,13 +222,13 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	if !d.started {
 		d.startBatch()
 	}
-	millis := d.stats.MillisTimes
+	times := d.saveTimes()
 	if d.parseCols(l, d.cols) {
 		d.rowDone(d.rowStatus())
 		return
 	}
 	d.undoRow()
-	d.stats.MillisTimes = millis
+	d.restoreTimes(times)
 	// The exact path finds what is wrong, field by field.
 	toks := d.tokenize(l)
 	if toks == nil {
@@ -321,12 +322,12 @@ func (d *Decoder) parseCols(l []byte, cols []column) bool {
 		case KindTime:
 			var v uint64
 			v, j = scanUint(l, i)
+			fok = j > i && j-i <= 19
 			if v >= millisFrom {
-				v /= 1000
-				d.stats.MillisTimes++
+				// Out of line: nearly every time is in seconds, and this case keeps the loop small.
+				v, fok = d.toSeconds(v, fok)
 			}
 			c.i64[n] = int64(v)
-			fok = j > i && j-i <= 19
 		case KindInt32:
 			var v uint64
 			v, j = scanUint(l, i)
@@ -367,8 +368,82 @@ func (d *Decoder) rowStatus() int32 {
 	return -1
 }
 
-// millisFrom is the smallest start/end taken for milliseconds: as seconds it is after the year 5138.
-const millisFrom = 100_000_000_000
+// The units of start and end, told apart by magnitude. Seconds are taken as they are below
+// millisFrom (as seconds that is after the year 5138), small values included. Above, each unit is
+// read where it puts the time between 1973 and 2286 (12–13 digits for milliseconds, 15–16 for
+// microseconds, 18–19 for nanoseconds); a value between those bands (14 or 17 digits) is in no
+// unit and malformed.
+const (
+	millisFrom = 100_000_000_000 // 1e11
+	millisTo   = 1e13
+	microsFrom = 1e14
+	microsTo   = 1e16
+	nanosFrom  = 1e17
+)
+
+// toSeconds brings a start/end of at least millisFrom to seconds, counting its unit; ok is false
+// (and nothing counted) when the value is in no unit or when it was not a number (ok false already).
+func (d *Decoder) toSeconds(v uint64, ok bool) (uint64, bool) {
+	if !ok {
+		return v, false
+	}
+	switch {
+	case v < millisTo:
+		d.stats.MillisTimes++
+		return v / 1e3, true
+	case v < microsFrom:
+		return v, false
+	case v < microsTo:
+		d.stats.MicrosTimes++
+		return v / 1e6, true
+	case v < nanosFrom:
+		return v, false
+	default:
+		d.stats.NanosTimes++
+		return v / 1e9, true
+	}
+}
+
+// timeUnit returns the divisor that brings v to seconds (1 for seconds), or 0 when v is in no unit.
+func timeUnit(v uint64) uint64 {
+	switch {
+	case v < millisFrom:
+		return 1
+	case v < millisTo:
+		return 1e3
+	case v < microsFrom:
+		return 0
+	case v < microsTo:
+		return 1e6
+	case v < nanosFrom:
+		return 0
+	case v < 1e19:
+		return 1e9
+	}
+	return 0
+}
+
+// timeProblem says why tok is not a start/end: in no unit, or not a number.
+func timeProblem(tok string) string {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return kindProblem[KindTime]
+		}
+	}
+	return "a Unix time of " + itoa(len(strings.TrimLeft(tok, "0"))) + " digits is in no unit: seconds have up to 11, " +
+		"milliseconds 12-13, microseconds 15-16, nanoseconds 18-19"
+}
+
+// timeCounts are the counts of start/end units, saved before a row and put back when it fails.
+type timeCounts [3]int64
+
+func (d *Decoder) saveTimes() timeCounts {
+	return timeCounts{d.stats.MillisTimes, d.stats.MicrosTimes, d.stats.NanosTimes}
+}
+
+func (d *Decoder) restoreTimes(t timeCounts) {
+	d.stats.MillisTimes, d.stats.MicrosTimes, d.stats.NanosTimes = t[0], t[1], t[2]
+}
 
 // undoRow clears what a failed parse wrote into row d.n: nulls and the millisecond count.
 func (d *Decoder) undoRow() {
@@ -582,18 +657,26 @@ func (d *Decoder) rowDone(status int32) {
 // parseRow is the exact path: it decodes the tokens of a line one by one into row d.n and reports
 // the first field that fails.
 func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte) {
-	millis := d.stats.MillisTimes
+	times := d.saveTimes()
 	for f, t := range toks {
 		tok := l[t[0]:t[1]]
 		if !d.parseCols(tok, d.cols[f:f+1]) {
-			d.stats.MillisTimes = millis
+			d.restoreTimes(times)
 			d.undoRow()
 			c := &d.cols[f]
-			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), kindProblem[c.kind])
+			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), problem(c.kind, tok))
 			return
 		}
 	}
 	d.rowDone(d.rowStatus())
+}
+
+// problem says why tok is not a value of kind k.
+func problem(k Kind, tok []byte) string {
+	if k == KindTime {
+		return timeProblem(string(tok))
+	}
+	return kindProblem[k]
 }
 
 var kindProblem = [...]string{
@@ -728,4 +811,15 @@ func keeps(need []FieldID, id FieldID) bool {
 		}
 	}
 	return false
+}
+
+// unitIndex is the position of a divisor's unit in timeCounts.
+func unitIndex(u uint64) int {
+	switch u {
+	case 1e3:
+		return 0
+	case 1e6:
+		return 1
+	}
+	return 2
 }
