@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
 	"strings"
 	"unsafe"
 
@@ -187,9 +188,19 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 		}
 	}
 	if c := l[0]; c >= 'a' && c <= 'z' && d.isHeaderStart(l) {
-		if hl := d.header(l, d.tokenize(l)); hl != nil {
+		hl, bad := d.header(l, d.tokenize(l))
+		if hl != nil {
 			d.stats.Headers++
 			d.layout = hl
+			d.sawHeader = true
+			return
+		}
+		if bad != "" {
+			// A header that cannot be read: it is malformed, and so is every data line after it up
+			// to the next good header, each saying why. Its layout is unknown: reading them with
+			// the previous one or with Options.Fields would put values under the wrong names.
+			d.malformed(lineNo, orig, "", "", bad)
+			d.layout = faultLayout(d.object, lineNo, bad)
 			d.sawHeader = true
 			return
 		}
@@ -199,6 +210,10 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	}
 
 	layout := d.layout
+	if layout != nil && layout.fault != "" {
+		d.malformed(lineNo, orig, "", "", layout.fault)
+		return
+	}
 	if layout == nil {
 		layout = d.opts.Fields
 	}
@@ -456,31 +471,78 @@ func (d *Decoder) undoRow() {
 	}
 }
 
-// header returns the layout a header line sets, or nil when the line is not a header.
-func (d *Decoder) header(l []byte, toks [][2]int32) *Layout {
+// header returns the layout a header line sets, or nil when the line is not a header. A line whose
+// first token is a field name and whose every token looks like one (lower-case letters, digits, '-'
+// and '_', beginning with a letter) is a header: when it names a field that does not exist, or one
+// twice, header returns nil and what is wrong with it. Data lines hold addresses, numbers or "-".
+// Called for header lines only: the allocation is not per record.
+func (d *Decoder) header(l []byte, toks [][2]int32) (*Layout, string) {
+	if toks == nil {
+		return nil, ""
+	}
 	ids := make([]FieldID, 0, len(toks))
+	var unknown []byte
+	nunknown := 0
 	for _, t := range toks {
-		id, ok := fieldByName[unsafe.String(&l[t[0]], int(t[1]-t[0]))]
+		tok := l[t[0]:t[1]]
+		id, ok := fieldByName[unsafe.String(&tok[0], len(tok))]
 		if !ok {
-			return nil
+			if !nameLike(tok) {
+				return nil, ""
+			}
+			if nunknown == 0 {
+				unknown = tok
+			}
+			nunknown++
+			continue
 		}
 		ids = append(ids, id)
 	}
+	if nunknown > 0 {
+		bad := "unknown field " + strconv.Quote(clip(unknown, 64)) + " in the header"
+		if nunknown > 1 {
+			bad += " (and " + itoa(nunknown-1) + " more)"
+		}
+		return nil, bad
+	}
 	// Keep the same *Layout when a header repeats, so that batches are not cut at each repetition.
-	if d.layout != nil && sameIDs(d.layout.IDs, ids) {
-		return d.layout
+	if d.layout != nil && d.layout.fault == "" && sameIDs(d.layout.IDs, ids) {
+		return d.layout, ""
 	}
 	if d.opts.Fields != nil && sameIDs(d.opts.Fields.IDs, ids) {
-		return d.opts.Fields
+		return d.opts.Fields, ""
 	}
 	if d.cur != nil && sameIDs(d.cur.IDs, ids) {
-		return d.cur
+		return d.cur, ""
 	}
 	nl, err := NewLayout(ids)
 	if err != nil {
-		return nil // a repeated name: not a header
+		return nil, err.Error() + " in the header" // a repeated name
 	}
-	return nl
+	return nl, ""
+}
+
+// nameLike reports whether tok could be a field name: a lower-case letter, then lower-case
+// letters, digits, '-' and '_'.
+func nameLike(tok []byte) bool {
+	if len(tok) == 0 || tok[0] < 'a' || tok[0] > 'z' {
+		return false
+	}
+	for _, c := range tok {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// faultLayout stands for the layout of a header that cannot be read (the one at object:line,
+// with problem bad): the lines under it are malformed with its reason. Layouts travel between the
+// parallel decoder's blocks by pointer and compare by text, so its text is unique to that header.
+func faultLayout(object string, line int64, bad string) *Layout {
+	at := object + ":" + strconv.FormatInt(line, 10)
+	reason := "not read: the header above it (" + at + ") is malformed (" + bad + ")"
+	return &Layout{text: "\x00" + at + " " + bad, fault: reason}
 }
 
 func sameIDs(a, b []FieldID) bool {

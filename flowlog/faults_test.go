@@ -44,3 +44,46 @@ func TestTimeUnits(t *testing.T) {
 		}
 	}
 }
+
+// TestHeaderUnknownField: a header naming a field that does not exist is one malformed line that
+// says so, and the data lines under it are malformed too, pointing at it, until the next good
+// header. (Before: the header was a data line with the wrong field count, and the lines under it
+// were read with the previous layout.)
+func TestHeaderUnknownField(t *testing.T) {
+	good := flowlog.DefaultLayout.String()
+	bad := strings.Replace(good, "srcport", "foo", 1)
+	in := good + "\n" + faultLine + "\n" + // lines 1-2
+		bad + "\n" + faultLine + "\n\n" + faultLine + "\n" + // lines 3-6
+		good + "\n" + faultLine + "\n" + // lines 7-8
+		"version version\n1 2\n" // lines 9-10: a name twice
+	for _, o := range []flowlog.Options{{Workers: 1}, {Workers: 3, BlockSize: 64}, {Fields: flowlog.DefaultLayout}} {
+		got, st, err := decode(t, in, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != faultRec+faultRec || st.Records != 2 || st.Headers != 2 || st.Blank != 1 || st.Malformed != 5 {
+			t.Fatalf("%+v: got\n%s\nstats %+v", o, got, st)
+		}
+		want := []struct {
+			line int64
+			msg  string
+		}{
+			{3, `unknown field "foo" in the header at t.log:3: "version account-id`},
+			{4, `not read: the header above it (t.log:3) is malformed (unknown field "foo" in the header) at t.log:4: "2 1 eni-1`},
+			{6, `not read: the header above it (t.log:3) is malformed (unknown field "foo" in the header) at t.log:6: `},
+			{9, `field "version" appears twice in the header at t.log:9: "version version"`},
+			{10, `not read: the header above it (t.log:9) is malformed (field "version" appears twice in the header) at t.log:10: "1 2"`},
+		}
+		for i, w := range want {
+			e := st.FirstMalformed[i]
+			if e.Line != w.line || !strings.HasPrefix(e.Error(), w.msg) {
+				t.Fatalf("%+v: malformed %d: %v, want line %d: %s", o, i, e, w.line, w.msg)
+			}
+		}
+	}
+	// In strict mode the header is the error.
+	_, _, err := decode(t, bad+"\n"+faultLine+"\n", flowlog.Options{Strict: true})
+	if err == nil || !strings.HasPrefix(err.Error(), `unknown field "foo" in the header at t.log:1`) {
+		t.Fatalf("strict: %v", err)
+	}
+}

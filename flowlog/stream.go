@@ -357,9 +357,6 @@ func leadingHeader(block []byte) *Layout {
 	if len(l) == 0 || l[0] < 'a' || l[0] > 'z' || !d.isHeaderStart(l) {
 		return nil
 	}
-	toks := d.tokenize(l)
-	if toks == nil {
-		return nil
-	}
-	return d.header(l, toks)
+	hl, _ := d.header(l, d.tokenize(l)) // nil for a bad header: the blocks after it are decoded again
+	return hl
 }
