@@ -38,6 +38,10 @@ type Options struct {
 	// every field of the layout. The other fields are still checked, so that a line is malformed or
 	// not whatever Need says; only strings are neither stored nor interned, and no column is built.
 	Need []FieldID
+	// MaxLineBytes is the longest line read (DefaultMaxLineBytes when 0): a longer one is one
+	// malformed line, and DecodeStream skips its bytes without keeping them, so that an input
+	// without newlines cannot make it buffer more than this per block.
+	MaxLineBytes int
 	// StartRange, when set, is the range of start times the caller keeps: a reader that knows where
 	// values lie before reading them (Parquet row-group statistics) skips the parts in which no
 	// record can start within it, and counts their rows in Stats.RowsSkipped.
@@ -68,7 +72,40 @@ func (o Options) withDefaults() Options {
 	if o.BlockSize <= 0 {
 		o.BlockSize = DefaultBlockSize
 	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
 	return o
+}
+
+// DefaultMaxLineBytes is the longest line read by default: a flow-log record is a few hundred
+// bytes, the longest layout with long tags a few kilobytes.
+const DefaultMaxLineBytes = 1 << 20
+
+// tooLong counts a line longer than Options.MaxLineBytes (n bytes, head its beginning) as
+// malformed; in strict mode it returns the error.
+func (d *Decoder) tooLong(l *longLine) error {
+	d.stats.Lines++
+	d.malformed(l.line, l.head, "", "", tooLongReason(l.n, d.opts.MaxLineBytes))
+	if d.strict != nil {
+		return d.strict
+	}
+	return nil
+}
+
+func tooLongReason(n int64, limit int) string {
+	return "line too long: " + strconv.FormatInt(n, 10) + " bytes, the limit is " + sizeText(limit) + " (Options.MaxLineBytes)"
+}
+
+// sizeText writes a size in MiB or KiB when it is a whole number of them.
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
 }
 
 // Decoder turns blocks of whole lines into Arrow record batches. It is the pure part of decoding: no
@@ -160,6 +197,11 @@ func (d *Decoder) malformed(line int64, text []byte, field, value, reason string
 func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	d.stats.Lines++
 	orig := l
+	if len(l) > d.opts.MaxLineBytes {
+		// The same line as one too long for a block (lineReader.skipLong) gives the same error.
+		d.malformed(lineNo, orig, "", "", tooLongReason(int64(len(l)), d.opts.MaxLineBytes))
+		return
+	}
 	for len(l) > 0 && (l[len(l)-1] == '\r' || l[len(l)-1] == ' ') {
 		l = l[:len(l)-1]
 	}

@@ -1,8 +1,13 @@
 package flowlog_test
 
 import (
+	"context"
+	"io"
+	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/flowlens/flowlens/flowlog"
 )
@@ -85,5 +90,97 @@ func TestHeaderUnknownField(t *testing.T) {
 	_, _, err := decode(t, bad+"\n"+faultLine+"\n", flowlog.Options{Strict: true})
 	if err == nil || !strings.HasPrefix(err.Error(), `unknown field "foo" in the header at t.log:1`) {
 		t.Fatalf("strict: %v", err)
+	}
+}
+
+// TestLongLine: a 5 MiB line between good lines is one malformed line, with its number and length,
+// in plain text and gzip, with one worker and several, whatever the block size; the lines after it
+// keep their numbers. (Before: it was decoded as a line of 1 field, without a word about its
+// length, after buffering it whole.)
+func TestLongLine(t *testing.T) {
+	long := strings.Repeat("x", 5<<20)
+	in := faultLine + "\n" + faultLine + "\n" + long + "\n" + faultLine + "\njunk\n" + faultLine
+	for _, gz := range []bool{false, true} {
+		data := []byte(in)
+		if gz {
+			data = gzipMembers(t, data, 1)
+		}
+		for _, o := range []flowlog.Options{{Workers: 1}, {Workers: 3}, {Workers: 1, BlockSize: 4096}, {Workers: 3, BlockSize: 64 << 10}} {
+			got, st, err := decodeNamed(t, "t.log", data, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got != strings.Repeat(faultRec, 4) || st.Lines != 6 || st.Records != 4 || st.Malformed != 2 || st.BytesText != int64(len(in)) {
+				t.Fatalf("gzip %v, %+v: stats %+v", gz, o, st)
+			}
+			e := st.FirstMalformed[0]
+			if e.Line != 3 || !strings.HasPrefix(e.Error(), "line too long: 5242880 bytes, the limit is 1 MiB (Options.MaxLineBytes) at t.log:3: \"xxx") ||
+				len(e.Text) > 210 {
+				t.Fatalf("gzip %v, %+v: %v", gz, o, e)
+			}
+			if e := st.FirstMalformed[1]; e.Line != 5 || e.Text != "junk" {
+				t.Fatalf("gzip %v, %+v: the line after is %v", gz, o, e)
+			}
+		}
+	}
+	// The limit is an option; a line just at it is read.
+	_, st, _ := decode(t, faultLine+"\n"+faultLine+" \n", flowlog.Options{MaxLineBytes: len(faultLine)})
+	if st.Records != 1 || st.Malformed != 1 || !strings.HasPrefix(st.FirstMalformed[0].Reason, "line too long: 74 bytes, the limit is 73 bytes") {
+		t.Fatalf("%+v %v", st, st.FirstMalformed)
+	}
+	// Strict mode stops at it.
+	_, _, err := decode(t, faultLine+"\n"+long+"\n"+faultLine, flowlog.Options{Strict: true, BlockSize: 4096})
+	if err == nil || !strings.HasPrefix(err.Error(), "line too long: 5242880 bytes") {
+		t.Fatalf("strict: %v", err)
+	}
+}
+
+// endless is a line of n bytes of 'x' then "\n" and a good line, made as it is read.
+type endless struct{ n, off int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	tail := "\n" + faultLine + "\n"
+	total := e.n + int64(len(tail))
+	if e.off >= total {
+		return 0, io.EOF
+	}
+	k := 0
+	for k < len(p) && e.off < total {
+		if e.off < e.n {
+			m := min(int64(len(p)-k), e.n-e.off)
+			for i := range m {
+				p[k+int(i)] = 'x'
+			}
+			k += int(m)
+			e.off += m
+			continue
+		}
+		c := copy(p[k:], tail[e.off-e.n:])
+		k += c
+		e.off += int64(c)
+	}
+	return k, nil
+}
+
+// TestLongLineBounded: a 256 MiB line is skipped without being buffered: the decode allocates far
+// less than the line. (Before: each block buffer grew to 64 MiB, and the line was cut into 64 MiB
+// pieces, each counted as a line, so the numbers after it were wrong.)
+func TestLongLineBounded(t *testing.T) {
+	for _, w := range []int{1, 2} {
+		var before, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&before)
+		st, err := flowlog.DecodeStream(context.Background(), &endless{n: 256 << 20}, "t.log", flowlog.Options{Workers: w}, func(arrow.RecordBatch) error { return nil })
+		runtime.ReadMemStats(&after)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.Lines != 2 || st.Records != 1 || st.Malformed != 1 || st.FirstMalformed[0].Line != 1 ||
+			!strings.HasPrefix(st.FirstMalformed[0].Reason, "line too long: 268435456 bytes") {
+			t.Fatalf("workers %d: %+v %v", w, st, st.FirstMalformed)
+		}
+		if a := after.TotalAlloc - before.TotalAlloc; a > 64<<20 {
+			t.Fatalf("workers %d: %d MiB allocated for a 256 MiB line", w, a>>20)
+		}
 	}
 }

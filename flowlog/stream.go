@@ -5,6 +5,7 @@ import (
 	"bytes"
 	"context"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 
@@ -13,9 +14,6 @@ import (
 
 // DefaultBlockSize is the size of the blocks of whole lines read at a time.
 const DefaultBlockSize = 4 << 20
-
-// maxLine bounds one line: a longer one is a broken input, not a flow log.
-const maxLine = 64 << 20
 
 var (
 	gzipPool  sync.Pool // *gunzipReader (gunzip.go or gunzip_isal.go), reused with Reset
@@ -52,7 +50,7 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 		defer gzipPool.Put(zr)
 		text = zr
 	}
-	lr := &lineReader{r: text}
+	lr := &lineReader{r: text, max: opts.MaxLineBytes}
 	var st *Stats
 	var err error
 	if opts.Workers <= 1 {
@@ -84,19 +82,33 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // lineReader cuts a stream into blocks of whole lines, carrying the partial last line over.
 type lineReader struct {
 	r     io.Reader
+	max   int // Options.MaxLineBytes
 	tail  []byte
 	line  int64 // line number of the next block's first line, less one
+	rerr  error // the reader's error, kept when it came with bytes that skipLong used
 	err   error // the read error that ended the stream (nil at a clean EOF)
 	done  bool
 	bytes int64
+	long  *longLine // set by next when the line after the block it returns was too long
 }
 
-// next fills buf (keeping its capacity, growing it for a long line) with whole lines and returns
-// them with the number of their first line. At the end of the stream the last line is returned
-// even without its newline, except after a read error: then it is dropped as incomplete.
+// longLine is a line longer than Options.MaxLineBytes, skipped by the line reader: it is counted
+// as malformed after the lines of the block before it.
+type longLine struct {
+	line int64
+	n    int64  // its bytes, without the newline
+	head []byte // its first bytes, for the ParseError's text
+}
+
+// next fills buf (keeping its capacity, growing it up to the longest line allowed) with whole lines
+// and returns them with the number of their first line. At the end of the stream the last line is
+// returned even without its newline, except after a read error: then it is dropped as incomplete.
+// A line longer than lr.max that does not fit in buf is skipped without being kept (lr.long says
+// so): buf never grows past max(its capacity, lr.max+1), whatever the input.
 func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byte) {
 	buf = append(buf[:0], lr.tail...)
 	lr.tail = lr.tail[:0]
+	lr.long = nil
 	for {
 		if len(buf) == cap(buf) {
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
@@ -104,14 +116,15 @@ func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byt
 				first = lr.line + 1
 				return lr.cut(buf[:i+1]), first, nil
 			}
-			if cap(buf) >= maxLine {
-				// One line longer than any flow log: hand it over as it is; it will count as malformed.
+			if len(buf) > lr.max {
+				// buf is the beginning of one line, already too long: skip the rest of it.
 				first = lr.line + 1
-				return lr.cut(buf), first, nil
+				lr.skipLong(buf)
+				return buf[:0], first, nil
 			}
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+			buf = slices.Grow(buf, min(2*cap(buf), lr.max+1)-len(buf))
 		}
-		n, err := lr.r.Read(buf[len(buf):cap(buf)])
+		n, err := lr.read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			lr.done = true
@@ -128,6 +141,42 @@ func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byt
 			return lr.cut(buf), first, partial
 		}
 	}
+}
+
+func (lr *lineReader) read(p []byte) (int, error) {
+	if lr.rerr != nil {
+		return 0, lr.rerr
+	}
+	return lr.r.Read(p)
+}
+
+// skipLong reads past the end of the line that buf begins, using buf for the reads, and notes it in
+// lr.long. The bytes after its newline become the tail. When the stream ends first, the line is its
+// last (after a read error too: it is too long either way).
+func (lr *lineReader) skipLong(buf []byte) {
+	long := &longLine{n: int64(len(buf)), head: bytes.Clone(buf[:min(len(buf), 201)])}
+	for {
+		k, err := lr.read(buf[:cap(buf)])
+		if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
+			long.n += int64(i)
+			lr.bytes += long.n + 1
+			lr.tail = append(lr.tail, buf[i+1:k]...)
+			lr.rerr = err
+			break
+		}
+		long.n += int64(k)
+		if err != nil {
+			lr.bytes += long.n
+			lr.done = true
+			if err != io.EOF {
+				lr.err = err
+			}
+			break
+		}
+	}
+	lr.line++
+	long.line = lr.line
+	lr.long = long
 }
 
 var nl = []byte{'\n'}
@@ -179,6 +228,7 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 			return d.Stats(), err
 		}
 		block, first, partial := lr.next(buf)
+		long := lr.long
 		if cap(block) > cap(buf) {
 			buf = block[:0]
 		}
@@ -188,6 +238,9 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 			d.rowsHint = max(int(lr.line-first+1), 1)
 		}
 		err := d.Decode(block, first)
+		if err == nil && long != nil {
+			err = d.tooLong(long)
+		}
 		if lr.done && err == nil {
 			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
 		}
@@ -211,6 +264,7 @@ type blockJob struct {
 	buf   []byte
 	first int64
 	lines int // lines in buf: no batch of the block holds more rows
+	long  *longLine
 	start *Layout
 	res   chan blockResult
 }
@@ -231,6 +285,9 @@ func decodeBlock(d *Decoder, j blockJob) blockResult {
 	d.sawHeader, d.dependsOnStart = false, false
 	d.rowsHint = j.lines
 	err := d.Decode(j.buf, j.first)
+	if err == nil && j.long != nil {
+		err = d.tooLong(j.long)
+	}
 	d.Flush()
 	d.rowsHint = 0
 	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart, err: err}
@@ -274,7 +331,7 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 					latest.Store(h)
 				}
 			}
-			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), start: latest.Load(), res: make(chan blockResult, 1)}
+			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), long: lr.long, start: latest.Load(), res: make(chan blockResult, 1)}
 			select {
 			case jobs <- j:
 				order <- j.res
