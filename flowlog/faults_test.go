@@ -1,7 +1,9 @@
 package flowlog_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"io"
 	"runtime"
 	"strings"
@@ -10,6 +12,7 @@ import (
 	"github.com/apache/arrow-go/v18/arrow"
 
 	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/output"
 )
 
 // faultLine is a v2 record that decodes to faultRec.
@@ -183,4 +186,46 @@ func TestLongLineBounded(t *testing.T) {
 			t.Fatalf("workers %d: %d MiB allocated for a 256 MiB line", w, a>>20)
 		}
 	}
+}
+
+// TestParquetStdin: Parquet read as a stream with no name that says so (standard input: Source
+// "-") is told by its magic bytes and decoded as Parquet, with one worker or several. (Before: it was
+// read as text, 0 records and every line malformed.)
+func TestParquetStdin(t *testing.T) {
+	text := generated(t, 5000, 1, flowlog.V5Layout)
+	want, wst, err := decode(t, string(text), flowlog.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pq bytes.Buffer
+	pw := output.NewParquetWriter(&pq)
+	if _, err := flowlog.DecodeStream(context.Background(), bytes.NewReader(text), "x", flowlog.Options{}, pw.Write); err != nil || pw.Close() != nil {
+		t.Fatal(err)
+	}
+	for _, w := range []int{1, 2} {
+		var out bytes.Buffer
+		rw, _ := output.NewRowWriter(&out, output.JSONL)
+		st, failed, err := decodeSourcesFrom(t, flowlog.Source{Name: "-", Size: -1}, pq.Bytes(), flowlog.Options{Workers: w}, rw.Write)
+		rw.Flush()
+		if err != nil || len(failed) != 0 {
+			t.Fatal(err, failed)
+		}
+		if out.String() != want || st.Records != wst.Records || st.Malformed != 0 || st.BytesRead != int64(pq.Len()) || !st.Balanced() {
+			t.Fatalf("workers %d: %d bytes of records (want %d), stats %+v", w, out.Len(), len(want), st)
+		}
+	}
+	// A stream cut short is a failed object, not text.
+	_, st, err := decode(t, string(pq.Bytes()[:pq.Len()/2]), flowlog.Options{})
+	var se *flowlog.StreamError
+	if !errors.As(err, &se) || st.ObjectsFailed != 1 || st.Malformed != 0 || !strings.Contains(err.Error(), "Parquet") {
+		t.Fatalf("cut Parquet: %v, %+v", err, st)
+	}
+}
+
+// decodeSourcesFrom runs DecodeSources over one source whose content is in (opened as standard
+// input would be: a plain reader, no file).
+func decodeSourcesFrom(t *testing.T, s flowlog.Source, in []byte, opts flowlog.Options, emit flowlog.Emit) (*flowlog.Stats, []flowlog.ObjectError, error) {
+	t.Helper()
+	s.Opener = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(in)), nil }
+	return flowlog.DecodeSources(context.Background(), []flowlog.Source{s}, opts, emit)
 }

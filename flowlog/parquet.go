@@ -1371,9 +1371,10 @@ func readAllAt(r io.Reader) (*bytes.Reader, int64, error) {
 	return bytes.NewReader(b), int64(len(b)), err
 }
 
-// DecodeObject decodes one opened source: Parquet (by its name) or text, plain or gzip. A Parquet
-// object is read at random when rc is an io.ReaderAt of known size (a local file, an S3 object read
-// with ranged GETs), else read into memory first.
+// DecodeObject decodes one opened source: Parquet (by its name, or by its first bytes when its
+// name does not say, as on standard input) or text, plain or gzip. A Parquet object is read at
+// random when its name says so and rc is an io.ReaderAt of known size (a local file, an S3 object
+// read with ranged GETs), else read into memory first.
 func DecodeObject(ctx context.Context, s Source, rc io.Reader, opts Options, emit Emit) (*Stats, error) {
 	if !IsParquetName(s.Name) {
 		return DecodeStream(ctx, rc, s.Name, opts, emit)

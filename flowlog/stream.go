@@ -24,19 +24,23 @@ var (
 // to keep it.
 type Emit func(arrow.RecordBatch) error
 
-// DecodeStream decodes one object, plain text or gzip (detected from its first bytes; multi-member
-// gzip is one stream), and calls emit for each batch in input order. With opts.Workers > 1 one
-// goroutine decompresses and cuts blocks of whole lines while the workers decode them.
+// DecodeStream decodes one object, plain text, gzip or Parquet (detected from its first bytes;
+// multi-member gzip is one stream), and calls emit for each batch in input order. With opts.Workers
+// > 1 one goroutine decompresses and cuts blocks of whole lines while the workers decode them.
 //
 // The returned error is a *StreamError when the object cannot be read to its end (the records before
 // the fault were emitted and are counted), a *ParseError in strict mode, or emit's error.
 func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options, emit Emit) (*Stats, error) {
+	given := opts
 	opts = opts.withDefaults()
 	cr := &countingReader{r: r}
 	br := bufioPool.Get().(*bufio.Reader)
 	br.Reset(cr)
 	defer func() { br.Reset(nil); bufioPool.Put(br) }()
 
+	if magic, _ := br.Peek(4); string(magic) == parquetMagic {
+		return decodeParquetStream(ctx, br, cr, object, given, emit)
+	}
 	var text io.Reader = br
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
 		zr, _ := gzipPool.Get().(*gunzipReader)
@@ -66,6 +70,23 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 		se.LinesRead = st.Lines
 	}
 	return st, err
+}
+
+// parquetMagic begins (and ends) every Parquet file; no flow-log text line begins with it.
+const parquetMagic = "PAR1"
+
+// decodeParquetStream decodes a Parquet object that comes as a stream without a name that says so
+// (standard input): its footer is at its end and it is read at random, so the stream is read into
+// memory first, as DecodeObject reads a Parquet object that is not an io.ReaderAt. Memory rather
+// than a temporary file: nothing to clean up after a crash, no disk that may be read-only or
+// small, and the decoder then reads the column chunks in place; a Parquet flow-log object is
+// compressed and its size is bounded by its delivery interval.
+func decodeParquetStream(ctx context.Context, br *bufio.Reader, cr *countingReader, object string, opts Options, emit Emit) (*Stats, error) {
+	b, err := io.ReadAll(br)
+	if err != nil {
+		return &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: cr.n}, &StreamError{Object: object, Err: err}
+	}
+	return DecodeParquet(ctx, bytes.NewReader(b), int64(len(b)), object, opts, emit)
 }
 
 type countingReader struct {
