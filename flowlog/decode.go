@@ -85,6 +85,9 @@ const DefaultMaxLineBytes = 1 << 20
 // tooLong counts a line longer than Options.MaxLineBytes (n bytes, head its beginning) as
 // malformed; in strict mode it returns the error.
 func (d *Decoder) tooLong(l *longLine) error {
+	if l.line == d.markLine {
+		d.markHere()
+	}
 	d.stats.Lines++
 	d.malformed(l.line, l.head, "", "", tooLongReason(l.n, d.opts.MaxLineBytes))
 	if d.strict != nil {
@@ -129,6 +132,12 @@ type Decoder struct {
 	sawHeader      bool
 	dependsOnStart bool
 
+	// markLine is a line whose rows before it DecodeStream wants (where a gzip member begins):
+	// Decode notes them in markRows, and sets marked, when it gets there.
+	markLine int64
+	markRows int64
+	marked   bool
+
 	stats   Stats
 	toks    [maxFields + 1][2]int32
 	scratch []byte
@@ -169,6 +178,9 @@ func (d *Decoder) Decode(block []byte, firstLine int64) error {
 		} else {
 			l, block = block, nil
 		}
+		if line == d.markLine {
+			d.markHere()
+		}
 		d.decodeLine(l, line)
 		if d.strict != nil {
 			return d.strict
@@ -176,6 +188,10 @@ func (d *Decoder) Decode(block []byte, firstLine int64) error {
 		line++
 	}
 	return nil
+}
+
+func (d *Decoder) markHere() {
+	d.markRows, d.marked = d.stats.Records+d.stats.NoData+d.stats.SkipData, true
 }
 
 // Flush finishes the batch being built, so that Take returns it.

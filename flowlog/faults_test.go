@@ -6,10 +6,12 @@ import (
 	"errors"
 	"io"
 	"runtime"
+	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/klauspost/compress/gzip"
 
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/output"
@@ -228,4 +230,62 @@ func decodeSourcesFrom(t *testing.T, s flowlog.Source, in []byte, opts flowlog.O
 	t.Helper()
 	s.Opener = func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(in)), nil }
 	return flowlog.DecodeSources(context.Background(), []flowlog.Source{s}, opts, emit)
+}
+
+// TestGzipBadMember: a gzip member whose CRC check fails: its rows (from the line holding its first
+// byte on) are kept, emitted and counted in RowsFromBadMember, and the object fails with "gzip CRC
+// mismatch in member N", with either gzip backend, one worker or several, whatever the blocks.
+// (Before: the rows were in the totals with nothing to tell them, the error a bare "gzip: invalid
+// checksum".)
+func TestGzipBadMember(t *testing.T) {
+	in := generated(t, 30000, 1, flowlog.DefaultLayout)
+	member := func(b []byte, bad bool) []byte {
+		var w bytes.Buffer
+		zw, _ := gzip.NewWriterLevel(&w, 6)
+		zw.Write(b)
+		zw.Close()
+		z := w.Bytes()
+		if bad {
+			z[len(z)-7] ^= 1 // the CRC-32 of the trailer
+		}
+		return z
+	}
+	rows := func(text []byte) int64 {
+		_, st, _ := decodeReader(t, text, flowlog.Options{})
+		return st.Records + st.NoData + st.SkipData
+	}
+	third := len(in) / 3
+	for _, badM := range []int{1, 2} {
+		var z []byte
+		for m := 1; m <= 3; m++ {
+			z = append(z, member(in[(m-1)*third:min(m*third, len(in))], m == badM)...)
+		}
+		// What is read: the text up to the bad member's end, less its incomplete last line.
+		read := in[:badM*third]
+		end := bytes.LastIndexByte(read, '\n') + 1
+		from := bytes.LastIndexByte(in[:(badM-1)*third], '\n') + 1 // the line holding the member's first byte
+		wantRows, wantAll := rows(in[from:end]), rows(in[:end])
+		for _, o := range []flowlog.Options{{Workers: 1}, {Workers: 3}, {Workers: 1, BlockSize: 32 << 10}, {Workers: 3, BlockSize: 16 << 10}} {
+			got, st, err := decodeReader(t, z, o)
+			var me *flowlog.GzipMemberError
+			var se *flowlog.StreamError
+			if !errors.As(err, &se) || !errors.As(err, &me) || !errors.Is(err, gzip.ErrChecksum) || me.Member != badM || st.ObjectsFailed != 1 {
+				t.Fatalf("bad member %d, %+v: error %v", badM, o, err)
+			}
+			if !strings.Contains(err.Error(), "gzip CRC mismatch in member "+strconv.Itoa(badM)+" (the "+strconv.FormatInt(wantRows, 10)+" rows read from it are kept)") {
+				t.Fatalf("bad member %d, %+v: message %q", badM, o, err)
+			}
+			if st.RowsFromBadMember != wantRows || me.Rows != wantRows || st.Records+st.NoData+st.SkipData != wantAll ||
+				int64(strings.Count(got, "\n")) != wantAll {
+				t.Fatalf("bad member %d, %+v: %d rows from the bad member, want %d; %d rows, want %d", badM, o, st.RowsFromBadMember, wantRows, st.Records+st.NoData+st.SkipData, wantAll)
+			}
+		}
+	}
+	// The sum over objects adds them.
+	var a, b flowlog.Stats
+	a.RowsFromBadMember, b.RowsFromBadMember = 3, 4
+	a.Add(&b)
+	if a.RowsFromBadMember != 7 {
+		t.Fatal("Stats.Add leaves out RowsFromBadMember")
+	}
 }

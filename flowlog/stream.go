@@ -4,12 +4,15 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultBlockSize is the size of the blocks of whole lines read at a time.
@@ -42,8 +45,9 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 		return decodeParquetStream(ctx, br, cr, object, given, emit)
 	}
 	var text io.Reader = br
+	var zr *gunzipReader
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, _ := gzipPool.Get().(*gunzipReader)
+		zr, _ = gzipPool.Get().(*gunzipReader)
 		if zr == nil {
 			zr = newGunzipReader()
 		}
@@ -55,6 +59,9 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 		text = zr
 	}
 	lr := &lineReader{r: text, max: opts.MaxLineBytes}
+	if zr != nil {
+		lr.mem = zr
+	}
 	var st *Stats
 	var err error
 	if opts.Workers <= 1 {
@@ -66,11 +73,37 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 	st.BytesRead = cr.n
 	if se, ok := err.(*StreamError); ok {
 		st.ObjectsFailed = 1
+		if zr != nil && errors.Is(se.Err, gzip.ErrChecksum) {
+			// The member's bytes were decoded as they came: its rows are kept, and counted, so
+			// that the totals say how much of them rests on data that failed its check.
+			m, _ := zr.member()
+			me := &GzipMemberError{Member: m, Err: se.Err}
+			if lr.rowsMember == m {
+				me.Rows = st.Records + st.NoData + st.SkipData - lr.rowsBefore
+			}
+			st.RowsFromBadMember = me.Rows
+			se.Err = me
+		}
 		se.RecordsRead = st.Records
 		se.LinesRead = st.Lines
 	}
 	return st, err
 }
+
+// GzipMemberError is a gzip member whose trailer check failed (its CRC-32, or its length): its
+// bytes had been decoded before the trailer was read, so its rows are kept and counted (Rows, and
+// Stats.RowsFromBadMember). The stream is not read past it, as gzip readers do.
+type GzipMemberError struct {
+	Member int   // from 1
+	Rows   int64 // rows (records, NODATA and SKIPDATA lines) from lines with bytes in the member
+	Err    error // gzip.ErrChecksum
+}
+
+func (e *GzipMemberError) Error() string {
+	return "gzip CRC mismatch in member " + itoa(e.Member) + " (the " + strconv.FormatInt(e.Rows, 10) + " rows read from it are kept)"
+}
+
+func (e *GzipMemberError) Unwrap() error { return e.Err }
 
 // parquetMagic begins (and ends) every Parquet file; no flow-log text line begins with it.
 const parquetMagic = "PAR1"
@@ -111,6 +144,24 @@ type lineReader struct {
 	done  bool
 	bytes int64
 	long  *longLine // set by next when the line after the block it returns was too long
+
+	// Where gzip members begin, to count the rows of one whose check fails (GzipMemberError).
+	// Only the member being read can fail: so only its start is followed.
+	mem     interface{ member() (int, int64) } // the gzip reader; nil for plain text
+	memSeen int                                // the member last seen
+	pending bool                               // its first byte is not in a block yet
+	pendAt  int64                              // the offset of its first byte in the text
+	mark    memberMark                         // set by next: the line of the block where it begins
+
+	// Set by the decode functions: the rows before the line where member rowsMember begins.
+	rowsMember int
+	rowsBefore int64
+}
+
+// memberMark is the line where a gzip member's first byte is (line 0: none).
+type memberMark struct {
+	member int
+	line   int64
 }
 
 // longLine is a line longer than Options.MaxLineBytes, skipped by the line reader: it is counted
@@ -130,6 +181,7 @@ func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byt
 	buf = append(buf[:0], lr.tail...)
 	lr.tail = lr.tail[:0]
 	lr.long = nil
+	lr.mark = memberMark{}
 	for {
 		if len(buf) == cap(buf) {
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
@@ -168,7 +220,14 @@ func (lr *lineReader) read(p []byte) (int, error) {
 	if lr.rerr != nil {
 		return 0, lr.rerr
 	}
-	return lr.r.Read(p)
+	n, err := lr.r.Read(p)
+	if lr.mem != nil {
+		// One read returns bytes of one member: a new one begins at the read's first byte.
+		if m, at := lr.mem.member(); m != lr.memSeen {
+			lr.memSeen, lr.pending, lr.pendAt = m, true, at
+		}
+	}
+	return n, err
 }
 
 // skipLong reads past the end of the line that buf begins, using buf for the reads, and notes it in
@@ -198,12 +257,19 @@ func (lr *lineReader) skipLong(buf []byte) {
 	lr.line++
 	long.line = lr.line
 	lr.long = long
+	if lr.pending && lr.pendAt < lr.bytes {
+		lr.mark, lr.pending = memberMark{lr.memSeen, lr.line}, false
+	}
 }
 
 var nl = []byte{'\n'}
 
 // cut accounts for a block's lines and returns it.
 func (lr *lineReader) cut(b []byte) []byte {
+	if lr.pending && lr.pendAt < lr.bytes+int64(len(b)) {
+		i := max(lr.pendAt-lr.bytes, 0)
+		lr.mark, lr.pending = memberMark{lr.memSeen, lr.line + 1 + int64(bytes.Count(b[:i], nl))}, false
+	}
 	lines := int64(bytes.Count(b, nl))
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		lines++
@@ -249,7 +315,8 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 			return d.Stats(), err
 		}
 		block, first, partial := lr.next(buf)
-		long := lr.long
+		long, mark := lr.long, lr.mark
+		d.markLine, d.marked = mark.line, false
 		if cap(block) > cap(buf) {
 			buf = block[:0]
 		}
@@ -261,6 +328,9 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 		err := d.Decode(block, first)
 		if err == nil && long != nil {
 			err = d.tooLong(long)
+		}
+		if d.marked {
+			lr.rowsMember, lr.rowsBefore = mark.member, d.markRows
 		}
 		if lr.done && err == nil {
 			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
@@ -286,6 +356,7 @@ type blockJob struct {
 	first int64
 	lines int // lines in buf: no batch of the block holds more rows
 	long  *longLine
+	mark  memberMark
 	start *Layout
 	res   chan blockResult
 }
@@ -296,6 +367,8 @@ type blockResult struct {
 	stats   Stats
 	end     *Layout
 	depends bool
+	marked  bool  // the block holds the line of job.mark
+	rows    int64 // then: the block's rows before it
 	err     error
 }
 
@@ -305,13 +378,15 @@ func decodeBlock(d *Decoder, j blockJob) blockResult {
 	d.layout = j.start
 	d.sawHeader, d.dependsOnStart = false, false
 	d.rowsHint = j.lines
+	d.markLine, d.marked = j.mark.line, false
 	err := d.Decode(j.buf, j.first)
 	if err == nil && j.long != nil {
 		err = d.tooLong(j.long)
 	}
 	d.Flush()
-	d.rowsHint = 0
-	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart, err: err}
+	d.rowsHint, d.markLine = 0, 0
+	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart,
+		marked: d.marked, rows: d.markRows, err: err}
 }
 
 // decodeParallel: one goroutine reads blocks, opts.Workers decode them, and this goroutine emits
@@ -352,7 +427,7 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 					latest.Store(h)
 				}
 			}
-			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), long: lr.long, start: latest.Load(), res: make(chan blockResult, 1)}
+			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), long: lr.long, mark: lr.mark, start: latest.Load(), res: make(chan blockResult, 1)}
 			select {
 			case jobs <- j:
 				order <- j.res
@@ -402,6 +477,9 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 		if r.end != nil || prevEnd != nil {
 			prevEnd = r.end
 			latest.Store(prevEnd)
+		}
+		if r.marked { // lr's other fields belong to the reader goroutine: these two are the emitter's
+			lr.rowsMember, lr.rowsBefore = r.job.mark.member, st.Records+st.NoData+st.SkipData+r.rows
 		}
 		st.Add(&r.stats)
 		err = r.err
