@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"strconv"
+	"strings"
 	"unsafe"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -36,6 +38,10 @@ type Options struct {
 	// every field of the layout. The other fields are still checked, so that a line is malformed or
 	// not whatever Need says; only strings are neither stored nor interned, and no column is built.
 	Need []FieldID
+	// MaxLineBytes is the longest line read (DefaultMaxLineBytes when 0): a longer one is one
+	// malformed line, and DecodeStream skips its bytes without keeping them, so that an input
+	// without newlines cannot make it buffer more than this per block.
+	MaxLineBytes int
 	// StartRange, when set, is the range of start times the caller keeps: a reader that knows where
 	// values lie before reading them (Parquet row-group statistics) skips the parts in which no
 	// record can start within it, and counts their rows in Stats.RowsSkipped.
@@ -66,7 +72,43 @@ func (o Options) withDefaults() Options {
 	if o.BlockSize <= 0 {
 		o.BlockSize = DefaultBlockSize
 	}
+	if o.MaxLineBytes <= 0 {
+		o.MaxLineBytes = DefaultMaxLineBytes
+	}
 	return o
+}
+
+// DefaultMaxLineBytes is the longest line read by default: a flow-log record is a few hundred
+// bytes, the longest layout with long tags a few kilobytes.
+const DefaultMaxLineBytes = 1 << 20
+
+// tooLong counts a line longer than Options.MaxLineBytes (n bytes, head its beginning) as
+// malformed; in strict mode it returns the error.
+func (d *Decoder) tooLong(l *longLine) error {
+	if l.line == d.markLine {
+		d.markHere()
+	}
+	d.stats.Lines++
+	d.malformed(l.line, l.head, "", "", tooLongReason(l.n, d.opts.MaxLineBytes))
+	if d.strict != nil {
+		return d.strict
+	}
+	return nil
+}
+
+func tooLongReason(n int64, limit int) string {
+	return "line too long: " + strconv.FormatInt(n, 10) + " bytes, the limit is " + sizeText(limit) + " (Options.MaxLineBytes)"
+}
+
+// sizeText writes a size in MiB or KiB when it is a whole number of them.
+func sizeText(n int) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return itoa(n>>20) + " MiB"
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return itoa(n>>10) + " KiB"
+	}
+	return itoa(n) + " bytes"
 }
 
 // Decoder turns blocks of whole lines into Arrow record batches. It is the pure part of decoding: no
@@ -89,6 +131,12 @@ type Decoder struct {
 	// For optimistic parallel decoding: did a line of this block depend on the layout at its start?
 	sawHeader      bool
 	dependsOnStart bool
+
+	// markLine is a line whose rows before it DecodeStream wants (where a gzip member begins):
+	// Decode notes them in markRows, and sets marked, when it gets there.
+	markLine int64
+	markRows int64
+	marked   bool
 
 	stats   Stats
 	toks    [maxFields + 1][2]int32
@@ -130,6 +178,9 @@ func (d *Decoder) Decode(block []byte, firstLine int64) error {
 		} else {
 			l, block = block, nil
 		}
+		if line == d.markLine {
+			d.markHere()
+		}
 		d.decodeLine(l, line)
 		if d.strict != nil {
 			return d.strict
@@ -137,6 +188,10 @@ func (d *Decoder) Decode(block []byte, firstLine int64) error {
 		line++
 	}
 	return nil
+}
+
+func (d *Decoder) markHere() {
+	d.markRows, d.marked = d.stats.Records+d.stats.NoData+d.stats.SkipData, true
 }
 
 // Flush finishes the batch being built, so that Take returns it.
@@ -158,6 +213,11 @@ func (d *Decoder) malformed(line int64, text []byte, field, value, reason string
 func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	d.stats.Lines++
 	orig := l
+	if len(l) > d.opts.MaxLineBytes {
+		// The same line as one too long for a block (lineReader.skipLong) gives the same error.
+		d.malformed(lineNo, orig, "", "", tooLongReason(int64(len(l)), d.opts.MaxLineBytes))
+		return
+	}
 	for len(l) > 0 && (l[len(l)-1] == '\r' || l[len(l)-1] == ' ') {
 		l = l[:len(l)-1]
 	}
@@ -186,9 +246,19 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 		}
 	}
 	if c := l[0]; c >= 'a' && c <= 'z' && d.isHeaderStart(l) {
-		if hl := d.header(l, d.tokenize(l)); hl != nil {
+		hl, bad := d.header(l, d.tokenize(l))
+		if hl != nil {
 			d.stats.Headers++
 			d.layout = hl
+			d.sawHeader = true
+			return
+		}
+		if bad != "" {
+			// A header that cannot be read: it is malformed, and so is every data line after it up
+			// to the next good header, each saying why. Its layout is unknown: reading them with
+			// the previous one or with Options.Fields would put values under the wrong names.
+			d.malformed(lineNo, orig, "", "", bad)
+			d.layout = faultLayout(d.object, lineNo, bad)
 			d.sawHeader = true
 			return
 		}
@@ -198,6 +268,10 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	}
 
 	layout := d.layout
+	if layout != nil && layout.fault != "" {
+		d.malformed(lineNo, orig, "", "", layout.fault)
+		return
+	}
 	if layout == nil {
 		layout = d.opts.Fields
 	}
@@ -221,13 +295,13 @@ func (d *Decoder) decodeLine(l []byte, lineNo int64) {
 	if !d.started {
 		d.startBatch()
 	}
-	millis := d.stats.MillisTimes
+	times := d.saveTimes()
 	if d.parseCols(l, d.cols) {
 		d.rowDone(d.rowStatus())
 		return
 	}
 	d.undoRow()
-	d.stats.MillisTimes = millis
+	d.restoreTimes(times)
 	// The exact path finds what is wrong, field by field.
 	toks := d.tokenize(l)
 	if toks == nil {
@@ -321,12 +395,12 @@ func (d *Decoder) parseCols(l []byte, cols []column) bool {
 		case KindTime:
 			var v uint64
 			v, j = scanUint(l, i)
+			fok = j > i && j-i <= 19
 			if v >= millisFrom {
-				v /= 1000
-				d.stats.MillisTimes++
+				// Out of line: nearly every time is in seconds, and this case keeps the loop small.
+				v, fok = d.toSeconds(v, fok)
 			}
 			c.i64[n] = int64(v)
-			fok = j > i && j-i <= 19
 		case KindInt32:
 			var v uint64
 			v, j = scanUint(l, i)
@@ -367,8 +441,82 @@ func (d *Decoder) rowStatus() int32 {
 	return -1
 }
 
-// millisFrom is the smallest start/end taken for milliseconds: as seconds it is after the year 5138.
-const millisFrom = 100_000_000_000
+// The units of start and end, told apart by magnitude. Seconds are taken as they are below
+// millisFrom (as seconds that is after the year 5138), small values included. Above, each unit is
+// read where it puts the time between 1973 and 2286 (12–13 digits for milliseconds, 15–16 for
+// microseconds, 18–19 for nanoseconds); a value between those bands (14 or 17 digits) is in no
+// unit and malformed.
+const (
+	millisFrom = 100_000_000_000 // 1e11
+	millisTo   = 1e13
+	microsFrom = 1e14
+	microsTo   = 1e16
+	nanosFrom  = 1e17
+)
+
+// toSeconds brings a start/end of at least millisFrom to seconds, counting its unit; ok is false
+// (and nothing counted) when the value is in no unit or when it was not a number (ok false already).
+func (d *Decoder) toSeconds(v uint64, ok bool) (uint64, bool) {
+	if !ok {
+		return v, false
+	}
+	switch {
+	case v < millisTo:
+		d.stats.MillisTimes++
+		return v / 1e3, true
+	case v < microsFrom:
+		return v, false
+	case v < microsTo:
+		d.stats.MicrosTimes++
+		return v / 1e6, true
+	case v < nanosFrom:
+		return v, false
+	default:
+		d.stats.NanosTimes++
+		return v / 1e9, true
+	}
+}
+
+// timeUnit returns the divisor that brings v to seconds (1 for seconds), or 0 when v is in no unit.
+func timeUnit(v uint64) uint64 {
+	switch {
+	case v < millisFrom:
+		return 1
+	case v < millisTo:
+		return 1e3
+	case v < microsFrom:
+		return 0
+	case v < microsTo:
+		return 1e6
+	case v < nanosFrom:
+		return 0
+	case v < 1e19:
+		return 1e9
+	}
+	return 0
+}
+
+// timeProblem says why tok is not a start/end: in no unit, or not a number.
+func timeProblem(tok string) string {
+	for i := 0; i < len(tok); i++ {
+		if tok[i] < '0' || tok[i] > '9' {
+			return kindProblem[KindTime]
+		}
+	}
+	return "a Unix time of " + itoa(len(strings.TrimLeft(tok, "0"))) + " digits is in no unit: seconds have up to 11, " +
+		"milliseconds 12-13, microseconds 15-16, nanoseconds 18-19"
+}
+
+// timeCounts are the counts of start/end units, saved before a row and put back when it fails.
+type timeCounts [3]int64
+
+func (d *Decoder) saveTimes() timeCounts {
+	return timeCounts{d.stats.MillisTimes, d.stats.MicrosTimes, d.stats.NanosTimes}
+}
+
+func (d *Decoder) restoreTimes(t timeCounts) {
+	d.stats.MillisTimes, d.stats.MicrosTimes, d.stats.NanosTimes = t[0], t[1], t[2]
+}
 
 // undoRow clears what a failed parse wrote into row d.n: nulls and the millisecond count.
 func (d *Decoder) undoRow() {
@@ -381,31 +529,78 @@ func (d *Decoder) undoRow() {
 	}
 }
 
-// header returns the layout a header line sets, or nil when the line is not a header.
-func (d *Decoder) header(l []byte, toks [][2]int32) *Layout {
+// header returns the layout a header line sets, or nil when the line is not a header. A line whose
+// first token is a field name and whose every token looks like one (lower-case letters, digits, '-'
+// and '_', beginning with a letter) is a header: when it names a field that does not exist, or one
+// twice, header returns nil and what is wrong with it. Data lines hold addresses, numbers or "-".
+// Called for header lines only: the allocation is not per record.
+func (d *Decoder) header(l []byte, toks [][2]int32) (*Layout, string) {
+	if toks == nil {
+		return nil, ""
+	}
 	ids := make([]FieldID, 0, len(toks))
+	var unknown []byte
+	nunknown := 0
 	for _, t := range toks {
-		id, ok := fieldByName[unsafe.String(&l[t[0]], int(t[1]-t[0]))]
+		tok := l[t[0]:t[1]]
+		id, ok := fieldByName[unsafe.String(&tok[0], len(tok))]
 		if !ok {
-			return nil
+			if !nameLike(tok) {
+				return nil, ""
+			}
+			if nunknown == 0 {
+				unknown = tok
+			}
+			nunknown++
+			continue
 		}
 		ids = append(ids, id)
 	}
+	if nunknown > 0 {
+		bad := "unknown field " + strconv.Quote(clip(unknown, 64)) + " in the header"
+		if nunknown > 1 {
+			bad += " (and " + itoa(nunknown-1) + " more)"
+		}
+		return nil, bad
+	}
 	// Keep the same *Layout when a header repeats, so that batches are not cut at each repetition.
-	if d.layout != nil && sameIDs(d.layout.IDs, ids) {
-		return d.layout
+	if d.layout != nil && d.layout.fault == "" && sameIDs(d.layout.IDs, ids) {
+		return d.layout, ""
 	}
 	if d.opts.Fields != nil && sameIDs(d.opts.Fields.IDs, ids) {
-		return d.opts.Fields
+		return d.opts.Fields, ""
 	}
 	if d.cur != nil && sameIDs(d.cur.IDs, ids) {
-		return d.cur
+		return d.cur, ""
 	}
 	nl, err := NewLayout(ids)
 	if err != nil {
-		return nil // a repeated name: not a header
+		return nil, err.Error() + " in the header" // a repeated name
 	}
-	return nl
+	return nl, ""
+}
+
+// nameLike reports whether tok could be a field name: a lower-case letter, then lower-case
+// letters, digits, '-' and '_'.
+func nameLike(tok []byte) bool {
+	if len(tok) == 0 || tok[0] < 'a' || tok[0] > 'z' {
+		return false
+	}
+	for _, c := range tok {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_') {
+			return false
+		}
+	}
+	return true
+}
+
+// faultLayout stands for the layout of a header that cannot be read (the one at object:line,
+// with problem bad): the lines under it are malformed with its reason. Layouts travel between the
+// parallel decoder's blocks by pointer and compare by text, so its text is unique to that header.
+func faultLayout(object string, line int64, bad string) *Layout {
+	at := object + ":" + strconv.FormatInt(line, 10)
+	reason := "not read: the header above it (" + at + ") is malformed (" + bad + ")"
+	return &Layout{text: "\x00" + at + " " + bad, fault: reason}
 }
 
 func sameIDs(a, b []FieldID) bool {
@@ -582,18 +777,26 @@ func (d *Decoder) rowDone(status int32) {
 // parseRow is the exact path: it decodes the tokens of a line one by one into row d.n and reports
 // the first field that fails.
 func (d *Decoder) parseRow(l []byte, toks [][2]int32, lineNo int64, orig []byte) {
-	millis := d.stats.MillisTimes
+	times := d.saveTimes()
 	for f, t := range toks {
 		tok := l[t[0]:t[1]]
 		if !d.parseCols(tok, d.cols[f:f+1]) {
-			d.stats.MillisTimes = millis
+			d.restoreTimes(times)
 			d.undoRow()
 			c := &d.cols[f]
-			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), kindProblem[c.kind])
+			d.malformed(lineNo, orig, Fields[c.field].Name, clip(tok, 64), problem(c.kind, tok))
 			return
 		}
 	}
 	d.rowDone(d.rowStatus())
+}
+
+// problem says why tok is not a value of kind k.
+func problem(k Kind, tok []byte) string {
+	if k == KindTime {
+		return timeProblem(string(tok))
+	}
+	return kindProblem[k]
 }
 
 var kindProblem = [...]string{
@@ -728,4 +931,15 @@ func keeps(need []FieldID, id FieldID) bool {
 		}
 	}
 	return false
+}
+
+// unitIndex is the position of a divisor's unit in timeCounts.
+func unitIndex(u uint64) int {
+	switch u {
+	case 1e3:
+		return 0
+	case 1e6:
+		return 1
+	}
+	return 2
 }

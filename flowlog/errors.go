@@ -68,7 +68,16 @@ type Stats struct {
 	Headers       int64 `json:"headers"`
 	Blank         int64 `json:"blank"`
 	Malformed     int64 `json:"malformed"`
-	MillisTimes   int64 `json:"millis_times"` // start/end values given in milliseconds, normalised to seconds
+	// MillisTimes, MicrosTimes and NanosTimes count the start/end values given in milliseconds,
+	// microseconds and nanoseconds, told apart by their magnitude and normalised to seconds.
+	MillisTimes int64 `json:"millis_times"`
+	MicrosTimes int64 `json:"micros_times"`
+	NanosTimes  int64 `json:"nanos_times"`
+	// RowsFromBadMember counts the rows (records, NODATA and SKIPDATA lines) from lines with bytes
+	// in a gzip member whose trailer check (CRC-32 or length) failed: they are in the counts above
+	// and were emitted, since a member's bytes are decoded before its trailer is read; the object
+	// counts as failed (GzipMemberError).
+	RowsFromBadMember int64 `json:"rows_from_bad_member"`
 	// RowsSkipped counts the rows of Parquet row groups left unread because their start statistics
 	// lie outside Options.StartRange (they are not lines read: Lines does not count them).
 	RowsSkipped int64 `json:"rows_skipped"`
@@ -96,7 +105,10 @@ func (s *Stats) Add(o *Stats) {
 	s.Blank += o.Blank
 	s.Malformed += o.Malformed
 	s.MillisTimes += o.MillisTimes
+	s.MicrosTimes += o.MicrosTimes
+	s.NanosTimes += o.NanosTimes
 	s.RowsSkipped += o.RowsSkipped
+	s.RowsFromBadMember += o.RowsFromBadMember
 	for _, e := range o.FirstMalformed {
 		if len(s.FirstMalformed) >= MaxKeptMalformed {
 			break

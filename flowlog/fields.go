@@ -184,6 +184,7 @@ type Layout struct {
 	index  [fieldSlots]int8 // position of each field in IDs, or -1
 	schema *arrow.Schema
 	text   string
+	fault  string // for a header that cannot be read: why the lines under it are not (faultLayout)
 
 	projMu    sync.Mutex
 	projected map[string]*arrow.Schema // schemas of projections, by need list

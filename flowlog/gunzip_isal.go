@@ -129,6 +129,10 @@ type gunzipReader struct {
 	inBody bool  // between a header and the end of its deflate data
 	err    error // sticky: io.EOF at the end, or the stream's error
 
+	members int   // headers read: the current member, from 1
+	start   int64 // bytes returned before the current member
+	total   int64 // bytes returned (before a fallback)
+
 	broken   error     // why the current body broke: the fallback takes over at the next Read
 	fallback io.Reader // klauspost's reader once a body broke
 }
@@ -157,6 +161,7 @@ func (z *gunzipReader) Reset(r io.Reader) error {
 	z.buf, z.ri, z.mstart = z.win[:0], 0, 0
 	z.oi, z.out = 0, z.out[:0]
 	z.inBody, z.err, z.broken, z.fallback = false, nil, nil, nil
+	z.members, z.start, z.total = 0, 0, 0
 	z.err = z.readHeader()
 	return z.err
 }
@@ -346,8 +351,16 @@ func (z *gunzipReader) readHeader() error {
 	C.isal_inflate_reset(z.st)
 	z.digest, z.size, z.sent, z.made, z.din = 0, 0, 0, 0, 0
 	z.inBody = true
+	// Read calls endMember only once the last member's output is all returned: so one Read returns
+	// bytes of one member only, and total is where this one's begin.
+	z.members++
+	z.start = z.total
 	return nil
 }
+
+// member returns the number of the member being read (from 1) and the output bytes before it.
+// After a fallback to klauspost (a broken body: the stream ends there) it stays at that member.
+func (z *gunzipReader) member() (int, int64) { return z.members, z.start }
 
 // Read returns the decompressed bytes of the members, one after another.
 //
@@ -373,6 +386,7 @@ func (z *gunzipReader) Read(p []byte) (int, error) {
 			n := copy(p, z.out[z.oi:])
 			z.oi += n
 			z.sent += int64(n)
+			z.total += int64(n)
 			return n, nil
 		}
 		if z.err != nil {
@@ -408,6 +422,7 @@ func (z *gunzipReader) Read(p []byte) (int, error) {
 			z.broken = errCorrupt
 			if direct && n > 0 {
 				z.sent += int64(n)
+				z.total += int64(n)
 				return n, nil // the fallback takes over at the next Read
 			}
 			return z.startFallback(p)
@@ -420,6 +435,7 @@ func (z *gunzipReader) Read(p []byte) (int, error) {
 		if direct {
 			if n > 0 {
 				z.sent += int64(n)
+				z.total += int64(n)
 				return n, nil
 			}
 		} else {

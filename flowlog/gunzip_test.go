@@ -5,9 +5,11 @@ import (
 	stdgzip "compress/gzip"
 	"context"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"hash/crc32"
 	"io"
+	"strings"
 	"testing"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -233,6 +235,12 @@ func TestGunzipBackendDecodeStream(t *testing.T) {
 			opts := flowlog.Options{Workers: w, BlockSize: 256 << 10}
 			wrec, wst, wse := decodeText(t, &failAfter{bytes.NewReader(want), werr}, opts)
 			grec, gst, gse := decodeText(t, bytes.NewReader(c.data), opts)
+			var me *flowlog.GzipMemberError
+			if errors.As(gse, &me) && errors.Is(werr, gzip.ErrChecksum) {
+				// A failed check names its member (TestGzipBadMember); the rest is the same.
+				gse = errors.New(strings.Replace(gse.Error(), me.Error(), werr.Error(), 1))
+				wse = errors.New(wse.Error())
+			}
 			if grec != wrec || !sameErr(gse, wse) {
 				t.Fatalf("%s, workers %d: %d bytes of records, error %v; want %d bytes, error %v", c.name, w, len(grec), gse, len(wrec), wse)
 			}

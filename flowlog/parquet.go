@@ -630,7 +630,7 @@ func (pr *parquetReader) segment(k int, first int64) error {
 		for _, b := range pr.bad {
 			row := first + int64(b.row) + 1
 			c := &d.cols[b.col]
-			d.malformed(row, []byte("parquet row "+strconv.FormatInt(row, 10)), Fields[c.field].Name, clip([]byte(b.shown), 64), kindProblem[c.kind])
+			d.malformed(row, []byte("parquet row "+strconv.FormatInt(row, 10)), Fields[c.field].Name, clip([]byte(b.shown), 64), problem(c.kind, []byte(b.shown)))
 		}
 		if !d.opts.Strict {
 			good = pr.compact(n0, k)
@@ -705,14 +705,18 @@ func (pr *parquetReader) account(n0, n int) {
 		if c.kind != KindTime {
 			continue
 		}
-		var millis int64
+		var counts timeCounts
 		for i, x := range c.i64[n0 : n0+n] {
-			if x >= millisFrom { // a null holds 0
-				c.i64[n0+i] = x / 1000
-				millis++
+			if x >= millisFrom { // a null holds 0; fillNumbers has left out the values in no unit
+				if u := timeUnit(uint64(x)); u > 1 {
+					c.i64[n0+i] = x / int64(u)
+					counts[unitIndex(u)]++
+				}
 			}
 		}
-		d.stats.MillisTimes += millis
+		d.stats.MillisTimes += counts[0]
+		d.stats.MicrosTimes += counts[1]
+		d.stats.NanosTimes += counts[2]
 	}
 	s := d.statusCol
 	if s < 0 || d.cols[s].skip {
@@ -1005,8 +1009,16 @@ func fillNumbers[S int32 | int64](pr *parquetReader, cu *parquetCursor, c *colum
 		nulls = storeInts(c.u8[n:n+m], c.bits, n, defs, cu.maxDef, src, math.MaxUint8, &hits)
 	case KindInt32:
 		nulls = storeInts(c.i32[n:n+m], c.bits, n, defs, cu.maxDef, src, math.MaxInt32, &hits)
-	case KindInt64, KindTime:
+	case KindInt64:
 		nulls = storeInts(c.i64[n:n+m], c.bits, n, defs, cu.maxDef, src, math.MaxInt64, &hits)
+	case KindTime:
+		nulls = storeInts(c.i64[n:n+m], c.bits, n, defs, cu.maxDef, src, math.MaxInt64, &hits)
+		// A time in no unit (14 or 17 digits) is malformed, as in text; account divides the others.
+		for i, x := range c.i64[n : n+m] {
+			if x >= millisFrom && timeUnit(uint64(x)) == 0 {
+				pr.markBad(off+i, cu.pos, strconv.FormatInt(x, 10))
+			}
+		}
 	default:
 		return fillIntsAsText(pr, cu, c, n, off, m, defs, src)
 	}
@@ -1359,9 +1371,10 @@ func readAllAt(r io.Reader) (*bytes.Reader, int64, error) {
 	return bytes.NewReader(b), int64(len(b)), err
 }
 
-// DecodeObject decodes one opened source: Parquet (by its name) or text, plain or gzip. A Parquet
-// object is read at random when rc is an io.ReaderAt of known size (a local file, an S3 object read
-// with ranged GETs), else read into memory first.
+// DecodeObject decodes one opened source: Parquet (by its name, or by its first bytes when its
+// name does not say, as on standard input) or text, plain or gzip. A Parquet object is read at
+// random when its name says so and rc is an io.ReaderAt of known size (a local file, an S3 object
+// read with ranged GETs), else read into memory first.
 func DecodeObject(ctx context.Context, s Source, rc io.Reader, opts Options, emit Emit) (*Stats, error) {
 	if !IsParquetName(s.Name) {
 		return DecodeStream(ctx, rc, s.Name, opts, emit)

@@ -4,18 +4,19 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"io"
+	"slices"
+	"strconv"
 	"sync"
 	"sync/atomic"
 
 	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/klauspost/compress/gzip"
 )
 
 // DefaultBlockSize is the size of the blocks of whole lines read at a time.
 const DefaultBlockSize = 4 << 20
-
-// maxLine bounds one line: a longer one is a broken input, not a flow log.
-const maxLine = 64 << 20
 
 var (
 	gzipPool  sync.Pool // *gunzipReader (gunzip.go or gunzip_isal.go), reused with Reset
@@ -26,22 +27,27 @@ var (
 // to keep it.
 type Emit func(arrow.RecordBatch) error
 
-// DecodeStream decodes one object, plain text or gzip (detected from its first bytes; multi-member
-// gzip is one stream), and calls emit for each batch in input order. With opts.Workers > 1 one
-// goroutine decompresses and cuts blocks of whole lines while the workers decode them.
+// DecodeStream decodes one object, plain text, gzip or Parquet (detected from its first bytes;
+// multi-member gzip is one stream), and calls emit for each batch in input order. With opts.Workers
+// > 1 one goroutine decompresses and cuts blocks of whole lines while the workers decode them.
 //
 // The returned error is a *StreamError when the object cannot be read to its end (the records before
 // the fault were emitted and are counted), a *ParseError in strict mode, or emit's error.
 func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options, emit Emit) (*Stats, error) {
+	given := opts
 	opts = opts.withDefaults()
 	cr := &countingReader{r: r}
 	br := bufioPool.Get().(*bufio.Reader)
 	br.Reset(cr)
 	defer func() { br.Reset(nil); bufioPool.Put(br) }()
 
+	if magic, _ := br.Peek(4); string(magic) == parquetMagic {
+		return decodeParquetStream(ctx, br, cr, object, given, emit)
+	}
 	var text io.Reader = br
+	var zr *gunzipReader
 	if magic, _ := br.Peek(2); len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		zr, _ := gzipPool.Get().(*gunzipReader)
+		zr, _ = gzipPool.Get().(*gunzipReader)
 		if zr == nil {
 			zr = newGunzipReader()
 		}
@@ -52,7 +58,10 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 		defer gzipPool.Put(zr)
 		text = zr
 	}
-	lr := &lineReader{r: text}
+	lr := &lineReader{r: text, max: opts.MaxLineBytes}
+	if zr != nil {
+		lr.mem = zr
+	}
 	var st *Stats
 	var err error
 	if opts.Workers <= 1 {
@@ -64,10 +73,53 @@ func DecodeStream(ctx context.Context, r io.Reader, object string, opts Options,
 	st.BytesRead = cr.n
 	if se, ok := err.(*StreamError); ok {
 		st.ObjectsFailed = 1
+		if zr != nil && errors.Is(se.Err, gzip.ErrChecksum) {
+			// The member's bytes were decoded as they came: its rows are kept, and counted, so
+			// that the totals say how much of them rests on data that failed its check.
+			m, _ := zr.member()
+			me := &GzipMemberError{Member: m, Err: se.Err}
+			if lr.rowsMember == m {
+				me.Rows = st.Records + st.NoData + st.SkipData - lr.rowsBefore
+			}
+			st.RowsFromBadMember = me.Rows
+			se.Err = me
+		}
 		se.RecordsRead = st.Records
 		se.LinesRead = st.Lines
 	}
 	return st, err
+}
+
+// GzipMemberError is a gzip member whose trailer check failed (its CRC-32, or its length): its
+// bytes had been decoded before the trailer was read, so its rows are kept and counted (Rows, and
+// Stats.RowsFromBadMember). The stream is not read past it, as gzip readers do.
+type GzipMemberError struct {
+	Member int   // from 1
+	Rows   int64 // rows (records, NODATA and SKIPDATA lines) from lines with bytes in the member
+	Err    error // gzip.ErrChecksum
+}
+
+func (e *GzipMemberError) Error() string {
+	return "gzip CRC mismatch in member " + itoa(e.Member) + " (the " + strconv.FormatInt(e.Rows, 10) + " rows read from it are kept)"
+}
+
+func (e *GzipMemberError) Unwrap() error { return e.Err }
+
+// parquetMagic begins (and ends) every Parquet file; no flow-log text line begins with it.
+const parquetMagic = "PAR1"
+
+// decodeParquetStream decodes a Parquet object that comes as a stream without a name that says so
+// (standard input): its footer is at its end and it is read at random, so the stream is read into
+// memory first, as DecodeObject reads a Parquet object that is not an io.ReaderAt. Memory rather
+// than a temporary file: nothing to clean up after a crash, no disk that may be read-only or
+// small, and the decoder then reads the column chunks in place; a Parquet flow-log object is
+// compressed and its size is bounded by its delivery interval.
+func decodeParquetStream(ctx context.Context, br *bufio.Reader, cr *countingReader, object string, opts Options, emit Emit) (*Stats, error) {
+	b, err := io.ReadAll(br)
+	if err != nil {
+		return &Stats{Objects: 1, ObjectsFailed: 1, BytesRead: cr.n}, &StreamError{Object: object, Err: err}
+	}
+	return DecodeParquet(ctx, bytes.NewReader(b), int64(len(b)), object, opts, emit)
 }
 
 type countingReader struct {
@@ -84,19 +136,52 @@ func (c *countingReader) Read(p []byte) (int, error) {
 // lineReader cuts a stream into blocks of whole lines, carrying the partial last line over.
 type lineReader struct {
 	r     io.Reader
+	max   int // Options.MaxLineBytes
 	tail  []byte
 	line  int64 // line number of the next block's first line, less one
+	rerr  error // the reader's error, kept when it came with bytes that skipLong used
 	err   error // the read error that ended the stream (nil at a clean EOF)
 	done  bool
 	bytes int64
+	long  *longLine // set by next when the line after the block it returns was too long
+
+	// Where gzip members begin, to count the rows of one whose check fails (GzipMemberError).
+	// Only the member being read can fail: so only its start is followed.
+	mem     interface{ member() (int, int64) } // the gzip reader; nil for plain text
+	memSeen int                                // the member last seen
+	pending bool                               // its first byte is not in a block yet
+	pendAt  int64                              // the offset of its first byte in the text
+	mark    memberMark                         // set by next: the line of the block where it begins
+
+	// Set by the decode functions: the rows before the line where member rowsMember begins.
+	rowsMember int
+	rowsBefore int64
 }
 
-// next fills buf (keeping its capacity, growing it for a long line) with whole lines and returns
-// them with the number of their first line. At the end of the stream the last line is returned
-// even without its newline, except after a read error: then it is dropped as incomplete.
+// memberMark is the line where a gzip member's first byte is (line 0: none).
+type memberMark struct {
+	member int
+	line   int64
+}
+
+// longLine is a line longer than Options.MaxLineBytes, skipped by the line reader: it is counted
+// as malformed after the lines of the block before it.
+type longLine struct {
+	line int64
+	n    int64  // its bytes, without the newline
+	head []byte // its first bytes, for the ParseError's text
+}
+
+// next fills buf (keeping its capacity, growing it up to the longest line allowed) with whole lines
+// and returns them with the number of their first line. At the end of the stream the last line is
+// returned even without its newline, except after a read error: then it is dropped as incomplete.
+// A line longer than lr.max that does not fit in buf is skipped without being kept (lr.long says
+// so): buf never grows past max(its capacity, lr.max+1), whatever the input.
 func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byte) {
 	buf = append(buf[:0], lr.tail...)
 	lr.tail = lr.tail[:0]
+	lr.long = nil
+	lr.mark = memberMark{}
 	for {
 		if len(buf) == cap(buf) {
 			if i := bytes.LastIndexByte(buf, '\n'); i >= 0 {
@@ -104,14 +189,15 @@ func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byt
 				first = lr.line + 1
 				return lr.cut(buf[:i+1]), first, nil
 			}
-			if cap(buf) >= maxLine {
-				// One line longer than any flow log: hand it over as it is; it will count as malformed.
+			if len(buf) > lr.max {
+				// buf is the beginning of one line, already too long: skip the rest of it.
 				first = lr.line + 1
-				return lr.cut(buf), first, nil
+				lr.skipLong(buf)
+				return buf[:0], first, nil
 			}
-			buf = append(buf, make([]byte, cap(buf))...)[:len(buf)]
+			buf = slices.Grow(buf, min(2*cap(buf), lr.max+1)-len(buf))
 		}
-		n, err := lr.r.Read(buf[len(buf):cap(buf)])
+		n, err := lr.read(buf[len(buf):cap(buf)])
 		buf = buf[:len(buf)+n]
 		if err != nil {
 			lr.done = true
@@ -130,10 +216,60 @@ func (lr *lineReader) next(buf []byte) (block []byte, first int64, partial []byt
 	}
 }
 
+func (lr *lineReader) read(p []byte) (int, error) {
+	if lr.rerr != nil {
+		return 0, lr.rerr
+	}
+	n, err := lr.r.Read(p)
+	if lr.mem != nil {
+		// One read returns bytes of one member: a new one begins at the read's first byte.
+		if m, at := lr.mem.member(); m != lr.memSeen {
+			lr.memSeen, lr.pending, lr.pendAt = m, true, at
+		}
+	}
+	return n, err
+}
+
+// skipLong reads past the end of the line that buf begins, using buf for the reads, and notes it in
+// lr.long. The bytes after its newline become the tail. When the stream ends first, the line is its
+// last (after a read error too: it is too long either way).
+func (lr *lineReader) skipLong(buf []byte) {
+	long := &longLine{n: int64(len(buf)), head: bytes.Clone(buf[:min(len(buf), 201)])}
+	for {
+		k, err := lr.read(buf[:cap(buf)])
+		if i := bytes.IndexByte(buf[:k], '\n'); i >= 0 {
+			long.n += int64(i)
+			lr.bytes += long.n + 1
+			lr.tail = append(lr.tail, buf[i+1:k]...)
+			lr.rerr = err
+			break
+		}
+		long.n += int64(k)
+		if err != nil {
+			lr.bytes += long.n
+			lr.done = true
+			if err != io.EOF {
+				lr.err = err
+			}
+			break
+		}
+	}
+	lr.line++
+	long.line = lr.line
+	lr.long = long
+	if lr.pending && lr.pendAt < lr.bytes {
+		lr.mark, lr.pending = memberMark{lr.memSeen, lr.line}, false
+	}
+}
+
 var nl = []byte{'\n'}
 
 // cut accounts for a block's lines and returns it.
 func (lr *lineReader) cut(b []byte) []byte {
+	if lr.pending && lr.pendAt < lr.bytes+int64(len(b)) {
+		i := max(lr.pendAt-lr.bytes, 0)
+		lr.mark, lr.pending = memberMark{lr.memSeen, lr.line + 1 + int64(bytes.Count(b[:i], nl))}, false
+	}
 	lines := int64(bytes.Count(b, nl))
 	if len(b) > 0 && b[len(b)-1] != '\n' {
 		lines++
@@ -179,6 +315,8 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 			return d.Stats(), err
 		}
 		block, first, partial := lr.next(buf)
+		long, mark := lr.long, lr.mark
+		d.markLine, d.marked = mark.line, false
 		if cap(block) > cap(buf) {
 			buf = block[:0]
 		}
@@ -188,6 +326,12 @@ func decodeSequential(ctx context.Context, lr *lineReader, object string, opts O
 			d.rowsHint = max(int(lr.line-first+1), 1)
 		}
 		err := d.Decode(block, first)
+		if err == nil && long != nil {
+			err = d.tooLong(long)
+		}
+		if d.marked {
+			lr.rowsMember, lr.rowsBefore = mark.member, d.markRows
+		}
 		if lr.done && err == nil {
 			notePartial(d.Stats(), object, first+int64(bytes.Count(block, nl)), partial)
 		}
@@ -211,6 +355,8 @@ type blockJob struct {
 	buf   []byte
 	first int64
 	lines int // lines in buf: no batch of the block holds more rows
+	long  *longLine
+	mark  memberMark
 	start *Layout
 	res   chan blockResult
 }
@@ -221,6 +367,8 @@ type blockResult struct {
 	stats   Stats
 	end     *Layout
 	depends bool
+	marked  bool  // the block holds the line of job.mark
+	rows    int64 // then: the block's rows before it
 	err     error
 }
 
@@ -230,10 +378,15 @@ func decodeBlock(d *Decoder, j blockJob) blockResult {
 	d.layout = j.start
 	d.sawHeader, d.dependsOnStart = false, false
 	d.rowsHint = j.lines
+	d.markLine, d.marked = j.mark.line, false
 	err := d.Decode(j.buf, j.first)
+	if err == nil && j.long != nil {
+		err = d.tooLong(j.long)
+	}
 	d.Flush()
-	d.rowsHint = 0
-	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart, err: err}
+	d.rowsHint, d.markLine = 0, 0
+	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart,
+		marked: d.marked, rows: d.markRows, err: err}
 }
 
 // decodeParallel: one goroutine reads blocks, opts.Workers decode them, and this goroutine emits
@@ -274,7 +427,7 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 					latest.Store(h)
 				}
 			}
-			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), start: latest.Load(), res: make(chan blockResult, 1)}
+			j := blockJob{buf: block, first: first, lines: int(lr.line - first + 1), long: lr.long, mark: lr.mark, start: latest.Load(), res: make(chan blockResult, 1)}
 			select {
 			case jobs <- j:
 				order <- j.res
@@ -325,6 +478,9 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 			prevEnd = r.end
 			latest.Store(prevEnd)
 		}
+		if r.marked { // lr's other fields belong to the reader goroutine: these two are the emitter's
+			lr.rowsMember, lr.rowsBefore = r.job.mark.member, st.Records+st.NoData+st.SkipData+r.rows
+		}
 		st.Add(&r.stats)
 		err = r.err
 		if err2 := emitAll(r.recs, emit); err == nil {
@@ -357,9 +513,6 @@ func leadingHeader(block []byte) *Layout {
 	if len(l) == 0 || l[0] < 'a' || l[0] > 'z' || !d.isHeaderStart(l) {
 		return nil
 	}
-	toks := d.tokenize(l)
-	if toks == nil {
-		return nil
-	}
-	return d.header(l, toks)
+	hl, _ := d.header(l, d.tokenize(l)) // nil for a bad header: the blocks after it are decoded again
+	return hl
 }
