@@ -97,7 +97,7 @@ func (d *Decoder) tooLong(l *longLine) error {
 }
 
 func tooLongReason(n int64, limit int) string {
-	return "line too long: " + strconv.FormatInt(n, 10) + " bytes, the limit is " + sizeText(limit) + " (Options.MaxLineBytes)"
+	return "line too long: " + strconv.FormatInt(n, 10) + " bytes, the limit is " + sizeText(limit) + " (--max-line, Options.MaxLineBytes)"
 }
 
 // sizeText writes a size in MiB or KiB when it is a whole number of them.

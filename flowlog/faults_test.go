@@ -119,7 +119,7 @@ func TestLongLine(t *testing.T) {
 				t.Fatalf("gzip %v, %+v: stats %+v", gz, o, st)
 			}
 			e := st.FirstMalformed[0]
-			if e.Line != 3 || !strings.HasPrefix(e.Error(), "line too long: 5242880 bytes, the limit is 1 MiB (Options.MaxLineBytes) at t.log:3: \"xxx") ||
+			if e.Line != 3 || !strings.HasPrefix(e.Error(), "line too long: 5242880 bytes, the limit is 1 MiB (--max-line, Options.MaxLineBytes) at t.log:3: \"xxx") ||
 				len(e.Text) > 210 {
 				t.Fatalf("gzip %v, %+v: %v", gz, o, e)
 			}

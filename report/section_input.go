@@ -32,6 +32,9 @@ type InputDoc struct {
 	Blank             int64                 `json:"blank"`
 	Malformed         int64                 `json:"malformed"`
 	MillisTimes       int64                 `json:"millis_times"`
+	MicrosTimes       int64                 `json:"micros_times"`
+	NanosTimes        int64                 `json:"nanos_times"`
+	RowsFromBadMember int64                 `json:"rows_from_bad_member"` // rows of a gzip member whose CRC failed (kept)
 	RecordsInRange    int64                 `json:"records_in_range"`
 	RecordsOutOfRange int64                 `json:"records_out_of_range"`
 	FirstStart        *string               `json:"first_start"` // set by the totals section
@@ -52,8 +55,9 @@ func buildInput(b *builder) error {
 		Objects: st.Objects, ObjectsFailed: st.ObjectsFailed, ObjectsSkipped: b.in.Skipped, RowsSkipped: st.RowsSkipped,
 		BytesRead: st.BytesRead, BytesText: st.BytesText, Lines: st.Lines, Records: st.Records,
 		NoData: st.NoData, SkipData: st.SkipData, Headers: st.Headers, Blank: st.Blank,
-		Malformed: st.Malformed, MillisTimes: st.MillisTimes,
-		RecordsInRange: res.InRange, RecordsOutOfRange: res.OutOfRange,
+		Malformed: st.Malformed, MillisTimes: st.MillisTimes, MicrosTimes: st.MicrosTimes, NanosTimes: st.NanosTimes,
+		RowsFromBadMember: st.RowsFromBadMember,
+		RecordsInRange:    res.InRange, RecordsOutOfRange: res.OutOfRange,
 		MalformedLines: st.FirstMalformed, FailedObjects: []FailedDoc{},
 	}
 	if r.Input.MalformedLines == nil {

@@ -22,16 +22,23 @@ type decodeFlags struct {
 	fields  string
 	strict  bool
 	workers int
+	maxLine string
 }
 
 func (d *decodeFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&d.fields, "fields", "", "layout of lines without a header: '${version} ${srcaddr} …' or 'version srcaddr …'")
 	fs.BoolVar(&d.strict, "strict", false, "fail on the first malformed line instead of counting and reporting it")
 	fs.IntVarP(&d.workers, "workers", "w", runtime.GOMAXPROCS(0), "decoding goroutines")
+	fs.StringVar(&d.maxLine, "max-line", "1MiB", "longest line read: a longer one is one malformed line")
 }
 
 func (d *decodeFlags) options() (flowlog.Options, error) {
 	o := flowlog.Options{Strict: d.strict, Workers: d.workers}
+	n, err := units.ParseSize(d.maxLine)
+	if err != nil || n < 1024 || n > 1<<30 {
+		return o, fmt.Errorf("--max-line %q: want a size from 1KiB to 1GiB", d.maxLine)
+	}
+	o.MaxLineBytes = int(n)
 	if d.fields != "" {
 		l, err := flowlog.ParseLayout(d.fields)
 		if err != nil {
@@ -168,8 +175,11 @@ func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError
 func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {
 	fmt.Fprintf(w, "flowlens: %d objects (%d failed), %s read, %s of text; %d lines: %d records, %d NODATA, %d SKIPDATA, %d headers, %d blank, %d malformed",
 		st.Objects, st.ObjectsFailed, units.Decimal(st.BytesRead), units.Decimal(st.BytesText), st.Lines, st.Records, st.NoData, st.SkipData, st.Headers, st.Blank, st.Malformed)
-	if st.MillisTimes > 0 {
-		fmt.Fprintf(w, "; %d millisecond times normalised to seconds", st.MillisTimes)
+	if st.MillisTimes+st.MicrosTimes+st.NanosTimes > 0 {
+		fmt.Fprintf(w, "; %d millisecond, %d microsecond and %d nanosecond times normalised to seconds", st.MillisTimes, st.MicrosTimes, st.NanosTimes)
+	}
+	if st.RowsFromBadMember > 0 {
+		fmt.Fprintf(w, "; %d rows from a gzip member whose CRC check failed (kept)", st.RowsFromBadMember)
 	}
 	if st.RowsSkipped > 0 {
 		fmt.Fprintf(w, "; %d Parquet rows skipped unread (row groups outside the time range)", st.RowsSkipped)
