@@ -438,16 +438,27 @@ func (w *Worker) checkSums() error {
 		if vals == nil {
 			continue
 		}
-		var s, carry uint64
+		// One pass adds the values and ORs them: when no value is negative and the largest times
+		// the rows stays below 2^63, the plain sum cannot have wrapped and is exact. Otherwise (only
+		// with implausible values) a second pass adds with carries.
+		var s, or, carry uint64
 		for _, r := range w.base {
-			v := vals[r]
-			a := uint64(v)
-			if v < 0 {
-				a = -a // math.MinInt64 stays 2^63, which the bound below refuses
+			v := uint64(vals[r])
+			s += v
+			or |= v
+		}
+		if int64(or) < 0 || bits.Len64(or)+bits.Len64(uint64(len(w.base))) > 63 {
+			s = 0
+			for _, r := range w.base {
+				v := vals[r]
+				a := uint64(v)
+				if v < 0 {
+					a = -a // math.MinInt64 stays 2^63, which the bound below refuses
+				}
+				var c uint64
+				s, c = bits.Add64(s, a, 0)
+				carry |= c
 			}
-			var c uint64
-			s, c = bits.Add64(s, a, 0)
-			carry |= c
 		}
 		var c uint64
 		w.sumBound[i], c = bits.Add64(w.sumBound[i], s, 0)
