@@ -150,7 +150,10 @@ func render(o options, e *environ, rs []*layoutResult) string {
 	for _, s := range reportSections {
 		names = append(names, s.name)
 	}
-	p("%s (totals with the reject totals and the time span; interfaces with each one's peak hour, first and last seen).\n\n", strings.Join(names, ", "))
+	p("%s (totals with the reject totals and the time span; interfaces with each one's peak hour, first and last seen). ", strings.Join(names, ", "))
+	p("That row keeps DuckDB re-reading the files for every statement; the row \"%s\" is DuckDB used as its users would: "+
+		"`CREATE TEMP TABLE %s AS SELECT %s FROM …` once, then the same statements over that table, the load counted in its time.\n\n",
+		reportLoadOnce, loadOnceTable, loadOnceColumns)
 	p("| question | flowlens sql |\n|---|---|\n")
 	for _, q := range questions {
 		p("| %s | `%s` |\n", q.name, q.flowlens)
