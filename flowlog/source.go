@@ -130,8 +130,16 @@ func DecodeSources(ctx context.Context, sources []Source, opts Options, emit Emi
 	total := &Stats{}
 	var failed []ObjectError
 	for _, s := range sources {
+		// A run that was stopped (SIGINT) stops here: the objects not read are not failures, and
+		// a read that the stop broke is not a broken object.
+		if err := ctx.Err(); err != nil {
+			return total, failed, err
+		}
 		rc, err := s.Open()
 		if err != nil {
+			if ctx.Err() != nil {
+				return total, failed, ctx.Err()
+			}
 			total.Objects++
 			total.ObjectsFailed++
 			failed = append(failed, ObjectError{Object: s.Name, Err: err})
@@ -140,6 +148,9 @@ func DecodeSources(ctx context.Context, sources []Source, opts Options, emit Emi
 		st, err := DecodeObject(ctx, s, rc, opts, emit)
 		rc.Close()
 		total.Add(st)
+		if err != nil && ctx.Err() != nil {
+			return total, failed, ctx.Err()
+		}
 		if err != nil {
 			var se *StreamError
 			if errors.As(err, &se) {

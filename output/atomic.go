@@ -8,9 +8,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
-	"strings"
 	"sync"
+	"time"
 )
 
 // AtomicFile is an output file that appears under its name only when complete: it is written to a
@@ -29,16 +30,26 @@ type AtomicFile struct {
 	done bool
 }
 
-// CreateAtomic starts writing path.
+// CreateAtomic starts writing path, a regular file or one to be made: a device, a pipe or a
+// directory is refused (output.Open writes those as they are).
 func CreateAtomic(path string) (*AtomicFile, error) {
 	target := path
 	if fi, err := os.Lstat(path); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
 		if t, err := filepath.EvalSymlinks(path); err == nil {
 			target = t
+		} else if l, err := os.Readlink(path); err == nil {
+			// A link to a file not made yet: make that file, and the link stays.
+			if !filepath.IsAbs(l) {
+				l = filepath.Join(filepath.Dir(path), l)
+			}
+			target = l
 		}
 	}
 	a := &AtomicFile{path: target}
 	if fi, err := os.Stat(target); err == nil {
+		if !fi.Mode().IsRegular() {
+			return nil, fmt.Errorf("%s is not a regular file: flowlens does not replace it", path)
+		}
 		if fi.Mode().Perm()&0o200 == 0 {
 			return nil, fmt.Errorf("%s is read-only: flowlens does not replace it", path)
 		}
@@ -74,6 +85,13 @@ func (a *AtomicFile) Commit() error {
 		return nil
 	}
 	a.done = true
+	// On disk before the rename, so that the name never points at a file a crash would leave
+	// empty or short.
+	if err := a.File.Sync(); err != nil {
+		a.File.Close()
+		os.Remove(a.File.Name())
+		return err
+	}
 	if err := a.File.Close(); err != nil {
 		os.Remove(a.File.Name())
 		return err
@@ -84,7 +102,11 @@ func (a *AtomicFile) Commit() error {
 			return err
 		}
 	}
-	return os.Rename(a.File.Name(), a.path)
+	if err := os.Rename(a.File.Name(), a.path); err != nil {
+		os.Remove(a.File.Name())
+		return err
+	}
+	return nil
 }
 
 // Abort removes the temporary file; after Commit it does nothing.
@@ -113,9 +135,18 @@ func WriteFileAtomic(path string, data []byte) error {
 // swept are the directories whose stale temporary files this process has removed already.
 var swept sync.Map
 
-// removeStale removes the temporary files of processes that no longer run (killed before they
-// could), once per directory and process. Those of a running process, which may still write them,
-// are left alone.
+// staleTemp is the name of an AtomicFile's temporary file: .NAME.tmp-PID-12 hex digits.
+var staleTemp = regexp.MustCompile(`^\..+\.tmp-([0-9]+)-[0-9a-f]{12}$`)
+
+// staleAge is how long a temporary file must have been left untouched before it is removed: a
+// process id says nothing of another host's or container's processes, but a writer touches its
+// file as it writes.
+const staleAge = 6 * time.Hour
+
+// removeStale removes the temporary files that processes which no longer run left behind (killed
+// before they could remove them), once per directory and process: regular files named as
+// CreateAtomic names them, of a process id not running here, untouched for staleAge. Nothing else
+// is ever removed.
 func removeStale(dir string) {
 	if _, done := swept.LoadOrStore(dir, true); done {
 		return
@@ -125,16 +156,17 @@ func removeStale(dir string) {
 		return
 	}
 	for _, e := range entries {
-		name := e.Name()
-		i := strings.LastIndex(name, ".tmp-")
-		if !strings.HasPrefix(name, ".") || i < 0 {
+		m := staleTemp.FindStringSubmatch(e.Name())
+		if m == nil || !e.Type().IsRegular() {
 			continue
 		}
-		pidText, _, ok := strings.Cut(name[i+len(".tmp-"):], "-")
-		pid, err := strconv.Atoi(pidText)
-		if !ok || err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
+		pid, err := strconv.Atoi(m[1])
+		if err != nil || pid <= 0 || pid == os.Getpid() || processAlive(pid) {
 			continue
 		}
-		os.Remove(filepath.Join(dir, name))
+		if fi, err := e.Info(); err != nil || time.Since(fi.ModTime()) < staleAge {
+			continue
+		}
+		os.Remove(filepath.Join(dir, e.Name()))
 	}
 }

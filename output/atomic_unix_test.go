@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"syscall"
 	"testing"
+	"time"
 )
 
 // TestAtomicFileModes: a new file honours the umask, a replaced file keeps its mode, a read-only
@@ -67,17 +68,43 @@ func TestAtomicFileModes(t *testing.T) {
 	dead, alive := cmd.Process.Pid, os.Getppid()
 	sub := filepath.Join(dir, "sub")
 	os.Mkdir(sub, 0o755)
-	staleName := filepath.Join(sub, ".part-1.parquet.tmp-"+strconv.Itoa(dead)+"-abcdef")
-	liveName := filepath.Join(sub, ".part-2.parquet.tmp-"+strconv.Itoa(alive)+"-abcdef")
-	os.WriteFile(staleName, nil, 0o644)
-	os.WriteFile(liveName, nil, 0o644)
+	longAgo := time.Now().Add(-7 * time.Hour)
+	file := func(name string, mtime time.Time) string {
+		p := filepath.Join(sub, name)
+		os.WriteFile(p, nil, 0o644)
+		os.Chtimes(p, mtime, mtime)
+		return p
+	}
+	staleName := file(".part-1.parquet.tmp-"+strconv.Itoa(dead)+"-abcdef012345", longAgo)
+	recent := file(".part-3.parquet.tmp-"+strconv.Itoa(dead)+"-abcdef012345", time.Now())
+	liveName := file(".part-2.parquet.tmp-"+strconv.Itoa(alive)+"-abcdef012345", longAgo)
+	userFiles := []string{file(".backup.tmp-"+strconv.Itoa(dead)+"-mine", longAgo), file(".db.tmp-"+strconv.Itoa(dead)+"-final.sqlite", longAgo)}
 	if err := write(filepath.Join(sub, "out.json"), "1"); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(staleName); err == nil {
-		t.Error("the temporary file of a dead process was left")
+		t.Error("the old temporary file of a dead process was left")
 	}
-	if _, err := os.Stat(liveName); err != nil {
-		t.Error("the temporary file of a live process was removed")
+	for _, keep := range append([]string{recent, liveName}, userFiles...) {
+		if _, err := os.Stat(keep); err != nil {
+			t.Errorf("%s was removed", filepath.Base(keep))
+		}
+	}
+
+	// A link to a file not made yet: the file is made, the link stays.
+	dangling := filepath.Join(dir, "dangling.json")
+	os.Symlink("later.json", dangling)
+	if err := write(dangling, "made"); err != nil {
+		t.Fatal(err)
+	}
+	if fi, _ := os.Lstat(dangling); fi.Mode()&os.ModeSymlink == 0 {
+		t.Error("a dangling link was replaced by a file")
+	}
+	if b, _ := os.ReadFile(filepath.Join(dir, "later.json")); string(b) != "made" {
+		t.Errorf("the link's target holds %q", b)
+	}
+	// A device is not a file to replace.
+	if err := write(os.DevNull, "x"); err == nil {
+		t.Errorf("%s replaced", os.DevNull)
 	}
 }

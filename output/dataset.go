@@ -182,8 +182,12 @@ func (d *DatasetWriter) Close() ([]string, error) {
 	for _, k := range d.order {
 		pf := d.files[k]
 		if err := pf.f.Commit(); err != nil {
+			// The files in place already go too: a run's files are all in the dataset, or none.
 			d.Abort()
-			return paths, fmt.Errorf("writing %s: %w", pf.path, err)
+			for _, p := range paths {
+				os.Remove(p)
+			}
+			return nil, fmt.Errorf("writing %s: %w", pf.path, err)
 		}
 		paths = append(paths, pf.path)
 	}

@@ -165,11 +165,16 @@ func writeStatsJSON(path string, st *flowlog.Stats, failed []flowlog.ObjectError
 	if err != nil {
 		return err
 	}
-	if path == "-" {
-		_, err = os.Stdout.Write(append(b, '\n'))
+	// As -o: stdout for "-", a device or a pipe written as it is, a file replaced atomically.
+	w, done, err := output.Open(path, os.Stdout)
+	if err != nil {
 		return err
 	}
-	return output.WriteFileAtomic(path, append(b, '\n'))
+	_, err = w.Write(append(b, '\n'))
+	if err2 := done(err == nil); err == nil {
+		err = err2
+	}
+	return err
 }
 
 func printStats(w io.Writer, st *flowlog.Stats, failed []flowlog.ObjectError) {

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
@@ -12,6 +13,23 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/output"
 )
+
+// sourceKey is how the manifest names a source: a local file by its absolute path with symbolic
+// links resolved, so that flows/a.log.gz and /data/flows/a.log.gz are one object; an s3:// object
+// by its URI.
+func sourceKey(src flowlog.Source) string {
+	if src.Path == "" {
+		return src.Name
+	}
+	p, err := filepath.Abs(src.Path)
+	if err != nil {
+		return src.Name
+	}
+	if r, err := filepath.EvalSymlinks(p); err == nil {
+		p = r
+	}
+	return p
+}
 
 var convertCmd = &command{
 	name:  "convert",
@@ -66,6 +84,13 @@ Examples:
 			if err != nil {
 				return fail("convert", err)
 			}
+			if *mode == output.ModeAppend {
+				for _, src := range sources {
+					if src.Name == "-" {
+						return usageError("convert", "--mode append remembers the objects it converted by name, and standard input has none: convert files or s3:// objects")
+					}
+				}
+			}
 			ds, err := output.OpenDataset(*out, *mode, *partition, *compression)
 			if err != nil {
 				return fail("convert", err)
@@ -82,7 +107,8 @@ Examples:
 			var failed []flowlog.ObjectError
 			already := 0
 			for _, src := range sources {
-				done, err := ds.Manifest.Converted(src.Name, src.Version, src.Size)
+				key := sourceKey(src)
+				done, err := ds.Manifest.Converted(key, src.Version, src.Size)
 				if err != nil {
 					failed = append(failed, flowlog.ObjectError{Object: src.Name, Err: err})
 				}
@@ -104,7 +130,11 @@ Examples:
 				}
 				st.Add(st1)
 				failed = append(failed, failed1...)
-				ds.Add(output.ManifestObject{Object: src.Name, Version: src.Version, Size: src.Size, Rows: rows, Partial: len(failed1) > 0})
+				// An object that gave no row (it could not be opened) is not recorded: a later append
+				// tries it again. One that broke after some rows is recorded as partial: its rows are in.
+				if len(failed1) == 0 || rows > 0 {
+					ds.Add(output.ManifestObject{Object: key, Version: src.Version, Size: src.Size, Rows: rows, Partial: len(failed1) > 0})
+				}
 				prog.Objects.Add(1)
 				prog.BytesRead.Add(st1.BytesRead)
 			}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 	"github.com/flowlens/flowlens/report"
 	"github.com/klauspost/compress/gzip"
@@ -293,6 +294,14 @@ func TestInterruptedAndWorkers(t *testing.T) {
 	}
 	if _, err := os.Stat(out); err == nil {
 		t.Error("an interrupted run left its output")
+	}
+	ds := filepath.Join(t.TempDir(), "ds")
+	e.Reset()
+	if code := run(ctx, []string{"convert", "-o", ds, peer + "elastic-beats"}); code != 130 || !strings.Contains(e.String(), "flowlens convert: interrupted") {
+		t.Errorf("convert: exit %d: %s", code, e.String())
+	}
+	if _, err := os.Stat(filepath.Join(ds, output.ManifestName)); err == nil {
+		t.Error("an interrupted convert recorded its objects")
 	}
 	code, _, errOut := flowlens(t, "cat", "--workers", "100000", peer+"elastic-beats/ipv6.log")
 	if code != 2 || !strings.Contains(errOut, "--workers 100000: want 1 to") {

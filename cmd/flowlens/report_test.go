@@ -328,6 +328,10 @@ func TestConvertModes(t *testing.T) {
 		t.Fatalf("manifest: %+v (%v)", m, err)
 	}
 
+	// The same objects by another spelling of their path are the same objects.
+	abs, _ := filepath.Abs(dir)
+	convert(0, "4 objects already in the dataset", "--mode", "append", "-o", twice, abs+"/")
+	convert(2, "standard input has none", "--mode", "append", "-o", twice, "-")
 	convert(1, "was written with --partition day", "--mode", "append", "--partition", "hour", "-o", twice, dir)
 	convert(0, "", "--mode", "overwrite", "-o", twice, dir)
 	if totals(twice) != want || len(parquetFiles(twice)) != len(parquetFiles(once)) {
