@@ -15,7 +15,7 @@ import (
 // records included) and divided by their number.
 var hoursSection = section{
 	name:  "hours",
-	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
+	specs: func(o Options) []aggregate.Spec { return []aggregate.Spec{ifaceHourSpec(o)} },
 	build: buildHours,
 	csv: func(r *Report) []output.CSVTable {
 		return []output.CSVTable{{Name: "hourly", Rows: r.Hourly}, {Name: "busiest_hours", Rows: r.BusiestHours}, {Name: "hour_of_day", Rows: r.HourOfDay}}

@@ -11,7 +11,7 @@ import (
 // interfacesSection is the top interfaces by bytes, each with its busiest hour.
 var interfacesSection = section{
 	name:  "interfaces",
-	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
+	specs: func(o Options) []aggregate.Spec { return []aggregate.Spec{ifaceHourSpec(o)} },
 	build: buildInterfaces,
 	csv:   func(r *Report) []output.CSVTable { return []output.CSVTable{{Name: "interfaces", Rows: r.Interfaces}} },
 	text: func(r *Report, t *textOut) {

@@ -40,16 +40,25 @@ func buildNAT(b *builder) error {
 	if b.o.NAT == nil || b.r.Input.FirstStart == nil {
 		return nil
 	}
-	// The span's first and last start hours are the hourly series' first and last hours.
+	// The span's first start is the totals' (a raw time); its last start the latest start where the
+	// group-by keeps it (half-hour zones), else the last hour key, which then is a UTC hour too.
 	span := nat.Span{From: unix(b.o.From), To: unix(b.o.To)}
-	hourly := b.rollup(specIfaceHour, "hourly", flowlog.FStart)
-	c := hourly.Col(flowlog.FStart)
-	for _, g := range hourly.Groups() {
-		if h := hourly.Key(g, c); !h.Null {
-			if span.FirstStart == 0 || h.Int < span.FirstStart {
-				span.FirstStart = h.Int
+	totals := b.totals()
+	if g := totals.Groups(); len(g) == 1 {
+		span.FirstStart = totals.Value(g[0], aggregate.MinStart)
+		if len(totals.Spec.Aggs) > 0 {
+			span.LastStart = totals.Value(g[0], aggregate.AggMeasure(0))
+		} else {
+			hourly := b.rollup(specIfaceHour, "hourly", flowlog.FStart)
+			c := hourly.Col(flowlog.FStart)
+			for _, h := range hourly.Groups() {
+				if k := hourly.Key(h, c); !k.Null {
+					span.LastStart = max(span.LastStart, k.Int)
+				}
 			}
-			span.LastStart = max(span.LastStart, h.Int)
+		}
+		if aggregate.Unset(aggregate.MinStart, span.FirstStart) || span.LastStart <= 0 {
+			span.FirstStart, span.LastStart = 0, 0
 		}
 	}
 	review, err := nat.Build(b.res, *b.o.NAT, span)

@@ -24,8 +24,8 @@ const noteNoReasons = "rejects.reasons: the input has no reject-reason field"
 // the interfaces with the largest share of rejected flows, and the reject reasons (v8 logs).
 var rejectsSection = section{
 	name: "rejects",
-	specs: func(Options) []aggregate.Spec {
-		return []aggregate.Spec{specIfaceHour, specRejectSources, specRejectPorts, specRejectReasons}
+	specs: func(o Options) []aggregate.Spec {
+		return []aggregate.Spec{ifaceHourSpec(o), specRejectSources, specRejectPorts, specRejectReasons}
 	},
 	build: buildRejects,
 	csv: func(r *Report) []output.CSVTable {

@@ -1,6 +1,8 @@
 package report
 
 import (
+	"time"
+
 	"github.com/flowlens/flowlens/aggregate"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/output"
@@ -16,13 +18,42 @@ var specIfaceHour = aggregate.Spec{
 		aggregate.RejectPackets, aggregate.RejectBytes, aggregate.MinStart, aggregate.MaxEnd},
 }
 
+// ifaceHourSpec is specIfaceHour as the options need it. The NAT hours are UTC hours, as AWS
+// bills them; the hour keys are local hours, which bound them in a zone whose offset is whole
+// hours. In a half-hour zone (India, Newfoundland, …) the group-by also keeps the latest start,
+// an aggregate per record that the other zones do without.
+func ifaceHourSpec(o Options) aggregate.Spec {
+	if o.NAT == nil || !fractionalZone(o.Location, o.From, o.To) {
+		return specIfaceHour
+	}
+	s := specIfaceHour
+	s.Aggs = []aggregate.Agg{{Op: aggregate.AggMax, Field: flowlog.FStart}}
+	return s
+}
+
+// fractionalZone reports whether loc's offset from UTC is not whole hours now or at from or to.
+func fractionalZone(loc *time.Location, from, to time.Time) bool {
+	if loc == nil {
+		return false
+	}
+	for _, t := range []time.Time{time.Now(), from, to} {
+		if t.IsZero() {
+			continue
+		}
+		if _, off := t.In(loc).Zone(); off%3600 != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // traffic are the measures of most sections.
 var traffic = []aggregate.Measure{aggregate.Bytes, aggregate.Packets, aggregate.Flows}
 
 // totalsSection sums every record in range, and gives the input's time span.
 var totalsSection = section{
 	name:  "totals",
-	specs: func(Options) []aggregate.Spec { return []aggregate.Spec{specIfaceHour} },
+	specs: func(o Options) []aggregate.Spec { return []aggregate.Spec{ifaceHourSpec(o)} },
 	build: buildTotals,
 	csv: func(r *Report) []output.CSVTable {
 		return []output.CSVTable{{Name: "totals", Rows: []TotalsDoc{r.Totals}}}
