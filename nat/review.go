@@ -370,7 +370,10 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		}
 		d.CrossAZGB = gb(crossAZ)
 		// A byte that crosses AZs is billed out of one and into the other.
-		d.CrossAZCost = money(d.CrossAZGB * 2 * opts.Prices.InterAZPerGB)
+		// Unknown AZs (the gateway's, or every workload's) leave the charge unknown, not 0.
+		if d.AZ != "" && len(addrAZ) > 0 {
+			d.CrossAZCost = money(d.CrossAZGB * 2 * opts.Prices.InterAZPerGB)
+		}
 		d.TopSources = topEnds(srcs, top)
 		d.TopDestinations = topEnds(dsts, top)
 		// A NAT gateway in each AZ the workloads come from saves the transfer, for its hours. A

@@ -80,8 +80,9 @@ func (n *castNode) eval(c *evalCtx, sel []int32) *vec {
 				v.f[k] = x.f[k]
 			case tStr:
 				f, err := strconv.ParseFloat(strings.TrimSpace(x.s[k]), 64)
-				if err != nil {
+				if err != nil || math.IsInf(f, 0) || math.IsNaN(f) { // JSON holds neither
 					v.nulls()[k] = true
+					f = 0
 				}
 				v.f[k] = f
 			default:
@@ -90,7 +91,13 @@ func (n *castNode) eval(c *evalCtx, sel []int32) *vec {
 		default: // bigint, timestamp from seconds
 			switch x.t {
 			case tFloat:
-				v.i[k] = int64(math.Round(x.f[k]))
+				// Outside int64 (and NaN) the conversion would wrap: NULL instead.
+				r := math.Round(x.f[k])
+				if !(r >= -9223372036854775808 && r < 9223372036854775808) {
+					v.nulls()[k] = true
+					continue
+				}
+				v.i[k] = int64(r)
 			case tStr:
 				i, err := strconv.ParseInt(strings.TrimSpace(x.s[k]), 10, 64)
 				if err != nil {

@@ -70,7 +70,7 @@ func (n *arithNode) eval(c *evalCtx, sel []int32) *vec {
 			}
 			v.i[k] = p
 		case "/", "%":
-			if b == 0 { // Trino fails the query; a null keeps the other rows
+			if b == 0 || (b == -1 && a == math.MinInt64 && n.op == "/") { // Trino fails the query; a null keeps the other rows
 				v.nulls()[k] = true
 				continue
 			}

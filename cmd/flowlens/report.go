@@ -30,7 +30,7 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.section, "section", "", "with --format csv: write only this table (interfaces, sources, conversations, hourly, ports, nat_gateways, …) to stdout or -o")
 	fs.IntVar(&f.top, "top", 20, "rows in each top-N list, 0 for all")
 	fs.StringSliceVar(&f.nat, "nat", nil, "NAT gateway interface ids (comma-separated or repeated); default: detected")
-	fs.StringVar(&f.natGateways, "nat-gateways", "", "the JSON of aws ec2 describe-nat-gateways (cost --estimate: a number of gateways)")
+	fs.StringVar(&f.natGateways, "nat-gateways", "", "the JSON file of aws ec2 describe-nat-gateways (cost --estimate takes a number of gateways as --nat-count)")
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
 	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
 	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")

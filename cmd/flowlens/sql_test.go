@@ -379,4 +379,17 @@ func TestNoWrongNumbers(t *testing.T) {
 	if r["same"] != 5e18 {
 		t.Errorf("same = %v", r["same"])
 	}
+	code, out, errOut = flowlens(t, "sql", "--format", "json", "SELECT CAST(1e300 AS bigint) AS a, CAST('NaN' AS double) AS b, CAST('Inf' AS double) AS c, (-9223372036854775807 - 1) / -1 AS d, CAST(2.5 AS bigint) AS e FROM t", one)
+	rows = nil
+	if code != 0 || json.Unmarshal([]byte(out), &rows) != nil || len(rows) != 1 {
+		t.Fatalf("casts: exit %d: %s\n%s", code, out, errOut)
+	}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		if rows[0][k] != nil {
+			t.Errorf("%s = %v, want null", k, rows[0][k])
+		}
+	}
+	if rows[0]["e"] != 3.0 {
+		t.Errorf("CAST(2.5 AS bigint) = %v", rows[0]["e"])
+	}
 }
