@@ -366,6 +366,7 @@ type blockResult struct {
 	recs    []arrow.RecordBatch
 	stats   Stats
 	end     *Layout
+	header  bool // the block holds a header: end is its layout, not the start it was given
 	depends bool
 	marked  bool  // the block holds the line of job.mark
 	rows    int64 // then: the block's rows before it
@@ -385,7 +386,7 @@ func decodeBlock(d *Decoder, j blockJob) blockResult {
 	}
 	d.Flush()
 	d.rowsHint, d.markLine = 0, 0
-	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, depends: d.dependsOnStart,
+	return blockResult{job: j, recs: d.Take(), stats: d.stats, end: d.layout, header: d.sawHeader, depends: d.dependsOnStart,
 		marked: d.marked, rows: d.markRows, err: err}
 }
 
@@ -474,7 +475,9 @@ func decodeParallel(ctx context.Context, lr *lineReader, object string, opts Opt
 			j.start = prevEnd
 			r = decodeBlock(redo, j)
 		}
-		if r.end != nil || prevEnd != nil {
+		// A block without a header ends with the layout it began with in truth, prevEnd, whatever
+		// start a worker guessed for it (a block of only a too-long or malformed line depends on none).
+		if r.header && (r.end != nil || prevEnd != nil) {
 			prevEnd = r.end
 			latest.Store(prevEnd)
 		}
@@ -509,7 +512,8 @@ func leadingHeader(block []byte) *Layout {
 		block = block[:i]
 	}
 	d := &Decoder{}
-	l := bytes.TrimRight(block, " \r")
+	// Trimmed on both sides, as the decoder reads a line: a header with a leading space is a header.
+	l := bytes.Trim(block, " \r")
 	if len(l) == 0 || l[0] < 'a' || l[0] > 'z' || !d.isHeaderStart(l) {
 		return nil
 	}
