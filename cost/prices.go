@@ -1,6 +1,8 @@
 package cost
 
 import (
+	"bytes"
+	_ "embed"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -63,47 +65,26 @@ type Tier struct {
 // pb is one petabyte in GB. AWS's "first 1 PB" uses the same decimal units as its GB.
 const pb = 1e6
 
-// defaultPrices are the figures of the cost method (docs/cost.md). They come from AWS's published
-// price tables as seen in 2024–2025 (NAT gateway and PrivateLink pricing, EC2 data transfer); Date
-// says "2025-06", the middle of 2025, because that is the latest they are known to match. NAT
-// gateway hour and per-GB prices are equal within each region. Only the NAT prices vary by region
-// here; the endpoint, inter-AZ and egress figures are the us-east-1 ones, which hold for most
-// regions. The regions listed are those whose prices were checked; the other commercial regions
-// (Regions below) have no embedded price: `flowlens prices fetch` gets them from the Price List API.
-var defaultPrices = Prices{
-	Date:   "2025-06",
-	Source: "AWS published pricing (NAT gateway, PrivateLink, EC2 data transfer), 2024-2025",
-	Regions: map[string]RegionPrices{
-		"us-east-1":      nat(0.045),
-		"us-east-2":      nat(0.045),
-		"us-west-1":      nat(0.048),
-		"us-west-2":      nat(0.045),
-		"eu-west-1":      nat(0.048),
-		"eu-west-2":      nat(0.05),
-		"eu-west-3":      nat(0.05),
-		"ca-central-1":   nat(0.05),
-		"eu-central-1":   nat(0.052),
-		"eu-north-1":     nat(0.046),
-		"ap-south-1":     nat(0.056),
-		"ap-southeast-1": nat(0.059),
-		"ap-southeast-2": nat(0.059),
-		"ap-northeast-2": nat(0.059),
-		"ap-northeast-1": nat(0.062),
-		"ap-northeast-3": nat(0.062),
-		"ap-east-1":      nat(0.065),
-		"sa-east-1":      nat(0.093),
-	},
-	InterfaceEndpointHour: 0.01,
-	InterfaceEndpointTiers: []Tier{
-		{UpToGB: 1 * pb, PerGB: 0.01},
-		{UpToGB: 5 * pb, PerGB: 0.006}, // the next 4 PB
-		{UpToGB: 0, PerGB: 0.004},
-	},
-	InterAZPerGB:        0.01,
-	InternetEgressPerGB: 0.09,
-}
+// pricesJSON is the embedded price table, in the format of a --pricing file. Its figures come from
+// AWS's published price tables as seen in 2024–2025 (NAT gateway and PrivateLink pricing, EC2 data
+// transfer), dated 2025-06, the latest they are known to match: NAT gateway hour and per-GB prices,
+// equal within each region, for the regions whose prices were checked; the endpoint, inter-AZ and
+// egress figures are the us-east-1 ones, which hold for most regions. The other commercial regions
+// (Regions) have no embedded price. `flowlens prices fetch -o cost/prices.json` replaces the whole
+// table with the Price List API's current one, dated and sourced.
+//
+//go:embed prices.json
+var pricesJSON []byte
 
-func nat(p float64) RegionPrices { return RegionPrices{NATHour: p, NATPerGB: p} }
+// defaultPrices is pricesJSON read once; a broken embedded table is a build defect.
+var defaultPrices = func() Prices {
+	p, err := readPrices(&Prices{}, bytes.NewReader(pricesJSON))
+	if err != nil {
+		panic("cost: the embedded prices.json: " + err.Error())
+	}
+	return *p
+}()
+
 
 // DefaultPrices returns the embedded price table. Each call returns a new copy, which the caller may
 // change.
@@ -142,7 +123,10 @@ func (p *Prices) clone() *Prices {
 // with 0 (no limit). Unknown fields and negative prices are errors, so a typo cannot silently leave a
 // default in place. If the file changes prices but not "date", the report would show the default
 // date; give a date.
-func LoadPrices(r io.Reader) (*Prices, error) {
+func LoadPrices(r io.Reader) (*Prices, error) { return readPrices(DefaultPrices(), r) }
+
+// readPrices reads a pricing file over a copy of base.
+func readPrices(base *Prices, r io.Reader) (*Prices, error) {
 	type regionJSON struct {
 		NATHour         *float64 `json:"nat_hour"`
 		NATPerGB        *float64 `json:"nat_per_gb"`
@@ -166,7 +150,10 @@ func LoadPrices(r io.Reader) (*Prices, error) {
 	if err := dec.Decode(&f); err != nil {
 		return nil, fmt.Errorf("cost: pricing file: %w", err)
 	}
-	p := DefaultPrices()
+	p := base.clone()
+	if p.Regions == nil {
+		p.Regions = map[string]RegionPrices{}
+	}
 	var errs []error
 	price := func(dst *float64, v *float64, name string) {
 		if v == nil {

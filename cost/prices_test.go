@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"bytes"
 	"errors"
 	"strings"
 	"testing"
@@ -205,5 +206,17 @@ func TestLoadPricesErrors(t *testing.T) {
 		if _, err := LoadPrices(strings.NewReader(in)); err == nil {
 			t.Errorf("LoadPrices(%s): no error", in)
 		}
+	}
+}
+
+// TestPricesFile: the embedded table is a pricing file that LoadPrices reads, so that a fetched file
+// (flowlens prices fetch -o cost/prices.json) can replace it whole.
+func TestPricesFile(t *testing.T) {
+	p, err := readPrices(&Prices{}, bytes.NewReader(pricesJSON))
+	if err != nil || p.Date != "2025-06" || len(p.Regions) != 18 || len(p.InterfaceEndpointTiers) != 3 {
+		t.Fatalf("embedded prices.json: %+v, %v", p, err)
+	}
+	if q, err := LoadPrices(bytes.NewReader(pricesJSON)); err != nil || q.Regions["us-west-2"] != p.Regions["us-west-2"] {
+		t.Errorf("the embedded file as a --pricing file: %v", err)
 	}
 }
