@@ -85,7 +85,6 @@ var defaultPrices = func() Prices {
 	return *p
 }()
 
-
 // DefaultPrices returns the embedded price table. Each call returns a new copy, which the caller may
 // change.
 func DefaultPrices() *Prices { return defaultPrices.clone() }
