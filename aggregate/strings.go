@@ -82,13 +82,6 @@ func (s *Strings) remap(dict *array.String, out []uint64) ([]uint64, error) {
 	return out, nil
 }
 
-// bytes is the memory the table holds.
-func (s *Strings) bytes() int64 {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.size
-}
-
 // release gives the values' bytes back to the budget, for a run that failed: its result, which
 // the values serve, will not be read.
 func (s *Strings) release() {

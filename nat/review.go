@@ -6,7 +6,6 @@ import (
 	"math"
 	"net/netip"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
@@ -180,10 +179,6 @@ func unixOrZero(t time.Time) int64 {
 	}
 	return t.Unix()
 }
-
-// ErrNoGateways and *cost.MissingPriceError are what a review cannot tell: Build returns the review
-// all the same, with its Status and Missing saying so, and nil error.
-var ErrNoGateways = errors.New("the NAT gateways cannot be known from this input")
 
 // The three ways to name NAT gateways, for the message that says none could be known.
 const howToGiveGateways = "the input has no pkt-srcaddr/pkt-dstaddr fields, so NAT gateways cannot be detected and no NAT cost can be measured; " +
@@ -466,17 +461,6 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	r.Assumptions = AssumptionsDoc{PriceTableDate: opts.Prices.Date, PriceSource: opts.Prices.Source, PriceTableStale: stale, Region: region,
 		GB: "1 GB = 10^9 bytes, as AWS bills", IPRangesDate: opts.Ranges.Date, HoursCovered: hours, MonthHours: monthHours, Notes: notes}
 	return r, nil
-}
-
-// Err is what a review could not tell, as an error: nil when Status is ok.
-func (r *Review) Err() error {
-	switch r.Status {
-	case StatusNoGateways:
-		return ErrNoGateways
-	case StatusNoPrices:
-		return errors.New(strings.Join(r.Missing, "; "))
-	}
-	return nil
 }
 
 func gb(b int64) float64 { return math.Round(float64(b)) / 1e9 } // exact to the byte

@@ -268,11 +268,7 @@ func TestConvert(t *testing.T) {
 // appends, and appended twice over, equals the day converted once; overwrite replaces; a second
 // writer, another partitioning, a changed object and a foreign directory are refused.
 func TestConvertModes(t *testing.T) {
-	dir := t.TempDir()
-	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 9, Records: 20_000, Objects: 4, Fields: flowlog.DefaultLayout,
-		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
-		t.Fatal(err)
-	}
+	dir := genFlows(t, 9, 20_000, 4, flowlog.DefaultLayout, 1)
 	objs, _ := filepath.Glob(filepath.Join(dir, "*.log.gz"))
 	if len(objs) != 4 {
 		t.Fatalf("%d objects", len(objs))
@@ -357,11 +353,7 @@ func TestConvertModes(t *testing.T) {
 // TestReportCSV: --format csv writes a CSV file per table into -o DIR, each the JSON list it comes
 // from; --section writes one of them to stdout; cost does the same with its tables.
 func TestReportCSV(t *testing.T) {
-	src := t.TempDir()
-	if _, err := synth.Generate(synth.Config{Dir: src, Seed: 4, Records: 20_000, Objects: 2, Fields: flowlog.V5Layout,
-		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true}); err != nil {
-		t.Fatal(err)
-	}
+	src := genFlows(t, 4, 20_000, 2, flowlog.V5Layout, 1)
 	dir := filepath.Join(t.TempDir(), "csv")
 	if code, _, errOut := flowlens(t, "report", "--format", "csv", "-o", dir, src); code != 0 {
 		t.Fatalf("exit %d: %s", code, errOut)

@@ -55,6 +55,19 @@ func fetchFake(t *testing.T, opts Options) (*File, *fakeAPI) {
 	return f, api
 }
 
+// checkFile checks the fetched file against want, and its warnings as checkWarnings does.
+func checkFile(t *testing.T, f, want *File, warnings ...string) {
+	t.Helper()
+	got := f.Warnings
+	f.Warnings = nil
+	if !reflect.DeepEqual(f, want) {
+		a, _ := json.Marshal(f)
+		b, _ := json.Marshal(want)
+		t.Errorf("file\n%s\nwant\n%s", a, b)
+	}
+	checkWarnings(t, got, warnings...)
+}
+
 // checkWarnings checks that each warning contains its want, in order.
 func checkWarnings(t *testing.T, got []string, want ...string) {
 	t.Helper()
@@ -88,14 +101,7 @@ func TestFetchAllRegions(t *testing.T) {
 		InternetEgressPerGB:    ptr(0.09),
 		Skipped:                2,
 	}
-	warnings := f.Warnings
-	f.Warnings = nil
-	if !reflect.DeepEqual(f, want) {
-		got, _ := json.Marshal(f)
-		exp, _ := json.Marshal(want)
-		t.Errorf("file\n%s\nwant\n%s", got, exp)
-	}
-	checkWarnings(t, warnings,
+	checkFile(t, f, want,
 		`AmazonEC2 NAT Gateway: page 2 entry 1 skipped: not a price list entry: unexpected end of JSON input: {"product":{"productFamily":"NAT Gateway"`,
 		`AmazonEC2 NAT Gateway: page 5 entry 1 (usagetype APS3-NatGateway-Bytes, regionCode ap-south-1) skipped: price dimension`,
 		"region ap-south-1: a NAT gateway hourly price (0.056) but no per-GB price; left out",
@@ -159,14 +165,7 @@ func TestFetchRegions(t *testing.T) {
 		InternetEgressPerGB:    ptr(0.09),
 		Skipped:                1,
 	}
-	warnings := f.Warnings
-	f.Warnings = nil
-	if !reflect.DeepEqual(f, want) {
-		got, _ := json.Marshal(f)
-		exp, _ := json.Marshal(want)
-		t.Errorf("file\n%s\nwant\n%s", got, exp)
-	}
-	checkWarnings(t, warnings,
+	checkFile(t, f, want,
 		"AmazonEC2 NAT Gateway: page 1 entry 2 skipped: not a price list entry",
 		"region mars-north-1: the API has no NAT gateway prices for it; left out",
 		"region eu-central-1: the regional NAT gateway per-GB price 0.06 differs",
