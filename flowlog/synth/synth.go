@@ -47,6 +47,11 @@ type Config struct {
 	// addresses do not change with it: S3 and DynamoDB addresses stay those of us-east-1, so
 	// Manifest.NAT's classes hold for us-east-1 only.
 	Region string
+	// Spread is how the records' endpoints are drawn. "" (skewed) draws 3,000 interfaces and 30,000
+	// internet peers by Zipf laws, as a workload with hot spots. "random" draws 2,000 interfaces
+	// uniformly, each talking to 550 random private addresses of its own, so that 4 M records hold
+	// about 1.8 M distinct conversations and 1.1 M distinct addresses: the worst case of a group-by.
+	Spread string
 }
 
 // Progress counts the objects and record lines written so far.
@@ -106,7 +111,15 @@ func Generate(cfg Config) (*Manifest, error) {
 		cfg.Workers = runtime.GOMAXPROCS(0)
 	}
 	cfg.Start = cfg.Start.UTC()
+	switch cfg.Spread {
+	case "", "skewed", "random":
+	default:
+		return nil, fmt.Errorf("unknown spread %q (skewed, random)", cfg.Spread)
+	}
 	w := newWorld(cfg.Seed, 3000, 30000)
+	if cfg.Spread == "random" {
+		w = newRandomWorld(cfg.Seed, 2000)
+	}
 	if cfg.Region != "" {
 		w.region = cfg.Region
 	}
@@ -373,7 +386,8 @@ func (g *objGen) flow(buf *[]byte, left int64) int64 {
 	r := g.r
 	start := g.w0 + r.Int64N(max(g.w1-g.w0, 1))
 	end := start + r.Int64N(61)
-	e := &g.w.enis[g.enZipf.Uint64()]
+	ei := g.pickENI()
+	e := &g.w.enis[ei]
 	x := rec{eni: e, start: start, end: end, action: "ACCEPT", status: "OK"}
 	roll := r.IntN(1000)
 	natLines := int64(4)
@@ -391,14 +405,19 @@ func (g *objGen) flow(buf *[]byte, left int64) int64 {
 		}
 		*buf = g.format(*buf, &x)
 		return 1
-	case roll < 110 && left >= natLines:
+	case roll < 110 && left >= natLines && g.w.randomPeers == 0:
 		return g.nat(buf, &x)
 	}
 	sp := servicePorts[searchCum(r.IntN(portCum[len(portCum)-1]))]
 	x.proto = sp.proto
-	p := g.w.peers[g.peerZipf.Uint64()]
-	if r.IntN(100) < 25 { // east-west: the peer is another interface
-		p = peer{addr: g.w.enis[g.enZipf.Uint64()].v4, class: ClassInternet}
+	var p peer
+	switch {
+	case g.w.randomPeers > 0:
+		p = peer{addr: g.w.randomPeer(ei, r.IntN(g.w.randomPeers)), class: ClassInternet}
+	case r.IntN(100) < 25: // east-west: the peer is another interface
+		p = peer{addr: g.w.enis[g.pickENI()].v4, class: ClassInternet}
+	default:
+		p = g.w.peers[g.peerZipf.Uint64()]
 	}
 	local := e.v4
 	if p.addr.Is6() {
@@ -448,6 +467,14 @@ func (g *objGen) flow(buf *[]byte, left int64) int64 {
 	g.res.bytes += x.bytes
 	*buf = g.format(*buf, &x)
 	return 1
+}
+
+// pickENI draws the index of an interface: by the Zipf law, or uniformly for Spread "random".
+func (g *objGen) pickENI() int {
+	if g.w.randomPeers > 0 {
+		return g.r.IntN(len(g.w.enis))
+	}
+	return int(g.enZipf.Uint64())
 }
 
 func searchCum(v int) int {

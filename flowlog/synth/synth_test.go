@@ -151,3 +151,47 @@ func TestManifestMatchesDecode(t *testing.T) {
 		}
 	}
 }
+
+// TestRandomSpread checks the promise of Spread "random": uniform interfaces and private peers of
+// their own, so that nearly every record is a new conversation at this size (pair space 2.2 M).
+func TestRandomSpread(t *testing.T) {
+	dir := t.TempDir()
+	const n = 100_000
+	m, err := synth.Generate(synth.Config{Dir: dir, Seed: 4, Records: n, Objects: 2, Start: start, Days: 1, Spread: "random"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	convs, enis, private, records := map[[2]string]bool{}, map[string]bool{}, 0, 0
+	for _, obj := range m.Objects {
+		b, err := os.ReadFile(filepath.Join(dir, obj))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(strings.TrimSpace(string(b)), "\n")[1:] {
+			f := strings.Fields(l)
+			if f[13] != "OK" {
+				continue
+			}
+			records++
+			enis[f[2]] = true
+			convs[[2]string{f[3], f[4]}] = true
+			for _, a := range f[3:5] {
+				if strings.HasPrefix(a, "10.") || strings.HasPrefix(a, "172.") || strings.HasPrefix(a, "192.168.") {
+					private++
+				}
+			}
+		}
+	}
+	if len(enis) < 1990 || len(enis) > 2002 {
+		t.Errorf("%d interfaces, want about 2,000 (plus NAT gateways)", len(enis))
+	}
+	if len(convs) < records*85/100 {
+		t.Errorf("%d conversations in %d records, want nearly one per record", len(convs), records)
+	}
+	if private < 2*records*85/100 {
+		t.Errorf("%d private addresses of %d, want most", private, 2*records)
+	}
+	if _, err := synth.Generate(synth.Config{Dir: dir, Records: 1, Objects: 1, Days: 1, Spread: "zipf"}); err == nil {
+		t.Error("unknown spread accepted")
+	}
+}

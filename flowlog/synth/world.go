@@ -60,6 +60,10 @@ type world struct {
 	service [4][]peer // NAT destinations by class
 	account string
 	region  string
+	// randomPeers, when positive, is the number of random private peers of each interface (Spread
+	// "random"); peers is then unused.
+	randomPeers int
+	seed        uint64
 }
 
 var azs = []string{"use1-az1", "use1-az2", "use1-az4", "use1-az6"}
@@ -111,6 +115,45 @@ func newWorld(seed uint64, nENI, nPeers int) *world {
 		}
 	}
 	return w
+}
+
+// newRandomWorld is the population of Spread "random": n interfaces at random private addresses,
+// each with 550 peers of its own at random private addresses. v4 only, and no NAT gateway
+// traffic: its point is the number of distinct keys, not the cost review.
+func newRandomWorld(seed uint64, n int) *world {
+	w := newWorld(seed, n, 1)
+	w.randomPeers = 550
+	w.seed = seed
+	r := rand.New(rand.NewPCG(seed, 0xadd7))
+	for i := range w.enis {
+		w.enis[i].v4 = randomPrivate(r.Uint64())
+		w.enis[i].v6 = netip.Addr{}
+	}
+	return w
+}
+
+// randomPeer is peer k of interface i: the same address for the same (seed, i, k).
+func (w *world) randomPeer(i, k int) netip.Addr {
+	x := w.seed ^ uint64(i)<<20 ^ uint64(k)
+	// splitmix64: a fixed, well-mixed function of the three.
+	x += 0x9e3779b97f4a7c15
+	x = (x ^ x>>30) * 0xbf58476d1ce4e5b9
+	x = (x ^ x>>27) * 0x94d049bb133111eb
+	return randomPrivate(x ^ x>>31)
+}
+
+// randomPrivate maps 64 random bits to an address of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16,
+// in proportion to their sizes.
+func randomPrivate(x uint64) netip.Addr {
+	h := uint32(x)
+	switch v := (x >> 32) % (1<<24 + 1<<20 + 1<<16); {
+	case v < 1<<24:
+		return netip.AddrFrom4([4]byte{10, byte(h >> 16), byte(h >> 8), byte(h)})
+	case v < 1<<24+1<<20:
+		return netip.AddrFrom4([4]byte{172, 16 | byte(h>>16)&15, byte(h >> 8), byte(h)})
+	default:
+		return netip.AddrFrom4([4]byte{192, 168, byte(h >> 8), byte(h)})
+	}
 }
 
 // randomIn returns a random address inside prefix p.
