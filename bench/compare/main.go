@@ -74,7 +74,7 @@ func main() {
 	flag.IntVar(&o.objects, "objects", 8, "objects per data set")
 	flag.IntVar(&o.runs, "runs", 5, "runs of each measurement (the median is reported)")
 	flag.IntVar(&o.workers, "workers", 2, "threads of both engines (flowlens --workers, DuckDB SET threads) and gunzip goroutines")
-	flag.StringVar(&o.layouts, "layouts", "v2,v5", "data sets to measure (v2, v5)")
+	flag.StringVar(&o.layouts, "layouts", "v2,v5", "data sets to measure (v2, v5, v2-random)")
 	flag.StringVar(&o.only, "only", "", "run only the questions whose name contains this (\"report\", \"interfaces\", …)")
 	flag.StringVar(&o.inputs, "inputs", "text,parquet", "inputs to measure (text: the gzip text, parquet: its conversion)")
 	flag.StringVar(&o.out, "out", "bench/RESULTS.md", "the results file (written atomically)")
@@ -126,7 +126,7 @@ func main() {
 func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult, error) {
 	l := harness.Layouts[name]
 	if l == nil {
-		return nil, fmt.Errorf("-layouts: unknown data set %q (v2, v5)", name)
+		return nil, fmt.Errorf("-layouts: unknown data set %q (v2, v5, v2-random)", name)
 	}
 	ds, err := harness.Ensure(o.data, name, o.records, o.objects)
 	if err != nil {

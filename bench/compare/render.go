@@ -268,6 +268,8 @@ func layoutName(n string) string {
 		return "v2 (default layout, 14 fields)"
 	case "v5":
 		return "v5 (custom layout, 29 fields)"
+	case "v2-random":
+		return "v2-random (default layout, random private peers: the many-groups case)"
 	}
 	return n
 }

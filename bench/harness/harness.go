@@ -21,8 +21,13 @@ import (
 	"github.com/flowlens/flowlens/flowlog/synth"
 )
 
-// Layouts are the data sets by name.
-var Layouts = map[string]*flowlog.Layout{"v2": flowlog.DefaultLayout, "v5": flowlog.V5Layout}
+// Layouts are the data sets by name: the generator's skewed population in the default (v2) and
+// AWS's version 5 example layout, and v2-random, its random spread (every interface alike, random
+// private peers: about 1.8 M conversations per 4 M records, the many-groups case).
+var Layouts = map[string]*flowlog.Layout{"v2": flowlog.DefaultLayout, "v5": flowlog.V5Layout, "v2-random": flowlog.DefaultLayout}
+
+// spreads are the generator spreads of the data sets that are not skewed.
+var spreads = map[string]string{"v2-random": "random"}
 
 // DataSet is a cached generated data set: objects × records of one layout in one day.
 type DataSet struct {
@@ -37,7 +42,7 @@ type DataSet struct {
 func Ensure(data, name string, records int64, objects int) (*DataSet, error) {
 	l := Layouts[name]
 	if l == nil {
-		return nil, fmt.Errorf("unknown data set %q (v2, v5)", name)
+		return nil, fmt.Errorf("unknown data set %q (v2, v5, v2-random)", name)
 	}
 	dir := filepath.Join(data, fmt.Sprintf("%s-%d-%d", name, records, objects))
 	files, _ := filepath.Glob(filepath.Join(dir, "*.log.gz"))
@@ -45,7 +50,7 @@ func Ensure(data, name string, records int64, objects int) (*DataSet, error) {
 		fmt.Fprintf(os.Stderr, "generating %s (once)\n", dir)
 		os.RemoveAll(dir)
 		if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 1, Records: records, Objects: objects, Fields: l,
-			Layout: "flat", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
+			Layout: "flat", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true, Spread: spreads[name]}); err != nil {
 			return nil, err
 		}
 		files, _ = filepath.Glob(filepath.Join(dir, "*.log.gz"))
