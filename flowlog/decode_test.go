@@ -200,13 +200,18 @@ func TestImplicitLayouts(t *testing.T) {
 }
 
 // TestDecodeNeed: with Options.Need the batches hold the needed fields (and log-status) with the
-// values of a full decode, and the accounting is the same: skipped fields are still checked.
+// values of a full decode. The fields not read get a structural check: a line whose unread field
+// holds the wrong bytes (or too many) is malformed as in a full decode; one whose unread field holds
+// the right bytes out of range (srcport 99999) is not, unless StrictFields asks for the full check.
 func TestDecodeNeed(t *testing.T) {
 	in := "version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n" +
 		"2 123456789010 eni-1 172.31.16.139 172.31.16.21 20641 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n" +
 		"2 123456789010 eni-1 - - - - - - - 1431280876 1431280934 - NODATA\n" +
 		"2 123456789010 eni-2 10.0.0.1 10.0.0.2 99999 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n" + // srcport out of range
 		"x 123456789010 eni-2 10.0.0.1 10.0.0.2 1 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n" + // bad version
+		"2 123456789010 eni-2 10.0.0.1 10.0.0.2 1 22 6 20 4249 1418530010 1418530070 ACCEPT OK extra\n" + // 15 fields
+		"2 123456789010 eni-2 10.0.0.x 10.0.0.2 1 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n" + // bad srcaddr bytes
+		"2 123456789010 eni-2 10.0.0.1 10.0.0.2 1 22 6 20 4249 14185300100000000000 1418530070 ACCEPT OK\n" + // 20-digit start
 		"2 123456789010 eni-3 2001:db8::1 10.0.0.2 1 443 6 5 700 1418530010 1418530070 REJECT OK\n"
 	need := []flowlog.FieldID{flowlog.FInterfaceID, flowlog.FDstPort, flowlog.FBytes}
 	full, fst, err := decode(t, in, flowlog.Options{})
@@ -217,15 +222,31 @@ func TestDecodeNeed(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if fst.Records != gst.Records || fst.Malformed != gst.Malformed || fst.NoData != gst.NoData || gst.Malformed != 2 {
-		t.Fatalf("stats differ: full %+v, need %+v", fst, gst)
+	_, sst, err := decode(t, in, flowlog.Options{Need: need, StrictFields: true})
+	if err != nil {
+		t.Fatal(err)
 	}
-	// Project the full decode's rows onto the needed fields by hand.
+	if fst.Records != 2 || fst.Malformed != 5 || sst.Records != fst.Records || sst.Malformed != fst.Malformed || sst.NoData != 1 {
+		t.Fatalf("strict: full %+v, strict need %+v", fst, sst)
+	}
+	if gst.Records != 3 || gst.Malformed != 4 || gst.NoData != 1 {
+		t.Fatalf("structural check: %+v, want 3 records (srcport 99999 not checked) and 4 malformed", gst)
+	}
+	for i, e := range gst.FirstMalformed {
+		if want := []string{":5:", ":6:", ":7:", ":8:"}[i]; !strings.Contains(e.Error(), want) {
+			t.Errorf("malformed %d is %v, want line %s", i, e, want)
+		}
+	}
+	// Project the full decode's rows onto the needed fields by hand, and add the row whose srcport
+	// only the full decode refuses.
 	var want strings.Builder
-	for _, line := range strings.Split(strings.TrimSpace(full), "\n") {
+	for i, line := range strings.Split(strings.TrimSpace(full), "\n") {
 		var row map[string]any
 		if err := json.Unmarshal([]byte(line), &row); err != nil {
 			t.Fatal(err)
+		}
+		if i == 2 {
+			want.WriteString(`{"interface_id":"eni-2","dstport":22,"bytes":4249,"log_status":"OK"}` + "\n")
 		}
 		fmt.Fprintf(&want, `{"interface_id":%q,"dstport":%s,"bytes":%s,"log_status":%q}`+"\n",
 			row["interface_id"], jsonNum(row["dstport"]), jsonNum(row["bytes"]), row["log_status"])

@@ -66,6 +66,62 @@ func scanAddr(l []byte, i int, dst *[16]byte) (int, bool) {
 	return j, true
 }
 
+// Byte classes of the structural check (tokenShape): a token's classes are ORed as it is scanned.
+const (
+	classDigit uint8 = 1 << iota // 0-9
+	classHex                     // a-f A-F
+	classPunct                   // . :
+	classOther                   // anything else but a space
+)
+
+// byteClass maps a byte to its class; a space is 0, and ends the token.
+var byteClass = func() (t [256]uint8) {
+	for c := range t {
+		switch {
+		case c == ' ':
+		case c >= '0' && c <= '9':
+			t[c] = classDigit
+		case c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F':
+			t[c] = classHex
+		case c == '.' || c == ':':
+			t[c] = classPunct
+		default:
+			t[c] = classOther
+		}
+	}
+	return
+}()
+
+// tokenShape is what a field's token may hold when the caller does not read it: the classes it
+// must not contain, and its longest length.
+type tokenShape struct {
+	deny uint8
+	max  int
+}
+
+// shapes are the tokenShapes of the kinds (nil: not checked, as strings hold anything).
+var shapes = [...]*tokenShape{
+	KindAddr:  {deny: classOther, max: 45},
+	KindPort:  {deny: classHex | classPunct | classOther, max: 5},
+	KindProto: {deny: classHex | classPunct | classOther, max: 3},
+	KindInt32: {deny: classHex | classPunct | classOther, max: 10},
+	KindInt64: {deny: classHex | classPunct | classOther, max: 19},
+	KindTime:  {deny: classHex | classPunct | classOther, max: 19},
+}
+
+// scanShape finds the end of the token at l[i:] and ORs the classes of its bytes.
+func scanShape(l []byte, i int) (int, uint8) {
+	var m uint8
+	for ; i < len(l); i++ {
+		c := byteClass[l[i]]
+		if c == 0 {
+			break
+		}
+		m |= c
+	}
+	return i, m
+}
+
 // nextSpace returns the index of the first space at or after i, or len(l); eight bytes at a time.
 func nextSpace(l []byte, i int) int {
 	for i+8 <= len(l) {

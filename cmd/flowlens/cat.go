@@ -21,6 +21,7 @@ import (
 type decodeFlags struct {
 	fields  string
 	strict  bool
+	strictF bool
 	workers int
 	maxLine string
 }
@@ -28,12 +29,13 @@ type decodeFlags struct {
 func (d *decodeFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&d.fields, "fields", "", "layout of lines without a header: '${version} ${srcaddr} …' or 'version srcaddr …'")
 	fs.BoolVar(&d.strict, "strict", false, "fail on the first malformed line instead of counting and reporting it")
+	fs.BoolVar(&d.strictF, "strict-fields", false, "parse and range-check every field of every line, also those the question does not read (they get a check of their bytes and length otherwise)")
 	fs.IntVarP(&d.workers, "workers", "w", runtime.GOMAXPROCS(0), "decoding goroutines")
 	fs.StringVar(&d.maxLine, "max-line", "1MiB", "longest line read: a longer one is one malformed line")
 }
 
 func (d *decodeFlags) options() (flowlog.Options, error) {
-	o := flowlog.Options{Strict: d.strict, Workers: d.workers}
+	o := flowlog.Options{Strict: d.strict, StrictFields: d.strictF, Workers: d.workers}
 	n, err := units.ParseSize(d.maxLine)
 	if err != nil || n < 1024 || n > 1<<30 {
 		return o, fmt.Errorf("--max-line %q: want a size from 1KiB to 1GiB", d.maxLine)

@@ -308,3 +308,22 @@ func TestInterruptedAndWorkers(t *testing.T) {
 		t.Errorf("--workers 100000: exit %d: %s", code, errOut)
 	}
 }
+
+// TestStrictFields: a value of the right bytes out of its range in a field the question does not
+// read passes the structural check; --strict-fields parses it and reports the line.
+func TestStrictFields(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t.log")
+	os.WriteFile(p, []byte("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status\n"+
+		"2 1 eni-1 10.0.0.1 10.0.0.2 99999 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n"+
+		"2 1 eni-1 10.0.0.1 10.0.0.2 x7 22 6 20 4249 1418530010 1418530070 ACCEPT OK\n"), 0o644)
+	q := "SELECT interface_id, sum(bytes) AS b FROM t GROUP BY 1"
+	code, out, errOut := flowlens(t, "sql", q, p)
+	if code != 0 || out != `{"interface_id":"eni-1","b":4249}`+"\n" || !strings.Contains(errOut, "1 records") ||
+		!strings.Contains(errOut, `cannot parse srcport "x7"`) || strings.Contains(errOut, "99999") {
+		t.Errorf("structural check: %d %q %q", code, out, errOut)
+	}
+	code, out, errOut = flowlens(t, "sql", "--strict-fields", q, p)
+	if code != 0 || out != "" || !strings.Contains(errOut, "0 records") || !strings.Contains(errOut, `cannot parse srcport "99999"`) {
+		t.Errorf("--strict-fields: %d %q %q", code, out, errOut)
+	}
+}
