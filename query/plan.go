@@ -72,6 +72,9 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 		loc = time.UTC
 	}
 	p := &Plan{q: q, stmt: stmt, loc: loc, keyForms: map[string]int{}, aggForms: map[string]int{}}
+	if err := notYet(q, stmt); err != nil {
+		return nil, err
+	}
 	if stmt.Distinct {
 		return nil, sql.ErrorAt(q, 0, "SELECT DISTINCT is not supported: write GROUP BY")
 	}
@@ -183,47 +186,12 @@ func isColumnNamed(e sql.Expr, name string) bool {
 
 func hasAggregate(e sql.Expr) bool {
 	found := false
-	walk(e, func(x sql.Expr) {
+	sql.Walk(e, func(x sql.Expr) {
 		if c, ok := x.(*sql.Call); ok && isAggregate(c.Name) {
 			found = true
 		}
 	})
 	return found
-}
-
-// walk calls fn on e and every subexpression.
-func walk(e sql.Expr, fn func(sql.Expr)) {
-	if e == nil {
-		return
-	}
-	fn(e)
-	switch e := e.(type) {
-	case *sql.Unary:
-		walk(e.X, fn)
-	case *sql.Binary:
-		walk(e.L, fn)
-		walk(e.R, fn)
-	case *sql.In:
-		walk(e.X, fn)
-		for _, x := range e.List {
-			walk(x, fn)
-		}
-	case *sql.Between:
-		walk(e.X, fn)
-		walk(e.Lo, fn)
-		walk(e.Hi, fn)
-	case *sql.Like:
-		walk(e.X, fn)
-		walk(e.Pattern, fn)
-	case *sql.IsNull:
-		walk(e.X, fn)
-	case *sql.Call:
-		for _, x := range e.Args {
-			walk(x, fn)
-		}
-	case *sql.Cast:
-		walk(e.X, fn)
-	}
 }
 
 // startRange reads the bounds on start that the top-level AND of a WHERE clause sets: start >= N,
@@ -315,4 +283,24 @@ func (p *Plan) Narrow(from, to time.Time) {
 	if !to.IsZero() && (p.To.IsZero() || to.Before(p.To)) {
 		p.To = to
 	}
+}
+
+// notYet rejects the syntax the parser reads and the planner does not run yet.
+func notYet(q string, s *sql.Select) error {
+	switch {
+	case len(s.With) > 0:
+		return sql.ErrorAt(q, s.With[0].At, "WITH is not supported yet")
+	case s.FromSub != nil:
+		return sql.ErrorAt(q, s.FromAt, "a subquery in FROM is not supported yet")
+	case len(s.UnionAll) > 0:
+		return sql.ErrorAt(q, 0, "UNION ALL is not supported yet")
+	case s.Offset > 0:
+		return sql.ErrorAt(q, 0, "OFFSET is not supported yet")
+	}
+	for _, o := range s.OrderBy {
+		if o.Nulls != sql.NullsDefault {
+			return sql.ErrorAt(q, o.Expr.Pos(), "NULLS FIRST/LAST is not supported yet")
+		}
+	}
+	return nil
 }

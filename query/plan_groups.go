@@ -195,6 +195,9 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "unknown aggregate %s()", c.Name)
 	}
 	a := d.agg
+	if c.Filter != nil {
+		return aggRef{}, sql.ErrorAt(p.q, c.Filter.Pos(), "FILTER is not supported yet")
+	}
 	if c.Star && a.star != nil {
 		return a.star(s), nil
 	}

@@ -95,7 +95,7 @@ func callsFunc(t *testing.T, q string, kind funcKind, name string) bool {
 	}
 	found := false
 	for _, e := range es {
-		walk(e, func(x sql.Expr) {
+		sql.Walk(e, func(x sql.Expr) {
 			switch x := x.(type) {
 			case *sql.Call:
 				found = found || x.Name == name
