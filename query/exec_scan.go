@@ -117,7 +117,7 @@ func (st *scanState) setSchema() {
 
 // types are the output types of a scan (for an empty result).
 func (st *scanState) types() []typ {
-	cp := &compiler{q: st.p.q, loc: st.p.loc}
+	cp := st.p.compiler()
 	var ts []typ
 	for _, it := range st.p.items {
 		if it.expr == nil {
@@ -149,7 +149,7 @@ func (st *scanState) worker(i int, rec arrow.RecordBatch) *scanWorker {
 	}
 	st.mu.Unlock()
 	w := &scanWorker{c: newEvalCtx(p.loc)}
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	if p.star {
 		for _, f := range st.fields {
 			w.items = append(w.items, &colNode{f: f, t: columnTyp(f)})

@@ -14,9 +14,8 @@ import (
 // the WHERE clause, then the select list, HAVING, ORDER BY and LIMIT over the groups) or a scan (the
 // WHERE clause as the engine's scan filter, the select list evaluated on the kept rows).
 type Plan struct {
-	q    string
+	*env
 	stmt *sql.Select
-	loc  *time.Location
 
 	// From and To bound the records' start as the WHERE clause does (zero when it does not): the
 	// caller uses them to skip objects by key, as report's --from/--to.
@@ -36,6 +35,8 @@ type Plan struct {
 	star bool
 
 	items []outItem
+	// zones are the output columns' time zones where at_timezone sets one (nil: the query's).
+	zones []*time.Location
 }
 
 // outItem is one output column.
@@ -61,17 +62,15 @@ func PlanSQL(q string, loc *time.Location) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return planSelect(q, stmt, loc)
+	return planSelect(newEnv(q, loc), stmt)
 }
 
 // Source is the FROM of the query: a path or URI (FromPath), or a table name.
 func (p *Plan) Source() (string, bool) { return p.stmt.From, p.stmt.FromPath }
 
-func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
-	if loc == nil {
-		loc = time.UTC
-	}
-	p := &Plan{q: q, stmt: stmt, loc: loc, keyForms: map[string]int{}, aggForms: map[string]int{}}
+func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
+	q := en.q
+	p := &Plan{env: en, stmt: stmt, keyForms: map[string]int{}, aggForms: map[string]int{}}
 	if err := notYet(q, stmt); err != nil {
 		return nil, err
 	}
@@ -79,7 +78,7 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 		return nil, sql.ErrorAt(q, 0, "SELECT DISTINCT is not supported: write GROUP BY")
 	}
 	if stmt.Where != nil {
-		f, err := newExprFilter(q, stmt.Where, loc)
+		f, err := newExprFilter(en, stmt.Where)
 		if err != nil {
 			return nil, err
 		}
@@ -137,14 +136,16 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 
 // checkScan compiles the select list and ORDER BY of a scan once, to report errors before reading.
 func (p *Plan) checkScan() error {
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	for _, it := range p.items {
 		if it.expr == nil {
 			continue
 		}
-		if _, err := cp.compile(it.expr); err != nil {
+		n, err := cp.compile(it.expr)
+		if err != nil {
 			return err
 		}
+		p.zones = append(p.zones, staticZone(n))
 	}
 	for _, o := range p.stmt.OrderBy {
 		if _, err := p.orderExpr(o.Expr); err != nil {
@@ -169,7 +170,7 @@ func (p *Plan) orderExpr(e sql.Expr) (sql.Expr, error) {
 			}
 		}
 	}
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	if p.agg {
 		cp = p.groupCompiler()
 	}

@@ -66,9 +66,11 @@ func (p *Plan) planGroups() error {
 	// Collect the aggregates, and check every expression over the groups.
 	cp := p.groupCompiler()
 	for _, it := range p.items {
-		if _, err := cp.compile(it.expr); err != nil {
+		n, err := cp.compile(it.expr)
+		if err != nil {
 			return err
 		}
+		p.zones = append(p.zones, staticZone(n))
 	}
 	if h := p.stmt.Having; h != nil {
 		n, err := cp.compile(h)
@@ -90,7 +92,7 @@ func (p *Plan) planGroups() error {
 // groupCompiler compiles expressions over the groups: GROUP BY expressions and aggregates are read
 // from the result; any other column is an error.
 func (p *Plan) groupCompiler() *compiler {
-	cp := &compiler{q: p.q, loc: p.loc,
+	cp := &compiler{env: p.env,
 		noCols: "column %q must appear in GROUP BY or be used in an aggregate function"}
 	cp.leaf = func(e sql.Expr) (node, bool, error) {
 		form := sql.Format(e)
