@@ -31,6 +31,14 @@ type Plan struct {
 	keyForms map[string]int // sql.Format of a GROUP BY expression -> key
 	aggForms map[string]int // sql.Format of an aggregate call -> aggs
 
+	// General group-by queries (hashagg.go): keys and aggregates the engine has no measure for.
+	general bool
+	gkeys   []sql.Expr
+	gkeyT   []typ
+	gaggs   []*genAgg
+	// distinctRows: SELECT DISTINCT over groups, applied to the output rows.
+	distinctRows bool
+
 	// Scan queries.
 	star bool
 
@@ -73,9 +81,6 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 	p := &Plan{env: en, stmt: stmt, keyForms: map[string]int{}, aggForms: map[string]int{}}
 	if err := notYet(q, stmt); err != nil {
 		return nil, err
-	}
-	if stmt.Distinct {
-		return nil, sql.ErrorAt(q, 0, "SELECT DISTINCT is not supported: write GROUP BY")
 	}
 	if stmt.Where != nil {
 		f, err := newExprFilter(en, stmt.Where)
@@ -127,6 +132,9 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 	}
 	if p.star && len(p.items) > 1 {
 		return nil, sql.ErrorAt(q, 0, "* with other select items is not supported")
+	}
+	if err := p.rewriteShape(); err != nil {
+		return nil, err
 	}
 	if !p.agg {
 		return p, p.checkScan()
@@ -295,13 +303,6 @@ func notYet(q string, s *sql.Select) error {
 		return sql.ErrorAt(q, s.FromAt, "a subquery in FROM is not supported yet")
 	case len(s.UnionAll) > 0:
 		return sql.ErrorAt(q, 0, "UNION ALL is not supported yet")
-	case s.Offset > 0:
-		return sql.ErrorAt(q, 0, "OFFSET is not supported yet")
-	}
-	for _, o := range s.OrderBy {
-		if o.Nulls != sql.NullsDefault {
-			return sql.ErrorAt(q, o.Expr.Pos(), "NULLS FIRST/LAST is not supported yet")
-		}
 	}
 	return nil
 }

@@ -65,6 +65,9 @@ var errLimitReached = errors.New("limit reached")
 // Run reads the sources and answers the query.
 func (p *Plan) Run(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
 	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
+	if p.general {
+		return p.runGeneral(ctx, sources, cfg, ro)
+	}
 	if p.agg {
 		cfg.Specs = []aggregate.Spec{p.spec}
 		e, err := aggregate.New(cfg)

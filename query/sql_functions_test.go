@@ -129,3 +129,46 @@ func TestSQLDateTimeFunctions(t *testing.T) {
 			rows: sqRowsT{{utc(2026, 11, 1, 5, 30, 0), utc(2026, 7, 1, 12, 0, 0)}}},
 	})
 }
+
+// TestSQLGeneralAggregates checks the aggregates of the general group-by, FILTER, CASE and
+// arithmetic inside aggregates, GROUP BY of expressions, HAVING, DISTINCT, NULLS FIRST and OFFSET
+// over the fixture; the expected groups are worked out by hand.
+func TestSQLGeneralAggregates(t *testing.T) {
+	sqRunCases(t, []sqCase{
+		{name: "new aggregates per interface",
+			q: `SELECT interface_id, count(*) AS n, count_if(action = 'REJECT') AS rej, sum(bytes) FILTER (WHERE protocol = 6) AS tcpb,
+				sum("end" - start) AS dur, sum(CASE WHEN action = 'ACCEPT' THEN packets ELSE 0 END) AS accp,
+				max_by(account_id, bytes) AS big, min_by(account_id, bytes) AS small, arbitrary(type) AS ty,
+				approx_distinct(dstport) AS dp, approx_percentile(bytes, 0.5) AS med, array_agg(dstport) AS ports,
+				count(DISTINCT action) AS da
+				FROM t GROUP BY interface_id ORDER BY interface_id NULLS FIRST`,
+			cols: []string{"interface_id", "n", "rej", "tcpb", "dur", "accp", "big", "small", "ty", "dp", "med", "ports", "da"},
+			rows: sqRowsT{
+				{nil, int64(1), int64(0), int64(400), int64(10), int64(4), "r10", "r10", "IPv4", int64(1), int64(400), "[22]", int64(1)},
+				{"eni-a", int64(3), int64(1), int64(2300), int64(30), int64(18), "r01", "r02", "IPv4", int64(3), int64(800), "[22, 3389, 40000]", int64(2)},
+				{"eni-b", int64(3), int64(1), int64(23000), int64(30), int64(21), "r05", "r04", "IPv4", int64(3), int64(3000), "[443, 33000, 50000]", int64(2)},
+				{"eni-c", int64(3), int64(0), nil, int64(20), int64(5), "r09", "r09", "IPv4", int64(2), int64(300), "[2, 53, NULL]", int64(1)},
+				{"eni-d", int64(1), int64(0), int64(700), int64(10), int64(7), "r11", "r11", "IPv4", int64(1), int64(700), "[8080]", int64(1)},
+			}},
+		{name: "aggregates of no rows",
+			q:    "SELECT count_if(bytes > 0) AS c, approx_distinct(srcaddr) AS d, max_by(account_id, bytes) AS m, array_agg(bytes) AS a, sum(bytes * 2) AS s FROM t WHERE bytes > 1000000",
+			cols: []string{"c", "d", "m", "a", "s"},
+			rows: sqRowsT{{int64(0), int64(0), nil, nil, nil}}},
+		{name: "SELECT DISTINCT",
+			q:    "SELECT DISTINCT interface_id, action FROM t ORDER BY 1, 2",
+			cols: []string{"interface_id", "action"},
+			rows: sqRowsT{{"eni-a", "ACCEPT"}, {"eni-a", "REJECT"}, {"eni-b", "ACCEPT"}, {"eni-b", "REJECT"}, {"eni-c", "ACCEPT"}, {"eni-c", nil}, {"eni-d", "ACCEPT"}, {nil, "ACCEPT"}}},
+		{name: "GROUP BY an expression by ordinal, HAVING on a new aggregate",
+			q:    "SELECT split_part(interface_id, '-', 2) AS e, sum(bytes) AS b FROM t GROUP BY 1 HAVING count_if(protocol = 6) >= 2 ORDER BY b DESC",
+			cols: []string{"e", "b"},
+			rows: sqRowsT{{"b", int64(23100)}, {"a", int64(2300)}}},
+		{name: "OFFSET over groups",
+			q:    "SELECT interface_id, count(*) AS n FROM t GROUP BY 1 ORDER BY 1 OFFSET 1 LIMIT 2",
+			cols: []string{"interface_id", "n"},
+			rows: sqRowsT{{"eni-b", int64(3)}, {"eni-c", int64(3)}}},
+		{name: "DISTINCT over groups",
+			q:    "SELECT DISTINCT count(*) AS n FROM t GROUP BY interface_id ORDER BY n",
+			cols: []string{"n"},
+			rows: sqRowsT{{int64(1)}, {int64(3)}}},
+	})
+}
