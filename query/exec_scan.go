@@ -20,6 +20,7 @@ type scanState struct {
 	emit    func(arrow.RecordBatch) error
 	ordered bool
 	limit   int64
+	skip    int64             // OFFSET rows still to drop (ordered scans)
 	fields  []flowlog.FieldID // the columns of *, fixed by the first batch
 	workers []*scanWorker
 	sort    *sortShared // ordered scans
@@ -36,7 +37,10 @@ type scanWorker struct {
 
 func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggregate.Config, ro RunOptions) (*Result, error) {
 	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit,
-		budget: &memBudget{limit: ro.MemoryLimit}}
+		budget: &memBudget{limit: ro.MemoryLimit}, skip: p.stmt.Offset}
+	if st.limit >= 0 { // the sort keeps OFFSET + LIMIT rows; the first OFFSET are dropped as they come
+		st.limit += st.skip
+	}
 	if st.ordered {
 		var desc []bool
 		for _, o := range p.stmt.OrderBy {
@@ -254,6 +258,13 @@ func (st *scanState) finishOrdered(ctx context.Context) error {
 		for len(ident) < rs.n {
 			ident = append(ident, int32(len(ident)))
 		}
-		return st.res.add(st.p.recordNamed(st.outNames(), rs.v[:st.sort.nc], ident[:rs.n]), st.emit)
+		rows := ident[:rs.n]
+		if d := min(st.skip, int64(len(rows))); d > 0 {
+			rows, st.skip = rows[d:], st.skip-d
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return st.res.add(st.p.recordNamed(st.outNames(), rs.v[:st.sort.nc], rows), st.emit)
 	})
 }

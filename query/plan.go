@@ -137,6 +137,9 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 		return nil, err
 	}
 	if !p.agg {
+		if stmt.Offset > 0 && len(stmt.OrderBy) == 0 {
+			return nil, sql.ErrorAt(q, 0, "OFFSET needs ORDER BY in a query that does not group: its rows come in no fixed order")
+		}
 		return p, p.checkScan()
 	}
 	return p, p.planGroups()

@@ -172,3 +172,21 @@ func TestSQLGeneralAggregates(t *testing.T) {
 			rows: sqRowsT{{int64(1)}, {int64(3)}}},
 	})
 }
+
+// TestSQLScanShape: OFFSET and NULLS FIRST in a scan with ORDER BY.
+func TestSQLScanShape(t *testing.T) {
+	sqRunCases(t, []sqCase{
+		{name: "OFFSET and NULLS FIRST",
+			q:    "SELECT account_id, bytes FROM t ORDER BY bytes NULLS FIRST, account_id OFFSET 1 LIMIT 3",
+			cols: []string{"account_id", "bytes"},
+			rows: sqRowsT{{"r08", nil}, {"r04", int64(100)}, {"r09", int64(300)}}},
+		{name: "DESC NULLS LAST is the default; OFFSET past the end",
+			q:    "SELECT account_id FROM t ORDER BY bytes DESC NULLS LAST, account_id OFFSET 9",
+			cols: []string{"account_id"},
+			rows: sqRowsT{{"r07"}, {"r08"}}},
+		{name: "OFFSET beyond every row",
+			q:    "SELECT account_id FROM t ORDER BY 1 OFFSET 50",
+			cols: []string{"account_id"},
+			rows: sqRowsT{}},
+	})
+}
