@@ -68,7 +68,7 @@ func (n *castNode) eval(c *evalCtx, sel []int32) *vec {
 			case tFloat:
 				v.s[k] = strconv.FormatFloat(x.f[k], 'g', -1, 64)
 			case tTime:
-				v.s[k] = formatTime(x.i[k], c.loc)
+				v.s[k] = formatTime(x.i[k], zoneOf(c, x))
 			case tBool:
 				v.s[k] = strconv.FormatBool(x.i[k] == 1)
 			default:

@@ -13,13 +13,13 @@ import (
 // compiler turns syntax into nodes. leaf, when set, may replace any subexpression (a group key or an
 // aggregate of a result); columns then must have been replaced.
 type compiler struct {
-	q        string
-	loc      *time.Location
+	*env
 	leaf     func(e sql.Expr) (node, bool, error)
 	noCols   string // when set, a column reference is an error with this message
 	fields   map[flowlog.FieldID]bool
-	interval map[node]bool
-	nodes    int // compiled so far: each holds a batch's worth of values
+	interval map[node]bool // day-time INTERVAL literals: seconds
+	months   map[node]bool // year-month INTERVAL literals: months
+	nodes    int           // compiled so far: each holds a batch's worth of values
 }
 
 // maxNodes bounds the nodes of a query's expressions. Each evaluates a batch at a time into a
@@ -30,6 +30,24 @@ const maxNodes = 256
 func (cp *compiler) errorf(e sql.Expr, format string, args ...any) error {
 	return sql.ErrorAt(cp.q, e.Pos(), format, args...)
 }
+
+// env is what every compiler of one query shares: its text (for errors), its time zone, and the
+// time it started, which now(), current_timestamp and current_date read, the same in every row and
+// every worker.
+type env struct {
+	q   string
+	loc *time.Location
+	now time.Time
+}
+
+func newEnv(q string, loc *time.Location) *env {
+	if loc == nil {
+		loc = time.UTC
+	}
+	return &env{q: q, loc: loc, now: time.Now()}
+}
+
+func (e *env) compiler() *compiler { return &compiler{env: e} }
 
 // lookupColumn finds a column by its Athena name (or its flow-log field name).
 func lookupColumn(name string) (flowlog.FieldID, bool) {
@@ -72,6 +90,14 @@ func (cp *compiler) compile(e sql.Expr) (node, error) {
 	case *sql.TimestampLit:
 		return &litNode{v: scalar{t: tTime, i: e.V.Unix()}}, nil
 	case *sql.IntervalLit:
+		if e.Months != 0 {
+			n := &litNode{v: scalar{t: tInt, i: e.Months}}
+			if cp.months == nil {
+				cp.months = map[node]bool{}
+			}
+			cp.months[n] = true
+			return n, nil
+		}
 		n := &litNode{v: scalar{t: tInt, i: int64(e.V / time.Second)}}
 		if cp.interval == nil {
 			cp.interval = map[node]bool{}
@@ -139,6 +165,8 @@ func (cp *compiler) compile(e sql.Expr) (node, error) {
 		return cp.call(e)
 	case *sql.Cast:
 		return cp.cast(e)
+	case *sql.Case:
+		return cp.caseExpr(e)
 	case *sql.Star:
 		return nil, cp.errorf(e, "* is allowed as a select item and in count(*) only")
 	}
@@ -186,6 +214,22 @@ func (cp *compiler) binary(e *sql.Binary) (node, error) {
 		return nil, err
 	}
 	lt, rt := l.typ(), r.typ()
+	if e.Op == "||" {
+		xs := []node{l, r}
+		for i, x := range xs {
+			switch x.typ() {
+			case tStr, tNull:
+			case tAddr: // Athena's addresses are varchar: srcaddr || ':' || …
+				xs[i] = &castNode{x: x, to: tStr}
+			default:
+				return nil, cp.errorf(e, "|| joins varchar values, found %s and %s (cast the others to varchar)", lt, rt)
+			}
+		}
+		return &strNode{f: strConcat, xs: xs}, nil
+	}
+	if (e.Op == "+" || e.Op == "-") && lt == tTime && cp.months[r] {
+		return &dateAddNode{x: l, unit: "month", n: r, neg: e.Op == "-"}, nil
+	}
 	if (e.Op == "+" || e.Op == "-") && lt == tTime && cp.interval[r] {
 		return &arithNode{op: e.Op, l: &relabel{x: l, t: tInt}, r: r, t: tTime}, nil
 	}

@@ -63,6 +63,12 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 	for _, a := range p.aggs {
 		c.refs = append(c.refs, aggVec(t, a, groups, global))
 	}
+	return p.finishRefs(c, n)
+}
+
+// finishRefs evaluates HAVING, the select list, DISTINCT, ORDER BY, OFFSET and LIMIT over n groups
+// whose keys and aggregates are c.refs.
+func (p *Plan) finishRefs(c *evalCtx, n int) (arrow.RecordBatch, error) {
 	all := make([]int32, n)
 	for i := range all {
 		all[i] = int32(i)
@@ -90,8 +96,42 @@ func (p *Plan) finishGroups(t *aggregate.Table) (arrow.RecordBatch, error) {
 	if err != nil {
 		return nil, err
 	}
-	sel = sortRows(sel, order, p.stmt.OrderBy, cols, p.stmt.Limit)
+	if p.distinctRows {
+		sel = distinctSel(sel, cols)
+	}
+	sel = p.sortPage(sel, order, cols)
 	return p.record(cols, sel), nil
+}
+
+// sortPage orders rows sel and keeps those OFFSET and LIMIT leave.
+func (p *Plan) sortPage(sel []int32, order, cols []*vec) []int32 {
+	limit, off := p.stmt.Limit, p.stmt.Offset
+	if limit >= 0 {
+		limit += off
+	}
+	sel = sortRows(sel, order, p.stmt.OrderBy, cols, limit)
+	if off >= int64(len(sel)) {
+		return sel[:0]
+	}
+	return sel[off:]
+}
+
+// distinctSel keeps the first of the rows sel that are equal in every column.
+func distinctSel(sel []int32, cols []*vec) []int32 {
+	seen := map[string]bool{}
+	var b []byte
+	out := sel[:0]
+	for _, r := range sel {
+		b = b[:0]
+		for _, v := range cols {
+			b = encodeKey(b, v, int(r))
+		}
+		if !seen[string(b)] {
+			seen[string(b)] = true
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 // aggVec is aggregate a of each group (global: the one row of an aggregate over no rows).
@@ -137,8 +177,11 @@ func aggVec(t *aggregate.Table, a aggRef, groups []aggregate.Group, global bool)
 // conversations this is the difference between materialising 5 M address pairs and 20.
 func (p *Plan) topGroups(t *aggregate.Table) ([]aggregate.Group, error) {
 	limit := p.stmt.Limit
+	if limit >= 0 {
+		limit += p.stmt.Offset
+	}
 	n := t.Len()
-	if limit < 0 || len(p.stmt.OrderBy) == 0 || int64(n) <= 4*limit+64 {
+	if limit < 0 || len(p.stmt.OrderBy) == 0 || p.distinctRows || int64(n) <= 4*limit+64 {
 		return t.Groups(), nil
 	}
 	cp := p.groupCompiler()

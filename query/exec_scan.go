@@ -20,6 +20,7 @@ type scanState struct {
 	emit    func(arrow.RecordBatch) error
 	ordered bool
 	limit   int64
+	skip    int64             // OFFSET rows still to drop (ordered scans)
 	fields  []flowlog.FieldID // the columns of *, fixed by the first batch
 	workers []*scanWorker
 	sort    *sortShared // ordered scans
@@ -36,7 +37,10 @@ type scanWorker struct {
 
 func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggregate.Config, ro RunOptions) (*Result, error) {
 	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit,
-		budget: &memBudget{limit: ro.MemoryLimit}}
+		budget: &memBudget{limit: ro.MemoryLimit}, skip: p.stmt.Offset}
+	if st.limit >= 0 { // the sort keeps OFFSET + LIMIT rows; the first OFFSET are dropped as they come
+		st.limit += st.skip
+	}
 	if st.ordered {
 		var desc []bool
 		for _, o := range p.stmt.OrderBy {
@@ -117,7 +121,7 @@ func (st *scanState) setSchema() {
 
 // types are the output types of a scan (for an empty result).
 func (st *scanState) types() []typ {
-	cp := &compiler{q: st.p.q, loc: st.p.loc}
+	cp := st.p.compiler()
 	var ts []typ
 	for _, it := range st.p.items {
 		if it.expr == nil {
@@ -149,7 +153,7 @@ func (st *scanState) worker(i int, rec arrow.RecordBatch) *scanWorker {
 	}
 	st.mu.Unlock()
 	w := &scanWorker{c: newEvalCtx(p.loc)}
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	if p.star {
 		for _, f := range st.fields {
 			w.items = append(w.items, &colNode{f: f, t: columnTyp(f)})
@@ -254,6 +258,13 @@ func (st *scanState) finishOrdered(ctx context.Context) error {
 		for len(ident) < rs.n {
 			ident = append(ident, int32(len(ident)))
 		}
-		return st.res.add(st.p.recordNamed(st.outNames(), rs.v[:st.sort.nc], ident[:rs.n]), st.emit)
+		rows := ident[:rs.n]
+		if d := min(st.skip, int64(len(rows))); d > 0 {
+			rows, st.skip = rows[d:], st.skip-d
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		return st.res.add(st.p.recordNamed(st.outNames(), rs.v[:st.sort.nc], rows), st.emit)
 	})
 }

@@ -56,7 +56,7 @@ func (p *Plan) reads() []flowlog.FieldID {
 		cfg.Specs = []aggregate.Spec{p.spec}
 	} else {
 		fields := map[flowlog.FieldID]bool{}
-		cp := &compiler{q: p.q, loc: p.loc, fields: fields}
+		cp := &compiler{env: p.env, fields: fields}
 		for _, it := range p.items {
 			if it.expr != nil {
 				cp.compile(it.expr)

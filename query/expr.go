@@ -2,7 +2,6 @@ package query
 
 import (
 	"fmt"
-	"time"
 
 	"github.com/apache/arrow-go/v18/arrow"
 
@@ -24,23 +23,22 @@ type node interface {
 
 // exprFilter is a WHERE clause as an aggregate.Filter: each worker compiles its own nodes.
 type exprFilter struct {
-	q      string
+	*env
 	e      sql.Expr
-	loc    *time.Location
 	fields []flowlog.FieldID
 }
 
 // newExprFilter checks a WHERE clause and lists its columns.
-func newExprFilter(q string, e sql.Expr, loc *time.Location) (*exprFilter, error) {
-	cp := &compiler{q: q, loc: loc, fields: map[flowlog.FieldID]bool{}}
+func newExprFilter(en *env, e sql.Expr) (*exprFilter, error) {
+	cp := &compiler{env: en, fields: map[flowlog.FieldID]bool{}}
 	n, err := cp.compile(e)
 	if err != nil {
 		return nil, err
 	}
 	if n.typ() != tBool && n.typ() != tNull {
-		return nil, sql.ErrorAt(q, e.Pos(), "WHERE needs a condition, found a %s", n.typ())
+		return nil, sql.ErrorAt(en.q, e.Pos(), "WHERE needs a condition, found a %s", n.typ())
 	}
-	f := &exprFilter{q: q, e: e, loc: loc}
+	f := &exprFilter{env: en, e: e}
 	for id := range flowlog.Fields {
 		if cp.fields[flowlog.FieldID(id)] {
 			f.fields = append(f.fields, flowlog.FieldID(id))
@@ -52,7 +50,7 @@ func newExprFilter(q string, e sql.Expr, loc *time.Location) (*exprFilter, error
 func (f *exprFilter) Fields() []flowlog.FieldID { return f.fields }
 
 func (f *exprFilter) New() aggregate.Selector {
-	cp := &compiler{q: f.q, loc: f.loc}
+	cp := f.compiler()
 	n, err := cp.compile(f.e)
 	if err != nil {
 		panic(fmt.Sprintf("BUG: a checked filter does not compile: %v", err))

@@ -62,7 +62,7 @@ func BenchmarkFilter(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-			f, err := newExprFilter("", stmt.Where, time.UTC)
+			f, err := newExprFilter(newEnv("", time.UTC), stmt.Where)
 			if err != nil {
 				b.Fatal(err)
 			}

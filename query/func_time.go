@@ -114,6 +114,13 @@ func (n *timeNode) typ() typ {
 func (n *timeNode) eval(c *evalCtx, sel []int32) *vec {
 	x, v := unary(n.x, &n.out, n.typ(), c, sel)
 	tr, engine := engineTrunc(n.unit, n.part)
+	loc := c.loc
+	if x.loc != nil { // at_timezone: that zone's parts, not the engine's keys
+		loc, engine = x.loc, false
+		if !n.part {
+			v.loc = x.loc
+		}
+	}
 	for k := range v.i {
 		if x.isNull(k) {
 			continue
@@ -128,7 +135,7 @@ func (n *timeNode) eval(c *evalCtx, sel []int32) *vec {
 			}
 			continue
 		}
-		t := time.Unix(s, 0).In(c.loc)
+		t := time.Unix(s, 0).In(loc)
 		if n.part {
 			v.i[k] = timePart(t, n.unit)
 		} else {

@@ -25,3 +25,17 @@ var _ = examples(map[string][]string{
 	"quarter":      {"SELECT quarter(from_unixtime(start)) FROM t"},
 	"year":         {"SELECT year(from_unixtime(start)) FROM t"},
 })
+
+var _ = examples(map[string][]string{
+	"now":                    {"SELECT count(*) FROM t WHERE from_unixtime(start) > now() - INTERVAL '7' DAY"},
+	"current_timestamp":      {"SELECT count(*) FROM t WHERE from_unixtime(start) > current_timestamp - INTERVAL '1' MONTH"},
+	"localtimestamp":         {"SELECT localtimestamp FROM t"},
+	"current_date":           {"SELECT count(*) FROM t WHERE from_unixtime(start) >= current_date - INTERVAL '1' DAY"},
+	"date_add":               {"SELECT date_add('day', -1, from_unixtime(start)) FROM t WHERE from_unixtime(start) > date_add('month', -3, current_date)"},
+	"date_diff":              {"SELECT date_diff('second', from_unixtime(start), from_unixtime(\"end\")) FROM t"},
+	"date_format":            {"SELECT date_format(from_unixtime(start), '%Y-%m-%d %H:00') AS hour FROM t"},
+	"format_datetime":        {"SELECT format_datetime(from_unixtime(start), 'yyyy-MM-dd HH:mm') FROM t"},
+	"to_iso8601":             {"SELECT to_iso8601(from_unixtime(start)) FROM t"},
+	"from_iso8601_timestamp": {"SELECT count(*) FROM t WHERE from_unixtime(start) >= from_iso8601_timestamp('2026-11-01T00:00:00Z')"},
+	"at_timezone":            {"SELECT hour(at_timezone(from_unixtime(start), 'America/New_York')) FROM t"},
+})

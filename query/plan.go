@@ -14,9 +14,8 @@ import (
 // the WHERE clause, then the select list, HAVING, ORDER BY and LIMIT over the groups) or a scan (the
 // WHERE clause as the engine's scan filter, the select list evaluated on the kept rows).
 type Plan struct {
-	q    string
+	*env
 	stmt *sql.Select
-	loc  *time.Location
 
 	// From and To bound the records' start as the WHERE clause does (zero when it does not): the
 	// caller uses them to skip objects by key, as report's --from/--to.
@@ -32,10 +31,20 @@ type Plan struct {
 	keyForms map[string]int // sql.Format of a GROUP BY expression -> key
 	aggForms map[string]int // sql.Format of an aggregate call -> aggs
 
+	// General group-by queries (hashagg.go): keys and aggregates the engine has no measure for.
+	general bool
+	gkeys   []sql.Expr
+	gkeyT   []typ
+	gaggs   []*genAgg
+	// distinctRows: SELECT DISTINCT over groups, applied to the output rows.
+	distinctRows bool
+
 	// Scan queries.
 	star bool
 
 	items []outItem
+	// zones are the output columns' time zones where at_timezone sets one (nil: the query's).
+	zones []*time.Location
 }
 
 // outItem is one output column.
@@ -61,22 +70,20 @@ func PlanSQL(q string, loc *time.Location) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return planSelect(q, stmt, loc)
+	return planSelect(newEnv(q, loc), stmt)
 }
 
 // Source is the FROM of the query: a path or URI (FromPath), or a table name.
 func (p *Plan) Source() (string, bool) { return p.stmt.From, p.stmt.FromPath }
 
-func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
-	if loc == nil {
-		loc = time.UTC
-	}
-	p := &Plan{q: q, stmt: stmt, loc: loc, keyForms: map[string]int{}, aggForms: map[string]int{}}
-	if stmt.Distinct {
-		return nil, sql.ErrorAt(q, 0, "SELECT DISTINCT is not supported: write GROUP BY")
+func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
+	q := en.q
+	p := &Plan{env: en, stmt: stmt, keyForms: map[string]int{}, aggForms: map[string]int{}}
+	if err := notYet(q, stmt); err != nil {
+		return nil, err
 	}
 	if stmt.Where != nil {
-		f, err := newExprFilter(q, stmt.Where, loc)
+		f, err := newExprFilter(en, stmt.Where)
 		if err != nil {
 			return nil, err
 		}
@@ -126,7 +133,13 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 	if p.star && len(p.items) > 1 {
 		return nil, sql.ErrorAt(q, 0, "* with other select items is not supported")
 	}
+	if err := p.rewriteShape(); err != nil {
+		return nil, err
+	}
 	if !p.agg {
+		if stmt.Offset > 0 && len(stmt.OrderBy) == 0 {
+			return nil, sql.ErrorAt(q, 0, "OFFSET needs ORDER BY in a query that does not group: its rows come in no fixed order")
+		}
 		return p, p.checkScan()
 	}
 	return p, p.planGroups()
@@ -134,14 +147,16 @@ func planSelect(q string, stmt *sql.Select, loc *time.Location) (*Plan, error) {
 
 // checkScan compiles the select list and ORDER BY of a scan once, to report errors before reading.
 func (p *Plan) checkScan() error {
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	for _, it := range p.items {
 		if it.expr == nil {
 			continue
 		}
-		if _, err := cp.compile(it.expr); err != nil {
+		n, err := cp.compile(it.expr)
+		if err != nil {
 			return err
 		}
+		p.zones = append(p.zones, staticZone(n))
 	}
 	for _, o := range p.stmt.OrderBy {
 		if _, err := p.orderExpr(o.Expr); err != nil {
@@ -166,7 +181,7 @@ func (p *Plan) orderExpr(e sql.Expr) (sql.Expr, error) {
 			}
 		}
 	}
-	cp := &compiler{q: p.q, loc: p.loc}
+	cp := p.compiler()
 	if p.agg {
 		cp = p.groupCompiler()
 	}
@@ -183,47 +198,12 @@ func isColumnNamed(e sql.Expr, name string) bool {
 
 func hasAggregate(e sql.Expr) bool {
 	found := false
-	walk(e, func(x sql.Expr) {
+	sql.Walk(e, func(x sql.Expr) {
 		if c, ok := x.(*sql.Call); ok && isAggregate(c.Name) {
 			found = true
 		}
 	})
 	return found
-}
-
-// walk calls fn on e and every subexpression.
-func walk(e sql.Expr, fn func(sql.Expr)) {
-	if e == nil {
-		return
-	}
-	fn(e)
-	switch e := e.(type) {
-	case *sql.Unary:
-		walk(e.X, fn)
-	case *sql.Binary:
-		walk(e.L, fn)
-		walk(e.R, fn)
-	case *sql.In:
-		walk(e.X, fn)
-		for _, x := range e.List {
-			walk(x, fn)
-		}
-	case *sql.Between:
-		walk(e.X, fn)
-		walk(e.Lo, fn)
-		walk(e.Hi, fn)
-	case *sql.Like:
-		walk(e.X, fn)
-		walk(e.Pattern, fn)
-	case *sql.IsNull:
-		walk(e.X, fn)
-	case *sql.Call:
-		for _, x := range e.Args {
-			walk(x, fn)
-		}
-	case *sql.Cast:
-		walk(e.X, fn)
-	}
 }
 
 // startRange reads the bounds on start that the top-level AND of a WHERE clause sets: start >= N,
@@ -315,4 +295,17 @@ func (p *Plan) Narrow(from, to time.Time) {
 	if !to.IsZero() && (p.To.IsZero() || to.Before(p.To)) {
 		p.To = to
 	}
+}
+
+// notYet rejects the syntax the parser reads and the planner does not run yet.
+func notYet(q string, s *sql.Select) error {
+	switch {
+	case len(s.With) > 0:
+		return sql.ErrorAt(q, s.With[0].At, "WITH is not supported yet")
+	case s.FromSub != nil:
+		return sql.ErrorAt(q, s.FromAt, "a subquery in FROM is not supported yet")
+	case len(s.UnionAll) > 0:
+		return sql.ErrorAt(q, 0, "UNION ALL is not supported yet")
+	}
+	return nil
 }

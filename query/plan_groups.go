@@ -26,31 +26,88 @@ type aggRef struct {
 
 const noCount aggregate.Measure = 255
 
-// planGroups maps GROUP BY onto engine keys and the aggregates onto measures.
+// planGroups plans a query that groups: onto the engine's keys and measures when it can, else onto
+// the general group-by (hashagg.go).
 func (p *Plan) planGroups() error {
-	p.spec = aggregate.Spec{Name: "query"}
-	if p.filter != nil {
-		p.spec.Filter = p.filter
+	exprs, err := p.groupExprs()
+	if err != nil {
+		return err
 	}
+	if err := p.planEngine(exprs); err == nil {
+		return nil
+	}
+	return p.planGeneral(exprs)
+}
+
+// groupExprs resolves the GROUP BY items: ordinals and aliases of the select list, else expressions.
+func (p *Plan) groupExprs() ([]sql.Expr, error) {
+	var out []sql.Expr
 	for _, g := range p.stmt.GroupBy {
 		e := g
 		if lit, ok := g.(*sql.IntLit); ok {
-			if lit.V < 1 || int(lit.V) > len(p.items) {
-				return sql.ErrorAt(p.q, g.Pos(), "GROUP BY position %d is not in the select list", lit.V)
+			if lit.V < 1 || int(lit.V) > len(p.items) || p.items[lit.V-1].expr == nil {
+				return nil, sql.ErrorAt(p.q, g.Pos(), "GROUP BY position %d is not in the select list", lit.V)
 			}
 			e = p.items[lit.V-1].expr
 		} else if c, ok := g.(*sql.Column); ok {
-			if _, known := lookupColumn(c.Name); !known {
+			if !p.knownColumn(c.Name) {
 				for _, it := range p.items {
-					if it.name == c.Name {
+					if it.name == c.Name && it.expr != nil {
 						e = it.expr
 					}
 				}
 			}
 		}
 		if hasAggregate(e) {
-			return sql.ErrorAt(p.q, g.Pos(), "GROUP BY cannot hold an aggregate")
+			return nil, sql.ErrorAt(p.q, g.Pos(), "GROUP BY cannot hold an aggregate")
 		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// knownColumn says whether name is a column of the query's input.
+func (p *Plan) knownColumn(name string) bool {
+	_, ok := lookupColumn(name)
+	return ok
+}
+
+// resetGroups forgets a group plan, to plan the query another way.
+func (p *Plan) resetGroups() {
+	p.spec, p.keys, p.aggs, p.zones = aggregate.Spec{}, nil, nil, nil
+	p.gkeys, p.gkeyT, p.gaggs = nil, nil, nil
+	p.keyForms, p.aggForms = map[string]int{}, map[string]int{}
+}
+
+// planGeneral plans the general group-by: keys of any expression, aggregates of expressions.
+func (p *Plan) planGeneral(exprs []sql.Expr) error {
+	p.resetGroups()
+	p.general = true
+	in := p.inputCompiler()
+	for _, e := range exprs {
+		n, err := in.compile(e)
+		if err != nil {
+			return err
+		}
+		form := sql.Format(e)
+		if _, dup := p.keyForms[form]; dup {
+			continue
+		}
+		p.keyForms[form] = len(p.gkeys)
+		p.gkeys = append(p.gkeys, e)
+		p.gkeyT = append(p.gkeyT, n.typ())
+	}
+	return p.checkGroups()
+}
+
+// planEngine maps GROUP BY onto engine keys and the aggregates onto measures.
+func (p *Plan) planEngine(exprs []sql.Expr) error {
+	p.resetGroups()
+	p.spec = aggregate.Spec{Name: "query"}
+	if p.filter != nil {
+		p.spec.Filter = p.filter
+	}
+	for _, e := range exprs {
 		k, t, err := p.keyFor(e)
 		if err != nil {
 			return err
@@ -63,12 +120,26 @@ func (p *Plan) planGroups() error {
 		p.keys = append(p.keys, groupKey{key: k, t: t})
 		p.spec.Keys = append(p.spec.Keys, k)
 	}
-	// Collect the aggregates, and check every expression over the groups.
+	return p.checkGroups()
+}
+
+// nkeys is the number of group keys.
+func (p *Plan) nkeys() int {
+	if p.general {
+		return len(p.gkeys)
+	}
+	return len(p.keys)
+}
+
+// checkGroups collects the aggregates and checks every expression over the groups.
+func (p *Plan) checkGroups() error {
 	cp := p.groupCompiler()
 	for _, it := range p.items {
-		if _, err := cp.compile(it.expr); err != nil {
+		n, err := cp.compile(it.expr)
+		if err != nil {
 			return err
 		}
+		p.zones = append(p.zones, staticZone(n))
 	}
 	if h := p.stmt.Having; h != nil {
 		n, err := cp.compile(h)
@@ -90,16 +161,31 @@ func (p *Plan) planGroups() error {
 // groupCompiler compiles expressions over the groups: GROUP BY expressions and aggregates are read
 // from the result; any other column is an error.
 func (p *Plan) groupCompiler() *compiler {
-	cp := &compiler{q: p.q, loc: p.loc,
+	cp := &compiler{env: p.env,
 		noCols: "column %q must appear in GROUP BY or be used in an aggregate function"}
 	cp.leaf = func(e sql.Expr) (node, bool, error) {
 		form := sql.Format(e)
 		if k, ok := p.keyForms[form]; ok {
+			if p.general {
+				return &refNode{i: k, t: p.gkeyT[k]}, true, nil
+			}
 			return &refNode{i: k, t: p.keys[k].t}, true, nil
 		}
 		c, ok := e.(*sql.Call)
 		if !ok || !isAggregate(c.Name) {
 			return nil, false, nil
+		}
+		if p.general {
+			if j, ok := p.aggForms[form]; ok {
+				return &refNode{i: len(p.gkeys) + j, t: p.gaggs[j].t}, true, nil
+			}
+			a, err := p.addGenAgg(c)
+			if err != nil {
+				return nil, true, err
+			}
+			p.aggForms[form] = len(p.gaggs)
+			p.gaggs = append(p.gaggs, a)
+			return &refNode{i: len(p.gkeys) + len(p.gaggs) - 1, t: a.t}, true, nil
 		}
 		if j, ok := p.aggForms[form]; ok {
 			return &refNode{i: len(p.keys) + j, t: p.aggs[j].t}, true, nil
@@ -195,6 +281,9 @@ func (p *Plan) addAggregate(c *sql.Call) (aggRef, error) {
 		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "unknown aggregate %s()", c.Name)
 	}
 	a := d.agg
+	if c.Filter != nil || a.measure == nil {
+		return aggRef{}, sql.ErrorAt(p.q, c.Pos(), "%s() is not one of the engine's measures", c.Name)
+	}
 	if c.Star && a.star != nil {
 		return a.star(s), nil
 	}

@@ -38,10 +38,13 @@ type funcDef struct {
 	name    string
 	aliases []string // other names of the same function (dow for day_of_week)
 	kind    funcKind
-	arity   int    // the number of arguments (checked before compile is called)
-	args    string // the arguments as shown to users: "unit varchar literal, ts timestamp"
-	result  string // the result type as shown to users: "timestamp"
-	doc     string // one line, no final period
+	arity   int // the number of arguments (checked before compile is called)
+	// maxArity, when not 0, is the largest number of arguments (arity is then the least); -1: any
+	// number from arity on.
+	maxArity int
+	args     string // the arguments as shown to users: "unit varchar literal, ts timestamp"
+	result   string // the result type as shown to users: "timestamp"
+	doc      string // one line, no final period
 
 	// compile builds the node of a scalar call with arity arguments; error messages name the
 	// function as written (e.Name, which may be an alias).
@@ -154,10 +157,27 @@ func (cp *compiler) call(e *sql.Call) (node, error) {
 	if d == nil {
 		return nil, cp.errorf(e, "unknown function %s() (%s)", e.Name, functionList())
 	}
-	if len(e.Args) != d.arity {
-		return nil, cp.errorf(e, "%s() takes %d argument(s), found %d", e.Name, d.arity, len(e.Args))
+	if e.Filter != nil {
+		return nil, cp.errorf(e.Filter, "FILTER is allowed on aggregates only, not on %s()", e.Name)
+	}
+	if err := d.checkArity(cp, e); err != nil {
+		return nil, err
 	}
 	return d.compile(cp, e)
+}
+
+// checkArity checks the number of arguments of a call.
+func (d *funcDef) checkArity(cp *compiler, e *sql.Call) error {
+	n := len(e.Args)
+	switch {
+	case d.maxArity == 0 && n != d.arity:
+		return cp.errorf(e, "%s() takes %d argument(s), found %d", e.Name, d.arity, n)
+	case d.maxArity < 0 && n < d.arity:
+		return cp.errorf(e, "%s() takes at least %d argument(s), found %d", e.Name, d.arity, n)
+	case d.maxArity > 0 && (n < d.arity || n > d.maxArity):
+		return cp.errorf(e, "%s() takes %d to %d arguments, found %d", e.Name, d.arity, d.maxArity, n)
+	}
+	return nil
 }
 
 // strArg returns argument i of a call, which must be a string literal.

@@ -200,7 +200,7 @@ func (rs *rowSet) nulls(c int) []bool {
 // once every column has them. Called once per column: the type switch is outside the row loops.
 func (rs *rowSet) appendCol(c int, src *vec, idx []int32) {
 	d := rs.v[c]
-	d.t = src.t
+	d.t, d.loc = src.t, src.loc
 	n := rs.n
 	if src.t == tNull {
 		nl := rs.nulls(c)

@@ -65,6 +65,9 @@ var errLimitReached = errors.New("limit reached")
 // Run reads the sources and answers the query.
 func (p *Plan) Run(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
 	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
+	if p.general {
+		return p.runGeneral(ctx, sources, cfg, ro)
+	}
 	if p.agg {
 		cfg.Specs = []aggregate.Spec{p.spec}
 		e, err := aggregate.New(cfg)
@@ -117,7 +120,13 @@ func (p *Plan) recordNamed(names []string, cols []*vec, sel []int32) arrow.Recor
 	fields := make([]arrow.Field, len(cols))
 	arrs := make([]arrow.Array, len(cols))
 	for i, v := range cols {
-		fields[i] = outField(names[i], v.t, p.loc)
+		loc := p.loc
+		if v.loc != nil {
+			loc = v.loc
+		} else if i < len(p.zones) && p.zones[i] != nil {
+			loc = p.zones[i]
+		}
+		fields[i] = outField(names[i], v.t, loc)
 		arrs[i] = vecArray(v, sel, fields[i].Type)
 	}
 	rec := arrowRecord(arrow.NewSchema(fields, nil), arrs, int64(len(sel)))

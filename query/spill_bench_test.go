@@ -78,7 +78,7 @@ func BenchmarkRunWrite(b *testing.B) {
 func BenchmarkRunWriteArrowIPC(b *testing.B) {
 	rs, idx := benchRows(b)
 	dir := b.TempDir()
-	p := &Plan{}
+	p := &Plan{env: newEnv("", nil)}
 	names := []string{"a", "b", "c", "d", "e"}
 	b.ResetTimer()
 	for range b.N {

@@ -35,8 +35,9 @@ func (t typ) numeric() bool { return t == tInt || t == tFloat }
 type vec struct {
 	t    typ
 	n    int
-	null []bool // nil when no element is null
-	nb   []bool // null's storage, kept from batch to batch
+	loc  *time.Location // a timestamp's zone when not the query's (at_timezone); else nil
+	null []bool         // nil when no element is null
+	nb   []bool         // null's storage, kept from batch to batch
 	i    []int64
 	f    []float64
 	s    []string
@@ -45,7 +46,7 @@ type vec struct {
 
 // reset sizes v for n values of type t, reusing its storage; no element is null.
 func (v *vec) reset(t typ, n int) {
-	v.t, v.n, v.null = t, n, nil
+	v.t, v.n, v.null, v.loc = t, n, nil, nil
 	switch t {
 	case tBool, tInt, tTime:
 		v.i = growI64(v.i, n)
@@ -139,7 +140,7 @@ func (c *evalCtx) setBatch(rec arrow.RecordBatch) {
 }
 
 func copyVec(v *vec) *vec {
-	c := &vec{t: v.t, n: v.n}
+	c := &vec{t: v.t, n: v.n, loc: v.loc}
 	if v.null != nil {
 		c.null = append([]bool(nil), v.null...)
 	}

@@ -61,10 +61,13 @@ type TimestampLit struct {
 	V  time.Time
 }
 
-// IntervalLit is INTERVAL '7' DAY (units: SECOND, MINUTE, HOUR, DAY).
+// IntervalLit is INTERVAL '7' DAY (units: SECOND, MINUTE, HOUR, DAY), or a year-month interval,
+// INTERVAL '2' MONTH or INTERVAL '1' YEAR, which counts Months (V is then 0): a month is not a fixed
+// number of seconds.
 type IntervalLit struct {
-	At int
-	V  time.Duration
+	At     int
+	V      time.Duration
+	Months int64
 }
 
 // NullLit is NULL.
@@ -83,7 +86,7 @@ type Unary struct {
 	X  Expr
 }
 
-// Binary is a binary operator. Op is one of AND OR = <> < <= > >= + - * / % (!= is read as <>).
+// Binary is a binary operator. Op is one of AND OR = <> < <= > >= + - * / % || (!= is read as <>).
 type Binary struct {
 	At   int
 	Op   string
@@ -122,13 +125,32 @@ type IsNull struct {
 }
 
 // Call is a function call: name(args), count(*) (Star set, no Args), count(DISTINCT x)
-// (Distinct set). Name is lower-cased.
+// (Distinct set), an aggregate with FILTER (WHERE cond) (Filter set). Name is lower-cased. The
+// niladic keywords current_date, current_timestamp and localtimestamp are calls without arguments
+// (Bare set: written without parentheses).
 type Call struct {
 	At       int
 	Name     string
 	Args     []Expr
 	Distinct bool
 	Star     bool
+	Filter   Expr
+	Bare     bool
+}
+
+// Case is CASE [operand] WHEN … THEN … [ELSE …] END: with an operand (simple CASE) each When is a
+// value compared with it, without one (searched CASE) each When is a condition. Else is nil when
+// absent (NULL).
+type Case struct {
+	At      int
+	Operand Expr
+	Whens   []When
+	Else    Expr
+}
+
+// When is one WHEN … THEN … arm of a CASE.
+type When struct {
+	Cond, Then Expr
 }
 
 // Cast is CAST(x AS type); Type is lower-cased as written (varchar, bigint, integer, int, double,
@@ -156,6 +178,50 @@ func (e *Like) Pos() int         { return e.At }
 func (e *IsNull) Pos() int       { return e.At }
 func (e *Call) Pos() int         { return e.At }
 func (e *Cast) Pos() int         { return e.At }
+func (e *Case) Pos() int         { return e.At }
+
+// Walk calls fn on e and every subexpression, parents first (a FILTER condition included).
+func Walk(e Expr, fn func(Expr)) {
+	if e == nil {
+		return
+	}
+	fn(e)
+	switch e := e.(type) {
+	case *Unary:
+		Walk(e.X, fn)
+	case *Binary:
+		Walk(e.L, fn)
+		Walk(e.R, fn)
+	case *In:
+		Walk(e.X, fn)
+		for _, x := range e.List {
+			Walk(x, fn)
+		}
+	case *Between:
+		Walk(e.X, fn)
+		Walk(e.Lo, fn)
+		Walk(e.Hi, fn)
+	case *Like:
+		Walk(e.X, fn)
+		Walk(e.Pattern, fn)
+	case *IsNull:
+		Walk(e.X, fn)
+	case *Call:
+		for _, x := range e.Args {
+			Walk(x, fn)
+		}
+		Walk(e.Filter, fn)
+	case *Cast:
+		Walk(e.X, fn)
+	case *Case:
+		Walk(e.Operand, fn)
+		for _, w := range e.Whens {
+			Walk(w.Cond, fn)
+			Walk(w.Then, fn)
+		}
+		Walk(e.Else, fn)
+	}
+}
 
 // SelectItem is one item of the select list: an expression with an optional alias, or * (Star).
 // Alias is lower-cased unless it was double-quoted, like Column.Name, so that ORDER BY finds it.
@@ -167,28 +233,53 @@ type SelectItem struct {
 }
 
 // OrderItem is one ORDER BY item. An integer literal is an ordinal (1-based) of the select list;
-// a bare column name may be an alias of the select list.
+// a bare column name may be an alias of the select list. Nulls is NULLS FIRST or NULLS LAST as
+// written (NullsDefault: last, as Trino).
 type OrderItem struct {
-	Expr Expr
-	Desc bool
+	Expr  Expr
+	Desc  bool
+	Nulls Nulls
 }
 
-// Select is the one statement: SELECT [DISTINCT] items FROM source [WHERE] [GROUP BY] [HAVING]
-// [ORDER BY] [LIMIT].
+// Nulls is where an ORDER BY item puts NULLs.
+type Nulls uint8
+
+const (
+	NullsDefault Nulls = iota // not written: last
+	NullsFirst
+	NullsLast
+)
+
+// Select is a query: [WITH ctes] SELECT [DISTINCT] items FROM source [WHERE] [GROUP BY] [HAVING]
+// [UNION ALL SELECT …]… [ORDER BY] [OFFSET] [LIMIT]. With UnionAll, ORDER BY, OFFSET and LIMIT apply
+// to the union of this select and its arms.
 type Select struct {
+	With     []CTE
 	Distinct bool
 	Items    []SelectItem
 	// From is the source: a single-quoted string ('s3://b/AWSLogs/', 'flows/*.log.gz') with
-	// FromPath set, or a table name (vpc_flow_logs, "db"."table": the last part) that stands for the
-	// sources given beside the query.
+	// FromPath set, a subquery (FromSub), or a table name (vpc_flow_logs, "db"."table": the last
+	// part) that names a CTE of an enclosing WITH or else stands for the sources given beside the
+	// query.
 	From     string
 	FromPath bool
+	FromSub  *Select
 	FromAt   int
-	Where    Expr   // nil when absent
-	GroupBy  []Expr // integer literals are ordinals of the select list
-	Having   Expr   // nil when absent
+	Where    Expr      // nil when absent
+	GroupBy  []Expr    // integer literals are ordinals of the select list
+	Having   Expr      // nil when absent
+	UnionAll []*Select // the further arms of a UNION ALL: no WITH, ORDER BY, OFFSET or LIMIT of their own
 	OrderBy  []OrderItem
+	Offset   int64 // 0 when absent
 	Limit    int64 // -1 when absent
+}
+
+// CTE is one named query of a WITH clause: name [(columns)] AS (query).
+type CTE struct {
+	Name    string
+	Columns []string // nil: the query's own output names
+	Query   *Select
+	At      int
 }
 
 // Error is a syntax or planning error at a byte offset of the query.

@@ -86,7 +86,7 @@ func lexToken(q string, i int) (token, int) {
 	case c == '\'' || c == '"':
 		return lexQuoted(q, i)
 	}
-	for _, op := range []string{"<>", "!=", "<=", ">="} {
+	for _, op := range []string{"<>", "!=", "<=", ">=", "||"} {
 		if strings.HasPrefix(q[i:], op) {
 			return token{kind: tOp, pos: i, text: op}, i + 2
 		}

@@ -113,14 +113,173 @@ func (p *parser) expectOp(op string) error {
 }
 
 func (p *parser) parseSelect() (*Select, error) {
-	if isKw(p.tok(), "WITH") {
-		return nil, p.fail(p.tok(), "WITH is not supported")
+	s, err := p.parseQuery()
+	if err != nil {
+		return nil, err
 	}
+	return s, p.parseEnd()
+}
+
+// parseQuery parses [WITH …] select [UNION ALL select]… [ORDER BY …] [OFFSET n] [LIMIT n].
+func (p *parser) parseQuery() (*Select, error) {
+	var with []CTE
+	if p.acceptKw("WITH") {
+		if isKw(p.tok(), "RECURSIVE") {
+			return nil, p.fail(p.tok(), "WITH RECURSIVE is not supported")
+		}
+		for {
+			c, err := p.parseCTE()
+			if err != nil {
+				return nil, err
+			}
+			for _, o := range with {
+				if o.Name == c.Name {
+					return nil, ErrorAt(p.q, c.At, "WITH names %q twice", c.Name)
+				}
+			}
+			with = append(with, c)
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+	}
+	s, err := p.parseCore()
+	if err != nil {
+		return nil, err
+	}
+	s.With = with
+	for isKw(p.tok(), "UNION") {
+		t := p.next()
+		if !p.acceptKw("ALL") {
+			return nil, p.fail(t, "UNION without ALL (which removes duplicates) is not supported: write UNION ALL, or SELECT DISTINCT over it")
+		}
+		arm, err := p.parseCore()
+		if err != nil {
+			return nil, err
+		}
+		s.UnionAll = append(s.UnionAll, arm)
+	}
+	if p.acceptKw("ORDER") {
+		if err := p.expectKw("BY"); err != nil {
+			return nil, err
+		}
+		for {
+			e, err := p.parseExpr()
+			if err != nil {
+				return nil, err
+			}
+			o := OrderItem{Expr: e}
+			if p.acceptKw("DESC") {
+				o.Desc = true
+			} else {
+				p.acceptKw("ASC")
+			}
+			if p.acceptKw("NULLS") {
+				switch {
+				case p.acceptKw("FIRST"):
+					o.Nulls = NullsFirst
+				case p.acceptKw("LAST"):
+					o.Nulls = NullsLast
+				default:
+					return nil, p.expected("FIRST or LAST after NULLS")
+				}
+			}
+			s.OrderBy = append(s.OrderBy, o)
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+	}
+	if p.acceptKw("OFFSET") {
+		n, err := p.count("OFFSET")
+		if err != nil {
+			return nil, err
+		}
+		s.Offset = n
+		if !p.acceptKw("ROWS") {
+			p.acceptKw("ROW")
+		}
+	}
+	if p.acceptKw("LIMIT") {
+		if !p.acceptKw("ALL") {
+			n, err := p.count("LIMIT")
+			if err != nil {
+				return nil, err
+			}
+			s.Limit = n
+		}
+	}
+	return s, nil
+}
+
+// count parses the non-negative integer after LIMIT or OFFSET.
+func (p *parser) count(kw string) (int64, error) {
+	t := p.tok()
+	if t.kind != tInt {
+		return 0, p.expected("a non-negative integer after " + kw)
+	}
+	n, err := p.parseInt(t)
+	if err != nil {
+		return 0, err
+	}
+	p.next()
+	return n, nil
+}
+
+// parseCTE parses name [(columns)] AS (query).
+func (p *parser) parseCTE() (CTE, error) {
+	if err := p.enter(); err != nil {
+		return CTE{}, err
+	}
+	defer func() { p.depth-- }()
+	at := p.tok().pos
+	name, ok := p.acceptName()
+	if !ok {
+		return CTE{}, p.expected("the name of a WITH query")
+	}
+	c := CTE{Name: name, At: at}
+	if p.acceptOp("(") {
+		for {
+			col, ok := p.acceptName()
+			if !ok {
+				return CTE{}, p.expected("a column name")
+			}
+			c.Columns = append(c.Columns, col)
+			if !p.acceptOp(",") {
+				break
+			}
+		}
+		if err := p.expectOp(")"); err != nil {
+			return CTE{}, err
+		}
+	}
+	if err := p.expectKw("AS"); err != nil {
+		return CTE{}, err
+	}
+	if err := p.expectOp("("); err != nil {
+		return CTE{}, err
+	}
+	q, err := p.parseQuery()
+	if err != nil {
+		return CTE{}, err
+	}
+	if err := p.expectOp(")"); err != nil {
+		return CTE{}, err
+	}
+	c.Query = q
+	return c, nil
+}
+
+// parseCore parses SELECT [DISTINCT] items FROM source [WHERE] [GROUP BY] [HAVING].
+func (p *parser) parseCore() (*Select, error) {
 	if err := p.expectKw("SELECT"); err != nil {
 		return nil, err
 	}
 	s := &Select{Limit: -1}
 	s.Distinct = p.acceptKw("DISTINCT")
+	if !s.Distinct {
+		p.acceptKw("ALL")
+	}
 	for {
 		item, err := p.parseItem()
 		if err != nil {
@@ -156,46 +315,13 @@ func (p *parser) parseSelect() (*Select, error) {
 			return nil, err
 		}
 	}
-	if p.acceptKw("ORDER") {
-		if err := p.expectKw("BY"); err != nil {
-			return nil, err
-		}
-		for {
-			e, err := p.parseExpr()
-			if err != nil {
-				return nil, err
-			}
-			desc := false
-			if p.acceptKw("DESC") {
-				desc = true
-			} else {
-				p.acceptKw("ASC")
-			}
-			s.OrderBy = append(s.OrderBy, OrderItem{Expr: e, Desc: desc})
-			if !p.acceptOp(",") {
-				break
-			}
-		}
-	}
-	if p.acceptKw("LIMIT") {
-		t := p.tok()
-		if t.kind != tInt {
-			return nil, p.expected("a non-negative integer after LIMIT")
-		}
-		n, err := p.parseInt(t)
-		if err != nil {
-			return nil, err
-		}
-		p.next()
-		s.Limit = n
-	}
-	return s, p.parseEnd()
+	return s, nil
 }
 
 // parseEnd accepts the end of the statement: an optional semicolon, then nothing.
 func (p *parser) parseEnd() error {
 	t := p.tok()
-	for _, kw := range []string{"UNION", "INTERSECT", "EXCEPT"} {
+	for _, kw := range []string{"INTERSECT", "EXCEPT"} {
 		if isKw(t, kw) {
 			return p.fail(t, "%s is not supported", kw)
 		}
@@ -261,8 +387,20 @@ func (p *parser) parseSource(s *Select) error {
 	case t.kind == tStr:
 		p.next()
 		s.From, s.FromPath = t.val, true
-	case isOp(t, "(") && isKw(p.peek(), "SELECT"):
-		return p.fail(p.peek(), "subqueries are not supported")
+	case isOp(t, "(") && (isKw(p.peek(), "SELECT") || isKw(p.peek(), "WITH")):
+		p.next()
+		if err := p.enter(); err != nil {
+			return err
+		}
+		defer func() { p.depth-- }()
+		sub, err := p.parseQuery()
+		if err != nil {
+			return err
+		}
+		if err := p.expectOp(")"); err != nil {
+			return err
+		}
+		s.FromSub = sub
 	default:
 		name, ok := p.acceptName()
 		if !ok {
@@ -376,14 +514,14 @@ var comparisons = map[string]string{"=": "=", "<>": "<>", "!=": "<>", "<": "<", 
 // parsePredicate parses an additive expression followed by at most one comparison, IN, BETWEEN,
 // LIKE or IS NULL. As in Trino, predicates do not chain: a = b = c is an error.
 func (p *parser) parsePredicate() (Expr, error) {
-	x, err := p.parseAdditive()
+	x, err := p.parseConcat()
 	if err != nil {
 		return nil, err
 	}
 	t := p.tok()
 	if op, ok := comparisons[t.text]; ok && t.kind == tOp {
 		p.next()
-		r, err := p.parseAdditive()
+		r, err := p.parseConcat()
 		if err != nil {
 			return nil, err
 		}
@@ -409,7 +547,7 @@ func (p *parser) parsePredicate() (Expr, error) {
 	switch {
 	case p.acceptKw("IN"):
 		if isOp(p.tok(), "(") && isKw(p.peek(), "SELECT") {
-			return nil, p.fail(p.peek(), "subqueries are not supported")
+			return nil, p.fail(p.peek(), "subqueries are supported in FROM only")
 		}
 		if err := p.expectOp("("); err != nil {
 			return nil, err
@@ -423,26 +561,43 @@ func (p *parser) parsePredicate() (Expr, error) {
 		}
 		return &In{At: x.Pos(), X: x, List: list, Not: not}, nil
 	case p.acceptKw("BETWEEN"):
-		lo, err := p.parseAdditive()
+		lo, err := p.parseConcat()
 		if err != nil {
 			return nil, err
 		}
 		if err := p.expectKw("AND"); err != nil {
 			return nil, err
 		}
-		hi, err := p.parseAdditive()
+		hi, err := p.parseConcat()
 		if err != nil {
 			return nil, err
 		}
 		return &Between{At: x.Pos(), X: x, Lo: lo, Hi: hi, Not: not}, nil
 	case p.acceptKw("LIKE"):
-		pat, err := p.parseAdditive()
+		pat, err := p.parseConcat()
 		if err != nil {
 			return nil, err
 		}
 		return &Like{At: x.Pos(), X: x, Pattern: pat, Not: not}, nil
 	}
 	return x, nil
+}
+
+// parseConcat parses a || b || …, which binds less tightly than + and -, as in Trino.
+func (p *parser) parseConcat() (Expr, error) {
+	l, err := p.parseAdditive()
+	if err != nil {
+		return nil, err
+	}
+	for t := p.tok(); isOp(t, "||"); t = p.tok() {
+		p.next()
+		r, err := p.parseAdditive()
+		if err != nil {
+			return nil, err
+		}
+		l = &Binary{At: l.Pos(), Op: "||", L: l, R: r}
+	}
+	return l, nil
 }
 
 func (p *parser) parseAdditive() (Expr, error) {
@@ -521,7 +676,7 @@ func (p *parser) parsePrimary() (Expr, error) {
 			break
 		}
 		if isKw(p.peek(), "SELECT") {
-			return nil, p.fail(p.peek(), "subqueries are not supported")
+			return nil, p.fail(p.peek(), "subqueries are supported in FROM only")
 		}
 		p.next()
 		e, err := p.parseExpr()
@@ -561,9 +716,14 @@ func (p *parser) parseWord() (Expr, error) {
 	case "CAST":
 		return p.parseCast()
 	case "CASE":
-		return nil, p.fail(t, "CASE is not supported")
+		return p.parseCase()
+	case "CURRENT_DATE", "CURRENT_TIMESTAMP", "LOCALTIMESTAMP":
+		if !isOp(p.peek(), "(") {
+			p.next()
+			return &Call{At: t.pos, Name: strings.ToLower(word), Bare: true}, nil
+		}
 	case "EXISTS":
-		return nil, p.fail(t, "subqueries are not supported")
+		return nil, p.fail(t, "subqueries are supported in FROM only")
 	case "END":
 		return nil, p.fail(t, "syntax error: END is a keyword; write the column as \"end\"")
 	}
@@ -615,8 +775,68 @@ func (p *parser) parseCall() (Expr, error) {
 	if err := p.expectOp(")"); err != nil {
 		return nil, err
 	}
+	if f := p.tok(); isKw(f, "FILTER") && isOp(p.peek(), "(") {
+		p.next()
+		p.next()
+		if err := p.expectKw("WHERE"); err != nil {
+			return nil, err
+		}
+		cond, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectOp(")"); err != nil {
+			return nil, err
+		}
+		c.Filter = cond
+	}
 	if over := p.tok(); isKw(over, "OVER") {
 		return nil, p.fail(over, "window functions (OVER) are not supported")
+	}
+	return c, nil
+}
+
+// parseCase parses CASE [operand] WHEN x THEN y … [ELSE z] END.
+func (p *parser) parseCase() (Expr, error) {
+	t := p.next()
+	if err := p.enter(); err != nil {
+		return nil, err
+	}
+	defer func() { p.depth-- }()
+	c := &Case{At: t.pos}
+	if !isKw(p.tok(), "WHEN") {
+		x, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		c.Operand = x
+	}
+	for p.acceptKw("WHEN") {
+		cond, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		if err := p.expectKw("THEN"); err != nil {
+			return nil, err
+		}
+		then, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		c.Whens = append(c.Whens, When{Cond: cond, Then: then})
+	}
+	if len(c.Whens) == 0 {
+		return nil, p.expected("WHEN")
+	}
+	if p.acceptKw("ELSE") {
+		e, err := p.parseExpr()
+		if err != nil {
+			return nil, err
+		}
+		c.Else = e
+	}
+	if err := p.expectKw("END"); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -695,6 +915,9 @@ func parseTime(s string) (time.Time, bool) {
 // intervalUnits are the units of INTERVAL literals.
 var intervalUnits = map[string]time.Duration{"SECOND": time.Second, "MINUTE": time.Minute, "HOUR": time.Hour, "DAY": 24 * time.Hour}
 
+// intervalMonths are the units of year-month INTERVAL literals, in months.
+var intervalMonths = map[string]int64{"MONTH": 1, "YEAR": 12}
+
 // parseInterval parses INTERVAL 'n' unit, n an integer, possibly negative.
 func (p *parser) parseInterval() (Expr, error) {
 	kw := p.next()
@@ -704,9 +927,16 @@ func (p *parser) parseInterval() (Expr, error) {
 		return nil, ErrorAt(p.q, s.pos, "syntax error: bad interval %s, expected a whole number such as '7'", s.text)
 	}
 	u := p.tok()
+	if m, ok := intervalMonths[strings.ToUpper(u.text)]; ok && u.kind == tIdent {
+		if n > math.MaxInt32 || n < math.MinInt32 {
+			return nil, ErrorAt(p.q, s.pos, "syntax error: interval %s %s is out of range", s.text, strings.ToUpper(u.text))
+		}
+		p.next()
+		return &IntervalLit{At: kw.pos, Months: n * m}, nil
+	}
 	unit, ok := intervalUnits[strings.ToUpper(u.text)]
 	if u.kind != tIdent || !ok {
-		return nil, p.expected("DAY, HOUR, MINUTE or SECOND")
+		return nil, p.expected("YEAR, MONTH, DAY, HOUR, MINUTE or SECOND")
 	}
 	if n > math.MaxInt64/int64(unit) || n < math.MinInt64/int64(unit) {
 		return nil, ErrorAt(p.q, s.pos, "syntax error: interval %s %s is out of range", s.text, strings.ToUpper(u.text))

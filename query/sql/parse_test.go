@@ -105,6 +105,23 @@ var validQueries = []struct{ name, q, want string }{
 		"SELECT (a + b) * c, a - (b - c), a - b - c, -(a + b), -(-a) FROM t WHERE NOT (a AND b) AND (a OR b)"},
 	{"predicate as operand", "SELECT (a = b) = (c IS NULL) FROM t", "SELECT (a = b) = (c IS NULL) FROM t"},
 	{"white space everywhere", "\n\tSELECT\r\n  a\n\tFROM\n t\n\n", "SELECT a FROM t"},
+	{"searched and simple CASE", "SELECT CASE WHEN a > 1 THEN 'big' WHEN a IS NULL THEN NULL ELSE 'small' END, case action when 'ACCEPT' then 1 else 0 end FROM t",
+		"SELECT CASE WHEN a > 1 THEN 'big' WHEN a IS NULL THEN NULL ELSE 'small' END, CASE action WHEN 'ACCEPT' THEN 1 ELSE 0 END FROM t"},
+	{"CASE inside an aggregate", "SELECT sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected FROM t",
+		"SELECT sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rejected FROM t"},
+	{"FILTER", "SELECT count(*) FILTER (WHERE action = 'REJECT'), sum(bytes) filter (where dstport = 443) FROM t",
+		"SELECT count(*) FILTER (WHERE action = 'REJECT'), sum(bytes) FILTER (WHERE dstport = 443) FROM t"},
+	{"concatenation binds below +", "SELECT a || '-' || b + 1, (a || b) = 'x' FROM t WHERE a || b LIKE 'x%'",
+		"SELECT a || '-' || b + 1, a || b = 'x' FROM t WHERE a || b LIKE 'x%'"},
+	{"niladic time keywords", "SELECT current_date, current_timestamp, now() FROM t WHERE from_unixtime(start) > current_timestamp - INTERVAL '1' YEAR - interval '3' month",
+		"SELECT current_date, current_timestamp, now() FROM t WHERE from_unixtime(start) > current_timestamp - INTERVAL '1' YEAR - INTERVAL '3' MONTH"},
+	{"nulls first and last, offset", "SELECT a FROM t ORDER BY a DESC NULLS FIRST, b NULLS LAST OFFSET 10 ROWS LIMIT 5",
+		"SELECT a FROM t ORDER BY a DESC NULLS FIRST, b NULLS LAST OFFSET 10 LIMIT 5"},
+	{"limit all", "SELECT ALL a FROM t LIMIT ALL", "SELECT a FROM t"},
+	{"WITH, used twice", "WITH x AS (SELECT a, count(*) AS n FROM t GROUP BY a), y (b) AS (SELECT a FROM x) SELECT * FROM x UNION ALL SELECT b, 0 FROM y ORDER BY 2 DESC LIMIT 3",
+		"WITH x AS (SELECT a, count(*) AS n FROM t GROUP BY a), y (b) AS (SELECT a FROM x) SELECT * FROM x UNION ALL SELECT b, 0 FROM y ORDER BY 2 DESC LIMIT 3"},
+	{"subquery in FROM", "SELECT n FROM (SELECT a, count(*) AS n FROM t GROUP BY a ORDER BY n DESC LIMIT 5) AS top WHERE n > 1",
+		"SELECT n FROM (SELECT a, count(*) AS n FROM t GROUP BY a ORDER BY n DESC LIMIT 5) WHERE n > 1"},
 	{"no space around operators", "SELECT a+b*-c FROM t WHERE a<=1 AND(b>=2)OR(c<>'x')",
 		"SELECT a + b * -c FROM t WHERE a <= 1 AND b >= 2 OR c <> 'x'"},
 }
@@ -299,52 +316,27 @@ func TestParsePrecedence(t *testing.T) {
 }
 
 // walk calls fn on e and every expression below it, parents first.
-func walk(e Expr, fn func(Expr)) {
-	if e == nil {
-		return
-	}
-	fn(e)
-	switch e := e.(type) {
-	case *Binary:
-		walk(e.L, fn)
-		walk(e.R, fn)
-	case *Unary:
-		walk(e.X, fn)
-	case *In:
-		walk(e.X, fn)
-		for _, x := range e.List {
-			walk(x, fn)
-		}
-	case *Between:
-		walk(e.X, fn)
-		walk(e.Lo, fn)
-		walk(e.Hi, fn)
-	case *Like:
-		walk(e.X, fn)
-		walk(e.Pattern, fn)
-	case *IsNull:
-		walk(e.X, fn)
-	case *Call:
-		for _, x := range e.Args {
-			walk(x, fn)
-		}
-	case *Cast:
-		walk(e.X, fn)
-	}
-}
-
 // walkSelect calls fn on every expression of s.
 func walkSelect(s *Select, fn func(Expr)) {
+	for _, c := range s.With {
+		walkSelect(c.Query, fn)
+	}
 	for _, it := range s.Items {
-		walk(it.Expr, fn)
+		Walk(it.Expr, fn)
 	}
-	walk(s.Where, fn)
+	if s.FromSub != nil {
+		walkSelect(s.FromSub, fn)
+	}
+	Walk(s.Where, fn)
 	for _, e := range s.GroupBy {
-		walk(e, fn)
+		Walk(e, fn)
 	}
-	walk(s.Having, fn)
+	Walk(s.Having, fn)
+	for _, arm := range s.UnionAll {
+		walkSelect(arm, fn)
+	}
 	for _, o := range s.OrderBy {
-		walk(o.Expr, fn)
+		Walk(o.Expr, fn)
 	}
 }
 
@@ -417,14 +409,22 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM t JOIN u ON t.a = u.a", "JOIN is not supported", 1, 17},
 		{"SELECT a FROM t f LEFT JOIN u ON x", "JOIN is not supported", 1, 19},
 		{"SELECT a FROM t, u", "JOIN is not supported", 1, 16},
-		{"SELECT a FROM t UNION SELECT b FROM u", "UNION is not supported", 1, 17},
-		{"WITH x AS (SELECT 1) SELECT * FROM x", "WITH is not supported", 1, 1},
-		{"SELECT a FROM (SELECT b FROM t)", "subqueries are not supported", 1, 16},
-		{"SELECT a FROM t WHERE a IN (SELECT b FROM u)", "subqueries are not supported", 1, 29},
-		{"SELECT a FROM t WHERE a > (SELECT 1)", "subqueries are not supported", 1, 28},
-		{"SELECT a FROM t WHERE EXISTS (SELECT 1)", "subqueries are not supported", 1, 23},
+		{"SELECT a FROM t UNION SELECT b FROM u", "UNION without ALL (which removes duplicates) is not supported", 1, 17},
+		{"WITH x AS (SELECT 1) SELECT * FROM x", `expected FROM, found ")"`, 1, 20},
+		{"WITH RECURSIVE x AS (SELECT a FROM t) SELECT * FROM x", "WITH RECURSIVE is not supported", 1, 6},
+		{"WITH x AS (SELECT a FROM t), x AS (SELECT b FROM t) SELECT * FROM x", `WITH names "x" twice`, 1, 30},
+		{"SELECT a FROM (SELECT b FROM t", `unexpected end of query, expected ")"`, 1, 31},
+		{"SELECT a FROM t UNION ALL SELECT b FROM u ORDER BY 1 UNION ALL SELECT c FROM v", `expected end of query, found "UNION"`, 1, 54},
+		{"SELECT a FROM t WHERE a IN (SELECT b FROM u)", "subqueries are supported in FROM only", 1, 29},
+		{"SELECT a FROM t WHERE a > (SELECT 1)", "subqueries are supported in FROM only", 1, 28},
+		{"SELECT a FROM t WHERE EXISTS (SELECT 1)", "subqueries are supported in FROM only", 1, 23},
+		{"SELECT CASE a ELSE 1 END FROM t", `expected WHEN, found "ELSE"`, 1, 15},
+		{"SELECT CASE WHEN a THEN 1 FROM t", `expected END, found "FROM"`, 1, 27},
+		{"SELECT count(*) FILTER (a > 1) FROM t", `expected WHERE, found "a"`, 1, 25},
+		{"SELECT a FROM t ORDER BY a NULLS", `unexpected end of query, expected FIRST or LAST after NULLS`, 1, 33},
+		{"SELECT a FROM t OFFSET x", `expected a non-negative integer after OFFSET, found "x"`, 1, 24},
+		{"SELECT a FROM t LIMIT 1 OFFSET 2", `expected end of query, found "OFFSET"`, 1, 25},
 		{"SELECT row_number() OVER (ORDER BY a) FROM t", "window functions (OVER) are not supported", 1, 21},
-		{"SELECT CASE WHEN a THEN 1 END FROM t", "CASE is not supported", 1, 8},
 		{"SELECT sum(*) FROM t", "syntax error: * is only allowed in count(*), not in sum()", 1, 12},
 		{"SELECT a FROM t; SELECT b FROM t", `only one statement is allowed, found "SELECT"`, 1, 18},
 		{"SELECT a FROM t LIMIT 99999999999999999999", "syntax error: integer 99999999999999999999 is out of range", 1, 23},
@@ -433,7 +433,7 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT a FROM t WHERE start > TIMESTAMP '2024-13-01 00:00:00'", "syntax error: bad timestamp '2024-13-01 00:00:00', expected 'yyyy-mm-dd hh:mm:ss'", 1, 41},
 		{"SELECT a FROM t WHERE start > DATE '2024-05-01 10:00:00'", "syntax error: bad date '2024-05-01 10:00:00', expected 'yyyy-mm-dd'", 1, 36},
 		{"SELECT a FROM t WHERE s > now() - INTERVAL 'x' DAY", "bad interval 'x'", 1, 44},
-		{"SELECT a FROM t WHERE s > now() - INTERVAL '1' MONTH", `expected DAY, HOUR, MINUTE or SECOND, found "MONTH"`, 1, 48},
+		{"SELECT a FROM t WHERE s > now() - INTERVAL '1' WEEK", `expected YEAR, MONTH, DAY, HOUR, MINUTE or SECOND, found "WEEK"`, 1, 48},
 		{"SELECT a FROM t WHERE s > INTERVAL '999999999999' DAY", "interval '999999999999' DAY is out of range", 1, 36},
 		{"SELECT a FROM t LIMIT -1", `expected a non-negative integer after LIMIT, found "-"`, 1, 23},
 		{"SELECT a FROM t LIMIT 1.5", `expected a non-negative integer after LIMIT, found "1.5"`, 1, 23},
@@ -454,11 +454,10 @@ func TestParseErrors(t *testing.T) {
 		{"SELECT FROM t", `expected an expression, found "FROM"`, 1, 8},
 		{"SELECT a FROM t ORDER BY", "unexpected end of query, expected an expression", 1, 25},
 		{"SELECT a FROM t LIMIT 10 WHERE a = 1", `expected end of query, found "WHERE"`, 1, 26},
-		{"SELECT a FROM t ORDER BY a DESC NULLS FIRST", `expected end of query, found "NULLS"`, 1, 33},
 		{"SELECT a FROM t WHERE x = 12ab", `syntax error: malformed number "12ab"`, 1, 27},
 		{"SELECT a FROM t WHERE a<=1AND b", `syntax error: malformed number "1AND"`, 1, 26},
 		{"SELECT a FROM t WHERE x ^ 2", `syntax error: unexpected character "^"`, 1, 25},
-		{"SELECT a FROM t WHERE a || 'x' = 'y'", `unexpected character "|"`, 1, 25},
+		{"SELECT a FROM t WHERE a | 'x' = 'y'", `unexpected character "|"`, 1, 25},
 		{"SELECT a FROM t WHERE (a = 1", `unexpected end of query, expected ")"`, 1, 29},
 		{"SELECT a FROM t WHERE a IN 1, 2", `expected "(", found "1"`, 1, 28},
 		{"SELECT a FROM t WHERE a IN ()", `expected an expression, found ")"`, 1, 29},

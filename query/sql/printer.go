@@ -13,6 +13,7 @@ const (
 	precAnd
 	precNot
 	precPredicate // comparisons, IN, BETWEEN, LIKE, IS NULL
+	precConcat    // ||
 	precAdd
 	precMul
 	precNeg
@@ -33,6 +34,69 @@ func Format(e Expr) string {
 // renders it.
 func (s *Select) String() string {
 	var b strings.Builder
+	formatQuery(&b, s)
+	return b.String()
+}
+
+func formatQuery(b *strings.Builder, s *Select) {
+	for i, c := range s.With {
+		if i == 0 {
+			b.WriteString("WITH ")
+		} else {
+			b.WriteString(", ")
+		}
+		b.WriteString(quoteName(c.Name))
+		if len(c.Columns) > 0 {
+			b.WriteString(" (")
+			for j, col := range c.Columns {
+				if j > 0 {
+					b.WriteString(", ")
+				}
+				b.WriteString(quoteName(col))
+			}
+			b.WriteString(")")
+		}
+		b.WriteString(" AS (")
+		formatQuery(b, c.Query)
+		b.WriteString(")")
+		if i == len(s.With)-1 {
+			b.WriteString(" ")
+		}
+	}
+	formatCore(b, s)
+	for _, arm := range s.UnionAll {
+		b.WriteString(" UNION ALL ")
+		formatCore(b, arm)
+	}
+	for i, o := range s.OrderBy {
+		if i == 0 {
+			b.WriteString(" ORDER BY ")
+		} else {
+			b.WriteString(", ")
+		}
+		format(b, o.Expr, 0)
+		if o.Desc {
+			b.WriteString(" DESC")
+		}
+		switch o.Nulls {
+		case NullsFirst:
+			b.WriteString(" NULLS FIRST")
+		case NullsLast:
+			b.WriteString(" NULLS LAST")
+		}
+	}
+	if s.Offset > 0 {
+		b.WriteString(" OFFSET ")
+		b.WriteString(strconv.FormatInt(s.Offset, 10))
+	}
+	if s.Limit >= 0 {
+		b.WriteString(" LIMIT ")
+		b.WriteString(strconv.FormatInt(s.Limit, 10))
+	}
+}
+
+// formatCore writes SELECT … FROM … WHERE … GROUP BY … HAVING ….
+func formatCore(b *strings.Builder, s *Select) {
 	b.WriteString("SELECT ")
 	if s.Distinct {
 		b.WriteString("DISTINCT ")
@@ -45,21 +109,26 @@ func (s *Select) String() string {
 			b.WriteString("*")
 			continue
 		}
-		format(&b, it.Expr, 0)
+		format(b, it.Expr, 0)
 		if it.Alias != "" {
 			b.WriteString(" AS ")
 			b.WriteString(quoteName(it.Alias))
 		}
 	}
 	b.WriteString(" FROM ")
-	if s.FromPath {
+	switch {
+	case s.FromSub != nil:
+		b.WriteString("(")
+		formatQuery(b, s.FromSub)
+		b.WriteString(")")
+	case s.FromPath:
 		b.WriteString(quoteString(s.From))
-	} else {
+	default:
 		b.WriteString(quoteName(s.From))
 	}
 	if s.Where != nil {
 		b.WriteString(" WHERE ")
-		format(&b, s.Where, 0)
+		format(b, s.Where, 0)
 	}
 	for i, e := range s.GroupBy {
 		if i == 0 {
@@ -67,28 +136,12 @@ func (s *Select) String() string {
 		} else {
 			b.WriteString(", ")
 		}
-		format(&b, e, 0)
+		format(b, e, 0)
 	}
 	if s.Having != nil {
 		b.WriteString(" HAVING ")
-		format(&b, s.Having, 0)
+		format(b, s.Having, 0)
 	}
-	for i, o := range s.OrderBy {
-		if i == 0 {
-			b.WriteString(" ORDER BY ")
-		} else {
-			b.WriteString(", ")
-		}
-		format(&b, o.Expr, 0)
-		if o.Desc {
-			b.WriteString(" DESC")
-		}
-	}
-	if s.Limit >= 0 {
-		b.WriteString(" LIMIT ")
-		b.WriteString(strconv.FormatInt(s.Limit, 10))
-	}
-	return b.String()
 }
 
 // precedence returns how tightly e binds.
@@ -100,6 +153,8 @@ func precedence(e Expr) int {
 			return precOr
 		case "AND":
 			return precAnd
+		case "||":
+			return precConcat
 		case "+", "-":
 			return precAdd
 		case "*", "/", "%":
@@ -144,7 +199,7 @@ func format(b *strings.Builder, e Expr, minPrec int) {
 		b.WriteString("TIMESTAMP ")
 		b.WriteString(quoteString(e.V.UTC().Format("2006-01-02 15:04:05.999999999")))
 	case *IntervalLit:
-		formatInterval(b, e.V)
+		formatInterval(b, e)
 	case *NullLit:
 		b.WriteString("NULL")
 	case *BoolLit:
@@ -174,13 +229,13 @@ func format(b *strings.Builder, e Expr, minPrec int) {
 		p := precedence(e)
 		l, r := p, p+1
 		if p == precPredicate {
-			l = precAdd
+			l, r = precConcat, precConcat
 		}
 		format(b, e.L, l)
 		b.WriteString(" " + e.Op + " ")
 		format(b, e.R, r)
 	case *In:
-		format(b, e.X, precAdd)
+		format(b, e.X, precConcat)
 		b.WriteString(not(e.Not) + " IN (")
 		for i, x := range e.List {
 			if i > 0 {
@@ -190,19 +245,23 @@ func format(b *strings.Builder, e Expr, minPrec int) {
 		}
 		b.WriteString(")")
 	case *Between:
-		format(b, e.X, precAdd)
+		format(b, e.X, precConcat)
 		b.WriteString(not(e.Not) + " BETWEEN ")
-		format(b, e.Lo, precAdd)
+		format(b, e.Lo, precConcat)
 		b.WriteString(" AND ")
-		format(b, e.Hi, precAdd)
+		format(b, e.Hi, precConcat)
 	case *Like:
-		format(b, e.X, precAdd)
+		format(b, e.X, precConcat)
 		b.WriteString(not(e.Not) + " LIKE ")
-		format(b, e.Pattern, precAdd)
+		format(b, e.Pattern, precConcat)
 	case *IsNull:
-		format(b, e.X, precAdd)
+		format(b, e.X, precConcat)
 		b.WriteString(" IS" + not(e.Not) + " NULL")
 	case *Call:
+		if e.Bare && len(e.Args) == 0 {
+			b.WriteString(e.Name)
+			return
+		}
 		b.WriteString(e.Name + "(")
 		if e.Star {
 			b.WriteString("*")
@@ -217,6 +276,28 @@ func format(b *strings.Builder, e Expr, minPrec int) {
 			format(b, x, 0)
 		}
 		b.WriteString(")")
+		if e.Filter != nil {
+			b.WriteString(" FILTER (WHERE ")
+			format(b, e.Filter, 0)
+			b.WriteString(")")
+		}
+	case *Case:
+		b.WriteString("CASE")
+		if e.Operand != nil {
+			b.WriteString(" ")
+			format(b, e.Operand, 0)
+		}
+		for _, w := range e.Whens {
+			b.WriteString(" WHEN ")
+			format(b, w.Cond, 0)
+			b.WriteString(" THEN ")
+			format(b, w.Then, 0)
+		}
+		if e.Else != nil {
+			b.WriteString(" ELSE ")
+			format(b, e.Else, 0)
+		}
+		b.WriteString(" END")
 	case *Cast:
 		b.WriteString("CAST(")
 		format(b, e.X, 0)
@@ -236,7 +317,16 @@ func not(n bool) string {
 }
 
 // formatInterval writes d in the largest unit that divides it.
-func formatInterval(b *strings.Builder, d time.Duration) {
+func formatInterval(b *strings.Builder, e *IntervalLit) {
+	if e.Months != 0 {
+		n, unit := e.Months, "MONTH"
+		if n%12 == 0 {
+			n, unit = n/12, "YEAR"
+		}
+		b.WriteString("INTERVAL '" + strconv.FormatInt(n, 10) + "' " + unit)
+		return
+	}
+	d := e.V
 	n, unit := int64(d/time.Second), "SECOND"
 	switch {
 	case d%(24*time.Hour) == 0:
