@@ -23,6 +23,9 @@ type Config struct {
 	// Scan, when set, receives the records of every batch that pass the range and its filter: the
 	// rows of queries that do not aggregate.
 	Scan *Scan
+	// Partial keeps the merged result mergeable with others (Result.WriteState): the pairs behind
+	// the distinct counts are kept, and the counts not made.
+	Partial bool
 }
 
 // Scan passes selected records on, for queries that list rows rather than aggregate them.

@@ -18,6 +18,7 @@ type Result struct {
 	OutOfRange int64 // records left out by the time range
 	seen       [numFieldSlots]bool
 	e          *Engine
+	bounds     []uint64 // per Engine.sumFields: the bound of its sums (Worker.sumBound)
 }
 
 // Seen reports whether any batch had the field.
@@ -39,6 +40,7 @@ type Table struct {
 	kl    *keyLayout
 	strs  *Strings
 	parts []*table
+	pairs [][]*table // per distinct field, per partition: its (group, value) pairs (Config.Partial)
 }
 
 // Group names one group of a Table.
@@ -52,6 +54,7 @@ func (e *Engine) Merge(workers []*Worker) (*Result, error) {
 	parallel := max(len(workers), 1)
 	res := &Result{e: e}
 	bounds := make([]uint64, len(e.sumFields))
+	res.bounds = bounds
 	for _, w := range workers {
 		for i, b := range w.sumBound {
 			var c uint64
@@ -168,6 +171,10 @@ func (e *Engine) Merge(workers []*Worker) (*Result, error) {
 			var pairs []*table
 			for _, m := range out[i] {
 				pairs = append(pairs, m.distinct[j])
+			}
+			if e.cfg.Partial {
+				t.pairs = append(t.pairs, pairs)
+				continue
 			}
 			t.countDistinct(j, pairs, e.dlayouts[i][j].w)
 		}
