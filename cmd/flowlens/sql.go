@@ -218,6 +218,9 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 			return readDone{}, err
 		}
 		d := readDone{stats: res.Stats, failed: res.Failed}
+		if res.Pruned > 0 {
+			d.notes = append(d.notes, fmt.Sprintf("%d objects skipped by the partition values of their keys (WHERE on year, month, day, hour, date, \"aws-account-id\" or \"aws-region\")", res.Pruned))
+		}
 		if res.Stopped {
 			d.notes = append(d.notes, fmt.Sprintf("stopped reading at LIMIT %d: the counts above cover what was read until then", res.Rows))
 		}
