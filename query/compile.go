@@ -45,8 +45,11 @@ func newEnv(q string, loc *time.Location) *env {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &env{q: q, loc: loc, now: time.Now()}
+	return &env{q: q, loc: loc, now: clock()}
 }
+
+// clock gives the time a query starts, read once per query (a variable for the tests).
+var clock = time.Now
 
 func (e *env) compiler() *compiler { return &compiler{env: e} }
 
