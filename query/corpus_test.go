@@ -284,7 +284,7 @@ var cpCorpus = []cpQuery{
 	// AWS documentation: Athena over VPC flow logs (the table partitioned by date over the classic
 	// key layout), and Security Lake's examples.
 	{from: "AWS docs: Athena, rejected TCP traffic by day of week",
-		sql: "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 LIMIT 100",
+		sql:    "SELECT day_of_week(date) AS day, date, interface_id, srcaddr, action, protocol FROM vpc_flow_logs WHERE action = 'REJECT' AND protocol = 6 LIMIT 100",
 		subset: 100,
 		want: func(d *cpData) sqWant {
 			var rows []sqRow
@@ -309,7 +309,7 @@ var cpCorpus = []cpQuery{
 			return sqWant{cols: []string{"packetcount", "dstaddr"}, rows: sqSort(rows, []bool{true}, 10)}
 		}},
 	{from: "AWS docs: Athena, one day's flows of an address with ISO 8601 times",
-		sql: "SELECT interface_id, srcaddr, action, protocol, to_iso8601(from_unixtime(start)) AS start_time, to_iso8601(from_unixtime(\"end\")) AS end_time FROM vpc_flow_logs WHERE DATE = DATE('2026-11-01') AND srcaddr = '10.0.0.14' LIMIT 100",
+		sql:    "SELECT interface_id, srcaddr, action, protocol, to_iso8601(from_unixtime(start)) AS start_time, to_iso8601(from_unixtime(\"end\")) AS end_time FROM vpc_flow_logs WHERE DATE = DATE('2026-11-01') AND srcaddr = '10.0.0.14' LIMIT 100",
 		subset: 100,
 		want: func(d *cpData) sqWant {
 			day := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC).Unix()
@@ -327,7 +327,7 @@ var cpCorpus = []cpQuery{
 			return sqWant{cols: []string{"interface_id", "srcaddr", "action", "protocol", "start_time", "end_time"}, rows: sqSort(rows, nil, -1)}
 		}},
 	{from: "AWS docs: Athena with Hive-compatible partitions (aws-region, year, month, day)",
-		sql: "SELECT * FROM vpc_flow_logs WHERE \"aws-region\" = 'us-east-1' AND year = '2026' AND month = '11' AND day = '02' AND action = 'REJECT' LIMIT 50",
+		sql:    "SELECT * FROM vpc_flow_logs WHERE \"aws-region\" = 'us-east-1' AND year = '2026' AND month = '11' AND day = '02' AND action = 'REJECT' LIMIT 50",
 		subset: 50,
 		want: func(d *cpData) sqWant {
 			var rows []sqRow
@@ -346,7 +346,7 @@ var cpCorpus = []cpQuery{
 			return sqWant{cols: []string{"Total"}, rows: [][]any{{cpDistinct(rs, flowlog.FDstAddr)}}}
 		}},
 	{from: "AWS docs: Security Lake, an address and a port in the last 7 days (the example's source port is a destination port here: the data has no SSH server answers)",
-		sql: "SELECT * FROM vpc_flow_logs WHERE from_unixtime(start) BETWEEN current_timestamp - INTERVAL '7' DAY AND current_timestamp AND srcaddr = '10.0.0.14' AND dstport = 22 LIMIT 25",
+		sql:    "SELECT * FROM vpc_flow_logs WHERE from_unixtime(start) BETWEEN current_timestamp - INTERVAL '7' DAY AND current_timestamp AND srcaddr = '10.0.0.14' AND dstport = 22 LIMIT 25",
 		subset: 25,
 		want: func(d *cpData) sqWant {
 			lo, hi := cpNow.Add(-7*24*time.Hour).Unix(), cpNow.Unix()
@@ -411,7 +411,7 @@ var cpCorpus = []cpQuery{
 			return sqWant{cols: []string{"hour", "flows"}, rows: sqSort(rows, []bool{false}, -1)}
 		}},
 	{from: "everyday: distinct rejected sources per port (approx_distinct)",
-		sql: "SELECT dstport, approx_distinct(srcaddr) AS sources FROM vpc_flow_logs WHERE action = 'REJECT' GROUP BY dstport ORDER BY dstport LIMIT 20",
+		sql:    "SELECT dstport, approx_distinct(srcaddr) AS sources FROM vpc_flow_logs WHERE action = 'REJECT' GROUP BY dstport ORDER BY dstport LIMIT 20",
 		approx: []int{1},
 		want: func(d *cpData) sqWant {
 			rows := cpRows(cpGroupBy(d.where(cpIsReject), func(r *cpRec) []any { return []any{r.cell(flowlog.FDstPort)} }), func(g *cpGroup) ([]any, []any) {
@@ -420,7 +420,7 @@ var cpCorpus = []cpQuery{
 			return sqWant{cols: []string{"dstport", "sources"}, rows: sqSort(rows, []bool{false}, 20)}
 		}},
 	{from: "everyday: distinct sources and destinations (approx_distinct)",
-		sql: "SELECT approx_distinct(srcaddr) AS sources, approx_distinct(dstaddr) AS destinations FROM vpc_flow_logs",
+		sql:    "SELECT approx_distinct(srcaddr) AS sources, approx_distinct(dstaddr) AS destinations FROM vpc_flow_logs",
 		approx: []int{0, 1},
 		want: func(d *cpData) sqWant {
 			rs := d.where(nil)
@@ -710,7 +710,10 @@ var cpCorpus = []cpQuery{
 	{from: "Logs Insights: filter srcAddr like '10.0.' | stats sum(bytes) by dstPort",
 		sql: "SELECT dstport, sum(bytes) AS bytes FROM vpc_flow_logs WHERE srcaddr LIKE '10.0.%' GROUP BY dstport ORDER BY bytes DESC LIMIT 10",
 		want: func(d *cpData) sqWant {
-			rs := d.where(func(r *cpRec) bool { s, ok := cpAddrText(r, flowlog.FSrcAddr); return ok && strings.HasPrefix(s, "10.0.") })
+			rs := d.where(func(r *cpRec) bool {
+				s, ok := cpAddrText(r, flowlog.FSrcAddr)
+				return ok && strings.HasPrefix(s, "10.0.")
+			})
 			return cpTopBy(rs, func(r *cpRec) []any { return []any{r.cell(flowlog.FDstPort)} }, func(g *cpGroup) any { return cpSum(g.rs, flowlog.FBytes) }, []string{"dstport", "bytes"}, 10)
 		}},
 	{from: "Logs Insights: stats avg(bytes), max(bytes), min(bytes) by protocol",
