@@ -312,7 +312,7 @@ func readObject(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.O
 	}
 	rc := ob.rc
 	defer rc.Close()
-	st, err := flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, counted(prog, emit))
+	st, err := flowlog.DecodeStream(ctx, &progressReader{r: rc, n: &prog.BytesRead}, s.Name, opts, counted(prog, flowlog.StampPartition(s, emit)))
 	prog.Objects.Add(1)
 	return st, err
 }
@@ -333,6 +333,7 @@ func counted(prog *Progress, emit flowlog.Emit) flowlog.Emit {
 
 // partJob is one row group of a Parquet object to decode.
 type partJob struct {
+	src  flowlog.Source // its partition values are stamped on the batches
 	po   *flowlog.ParquetObject
 	i    int
 	res  []partResult
@@ -351,7 +352,7 @@ func (j partJob) run(ctx context.Context, emit flowlog.Emit) {
 	if ctx.Err() != nil || int64(j.i) > j.stop.Load() {
 		return
 	}
-	st, err := j.po.DecodePart(ctx, j.i, emit)
+	st, err := j.po.DecodePart(ctx, j.i, flowlog.StampPartition(j.src, emit))
 	j.res[j.i] = partResult{st, err}
 	if err != nil && !isObjectError(err) {
 		for old := j.stop.Load(); int64(j.i) < old && !j.stop.CompareAndSwap(old, int64(j.i)); old = j.stop.Load() {
@@ -383,7 +384,7 @@ func readParquet(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.
 	var wg sync.WaitGroup
 	for i := range res {
 		wg.Add(1)
-		if !do(partJob{po: po, i: i, res: res, stop: &stop, wg: &wg}) {
+		if !do(partJob{src: s, po: po, i: i, res: res, stop: &stop, wg: &wg}) {
 			wg.Done()
 			break
 		}

@@ -244,3 +244,53 @@ func (k KeyInfo) MayHold(from, to time.Time, late time.Duration) bool {
 	}
 	return true
 }
+
+// hiveDefault is the folder value Hive, Athena and Spark write for a NULL partition value.
+const hiveDefault = "__HIVE_DEFAULT_PARTITION__"
+
+// PartitionValues returns the partition values that the folders of an object's key state, by
+// column name: every Hive folder NAME=VALUE (the year=/month=/day=/[hour=] of a dataset written by
+// flowlens convert, the aws-account-id=/aws-service=/aws-region=/year=/… of AWS's Hive layout), and
+// for the classic AWS layout (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/) the same names:
+// aws-account-id, aws-region, year, month, day (and hour). When year, month and day are known,
+// "date" is YYYY-MM-DD, the partition column of the Athena table over the classic layout. A
+// __HIVE_DEFAULT_PARTITION__ value is "" (NULL). It returns nil when the key states none.
+func PartitionValues(key string) map[string]string {
+	parts := strings.FieldsFunc(key, func(r rune) bool { return r == '/' || r == '\\' || r == os.PathSeparator })
+	var m map[string]string
+	set := func(name, val string) {
+		if m == nil {
+			m = map[string]string{}
+		}
+		m[name] = val
+	}
+	for i, p := range parts {
+		if i == len(parts)-1 {
+			break // the file name
+		}
+		name, val, ok := strings.Cut(p, "=")
+		if !ok || name == "" {
+			continue
+		}
+		if val == hiveDefault {
+			val = ""
+		}
+		set(name, val)
+	}
+	if k := ParseObjectKey(key); k.Layout == "plain" || k.Layout == "hourly" {
+		set("aws-account-id", k.Account)
+		set("aws-region", k.Region)
+		d := k.From.UTC()
+		set("year", d.Format("2006"))
+		set("month", d.Format("01"))
+		set("day", d.Format("02"))
+		if k.Layout == "hourly" {
+			set("hour", d.Format("15"))
+		}
+	}
+	y, mo, d := m["year"], m["month"], m["day"]
+	if _, ok := parseDate(y, mo, d, "00"); ok {
+		set("date", y+"-"+mo+"-"+d)
+	}
+	return m
+}

@@ -10,6 +10,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/apache/arrow-go/v18/arrow"
+	"github.com/apache/arrow-go/v18/arrow/array"
 )
 
 // Source is one object to read: a local file, standard input, or (with Opener) a remote object.
@@ -21,6 +24,40 @@ type Source struct {
 	Version string
 	// Opener opens a remote object (nil for local files and stdin).
 	Opener func() (io.ReadCloser, error)
+	// Partition, when set, holds partition values of the object (PartitionValues): the readers
+	// of package aggregate stamp them on its batches (StampPartition), where a query reads them as
+	// columns.
+	Partition map[string]string
+}
+
+// PartitionMetaPrefix starts the schema metadata keys under which StampPartition puts an object's
+// partition values: flowlens.partition.year, flowlens.partition.aws-region, …
+const PartitionMetaPrefix = "flowlens.partition."
+
+// StampPartition returns emit with s's partition values added to each batch's schema metadata
+// (the columns are the batch's own, not copied); emit itself when s has none.
+func StampPartition(s Source, emit Emit) Emit {
+	if len(s.Partition) == 0 {
+		return emit
+	}
+	var keys, vals []string
+	for k, v := range s.Partition {
+		keys = append(keys, PartitionMetaPrefix+k)
+		vals = append(vals, v)
+	}
+	var base, stamped *arrow.Schema
+	return func(b arrow.RecordBatch) error {
+		if b.Schema() != base {
+			base = b.Schema()
+			md := base.Metadata()
+			ks, vs := append(append([]string(nil), md.Keys()...), keys...), append(append([]string(nil), md.Values()...), vals...)
+			meta := arrow.NewMetadata(ks, vs)
+			stamped = arrow.NewSchema(base.Fields(), &meta)
+		}
+		r := array.NewRecordBatch(stamped, b.Columns(), b.NumRows())
+		defer r.Release()
+		return emit(r)
+	}
 }
 
 // IsLogName reports whether a file name looks like a flow-log object: .log, .log.gz, .gz, .txt or

@@ -12,7 +12,7 @@ import (
 // CAST is syntax; its entry is for the docs and the unknown-function error.
 func init() {
 	register(&funcDef{name: "CAST", kind: syntaxFunc, args: "x AS type", result: "type",
-		doc: "x as varchar, bigint (integer, int), double, or timestamp (of Unix seconds); an address as varchar only"})
+		doc: "x as varchar, bigint (integer, int), double, timestamp (of Unix seconds), or date (as date(x)); an address as varchar only"})
 }
 
 // cast compiles CAST(x AS type), which the parser reads as syntax, not as a call.
@@ -29,13 +29,15 @@ func (cp *compiler) cast(e *sql.Cast) (node, error) {
 		to = tInt
 	case "double":
 		to = tFloat
+	case "date":
+		return cp.toDate(e, x)
 	case "timestamp":
 		if x.typ() != tInt && x.typ() != tTime {
 			return nil, cp.errorf(e, "CAST to timestamp takes Unix seconds")
 		}
 		to = tTime
 	default:
-		return nil, cp.errorf(e, "CAST to %s is not supported (varchar, bigint, double, timestamp)", e.Type)
+		return nil, cp.errorf(e, "CAST to %s is not supported (varchar, bigint, double, timestamp, date)", e.Type)
 	}
 	if x.typ() == tAddr && to != tStr {
 		return nil, cp.errorf(e, "an address casts to varchar only")

@@ -15,7 +15,8 @@ import (
 type compiler struct {
 	*env
 	leaf     func(e sql.Expr) (node, bool, error)
-	noCols   string // when set, a column reference is an error with this message
+	rel      *relation // when set, columns are the relation's, not the flow-log columns
+	noCols   string    // when set, a column reference is an error with this message
 	fields   map[flowlog.FieldID]bool
 	interval map[node]bool // day-time INTERVAL literals: seconds
 	months   map[node]bool // year-month INTERVAL literals: months
@@ -44,8 +45,11 @@ func newEnv(q string, loc *time.Location) *env {
 	if loc == nil {
 		loc = time.UTC
 	}
-	return &env{q: q, loc: loc, now: time.Now()}
+	return &env{q: q, loc: loc, now: clock()}
 }
+
+// clock gives the time a query starts, read once per query (a variable for the tests).
+var clock = time.Now
 
 func (e *env) compiler() *compiler { return &compiler{env: e} }
 
@@ -69,14 +73,24 @@ func (cp *compiler) compile(e sql.Expr) (node, error) {
 		if cp.noCols != "" {
 			return nil, cp.errorf(e, cp.noCols, e.Name)
 		}
+		if cp.rel != nil {
+			i := cp.rel.index(e.Name)
+			if i < 0 {
+				return nil, cp.errorf(e, "column %q is not a column of %s (its columns: %s)", e.Name, cp.rel.what, strings.Join(cp.rel.names, ", "))
+			}
+			return &relColNode{i: i, t: cp.rel.types[i]}, nil
+		}
 		f, ok := lookupColumn(e.Name)
 		if !ok {
-			return nil, cp.errorf(e, "unknown column %q (columns are the Athena names: %s)", e.Name, columnList())
+			if isPartitionColumn(e.Name) {
+				return &partNode{name: e.Name, t: partTyp(e.Name)}, nil
+			}
+			return nil, cp.errorf(e, "unknown column %q (columns are the Athena names: %s; and the partition columns of the objects' keys: year, month, day, hour, date, \"aws-account-id\", \"aws-region\")", e.Name, columnList())
 		}
 		if cp.fields != nil {
 			cp.fields[f] = true
 		}
-		return &colNode{f: f, t: columnTyp(f)}, nil
+		return &colNode{f: f, t: columnTyp(f), alias: partitionAlias(f)}, nil
 	case *sql.IntLit:
 		return &litNode{v: scalar{t: tInt, i: e.V}}, nil
 	case *sql.FloatLit:

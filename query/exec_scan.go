@@ -36,27 +36,9 @@ type scanWorker struct {
 }
 
 func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggregate.Config, ro RunOptions) (*Result, error) {
-	st := &scanState{p: p, res: &Result{}, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit,
-		budget: &memBudget{limit: ro.MemoryLimit}, skip: p.stmt.Offset}
-	if st.limit >= 0 { // the sort keeps OFFSET + LIMIT rows; the first OFFSET are dropped as they come
-		st.limit += st.skip
-	}
-	if st.ordered {
-		var desc []bool
-		for _, o := range p.stmt.OrderBy {
-			desc = append(desc, o.Desc)
-		}
-		st.sort = newSortShared(desc, len(p.items), st.limit, st.budget) // * sets nc at its first batch
-		// The runs' directory goes on every return: an error, ctx cancelled, the answer written.
-		defer func() {
-			for _, w := range st.workers {
-				if w != nil && w.sorter != nil {
-					w.sorter.release()
-				}
-			}
-			st.sort.spill.remove()
-		}()
-	}
+	workers := max(ro.Workers, 1)
+	st := p.newScanState(&Result{}, ro, workers)
+	defer st.cleanup()
 	scan := &aggregate.Scan{Sink: st.sink, Fields: p.reads()}
 	if p.filter != nil {
 		scan.Filter = p.filter
@@ -77,10 +59,6 @@ func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggreg
 	if p.star {
 		opts.Need = nil
 	}
-	workers := max(ro.Workers, 1)
-	for range workers {
-		st.workers = append(st.workers, nil)
-	}
 	if st.limit == 0 {
 		st.setSchema()
 		return st.res, nil
@@ -93,14 +71,51 @@ func (p *Plan) runScan(ctx context.Context, sources []flowlog.Source, cfg aggreg
 	if err != nil {
 		return nil, err
 	}
+	return st.res, st.finish(ctx)
+}
+
+// newScanState readies a scan's shared state for this many workers, its output going to res.
+func (p *Plan) newScanState(res *Result, ro RunOptions, workers int) *scanState {
+	st := &scanState{p: p, res: res, emit: ro.Emit, ordered: len(p.stmt.OrderBy) > 0, limit: p.stmt.Limit,
+		budget: &memBudget{limit: ro.MemoryLimit}, skip: p.stmt.Offset}
+	if st.limit >= 0 { // the sort keeps OFFSET + LIMIT rows; the first OFFSET are dropped as they come
+		st.limit += st.skip
+	}
 	if st.ordered {
-		if err := st.finishOrdered(ctx); err != nil {
-			return nil, err
+		var desc []bool
+		for _, o := range p.stmt.OrderBy {
+			desc = append(desc, o.Desc)
+		}
+		st.sort = newSortShared(desc, len(p.items), st.limit, st.budget) // * sets nc at its first batch
+	}
+	st.workers = make([]*scanWorker, workers)
+	return st
+}
+
+// cleanup frees an ordered scan's rows and removes its runs' directory: on every return, an error,
+// ctx cancelled, the answer written.
+func (st *scanState) cleanup() {
+	if st.sort == nil {
+		return
+	}
+	for _, w := range st.workers {
+		if w != nil && w.sorter != nil {
+			w.sorter.release()
 		}
 	}
-	st.res.Peak = st.budget.peak.Load()
+	st.sort.spill.remove()
+}
+
+// finish writes an ordered scan's rows, and gives the result its schema.
+func (st *scanState) finish(ctx context.Context) error {
+	if st.ordered {
+		if err := st.finishOrdered(ctx); err != nil {
+			return err
+		}
+	}
+	st.res.Peak = max(st.res.Peak, st.budget.peak.Load())
 	st.setSchema()
-	return st.res, nil
+	return nil
 }
 
 // setSchema gives a result without rows the schema it would have had.
@@ -153,6 +168,7 @@ func (st *scanState) worker(i int, rec arrow.RecordBatch) *scanWorker {
 	}
 	st.mu.Unlock()
 	w := &scanWorker{c: newEvalCtx(p.loc)}
+	w.c.rel = p.rel
 	cp := p.compiler()
 	if p.star {
 		for _, f := range st.fields {

@@ -13,7 +13,12 @@ import (
 // Explain describes the plan: what the engine computes and what is read (for --explain).
 func (p *Plan) Explain() string {
 	var b strings.Builder
-	if p.agg {
+	if p.rel != nil {
+		return p.explainRel()
+	}
+	if p.general {
+		p.explainGeneral(&b)
+	} else if p.agg {
 		fmt.Fprintf(&b, "group by:")
 		for _, k := range p.spec.Keys {
 			fmt.Fprintf(&b, " %s", k)
@@ -90,4 +95,51 @@ func fmtBound(t time.Time) string {
 		return "-"
 	}
 	return t.UTC().Format(time.RFC3339)
+}
+
+// explainGeneral describes the general group-by's keys and aggregates.
+func (p *Plan) explainGeneral(b *strings.Builder) {
+	b.WriteString("group by (general):")
+	for _, k := range p.gkeys {
+		fmt.Fprintf(b, " %s", sql.Format(k))
+	}
+	b.WriteString("\naggregates:")
+	for _, a := range p.gaggs {
+		fmt.Fprintf(b, " %s", a.fn)
+		if len(a.args) > 0 {
+			var args []string
+			for _, x := range a.args {
+				args = append(args, sql.Format(x))
+			}
+			fmt.Fprintf(b, "(%s)", strings.Join(args, ", "))
+		}
+	}
+	b.WriteString("\n")
+}
+
+// explainRel describes a plan over a derived table, then the plans of its arms, indented.
+func (p *Plan) explainRel() string {
+	var b strings.Builder
+	if p.agg {
+		p.explainGeneral(&b)
+	} else {
+		b.WriteString("scan (no grouping)\n")
+	}
+	if p.stmt.Where != nil {
+		fmt.Fprintf(&b, "filter: %s\n", sql.Format(p.stmt.Where))
+	}
+	fmt.Fprintf(&b, "over %s", p.rel.what)
+	if d := p.rel.cte; d != nil && d.uses > 1 {
+		fmt.Fprintf(&b, " (used %d times: run once, its result kept)", d.uses)
+	}
+	b.WriteString(":\n")
+	for i, a := range p.rel.arms {
+		if len(p.rel.arms) > 1 {
+			fmt.Fprintf(&b, "  select %d:\n", i+1)
+		}
+		for _, line := range strings.Split(strings.TrimRight(a.Explain(), "\n"), "\n") {
+			fmt.Fprintf(&b, "    %s\n", line)
+		}
+	}
+	return b.String()
 }

@@ -1,5 +1,7 @@
 package query
 
+import "time"
+
 // SetTopPart sets how many groups topGroups ranks at a time and returns what restores it.
 func SetTopPart(n int) func() {
 	old := topPart
@@ -15,4 +17,11 @@ func SetSpillDir(dir string) func() {
 	old := spillParent
 	spillParent = dir
 	return func() { spillParent = old }
+}
+
+// SetClock sets what gives the time a query starts and returns what restores it.
+func SetClock(f func() time.Time) func() {
+	old := clock
+	clock = f
+	return func() { clock = old }
 }

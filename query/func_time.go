@@ -215,3 +215,57 @@ func timeTrunc(t time.Time, unit string) time.Time {
 	}
 	return time.Date(y, 1, 1, 0, 0, 0, 0, t.Location())
 }
+
+// date(x) and CAST(x AS date): flowlens has no date type, so a date is the timestamp of its
+// midnight, as DATE 'YYYY-MM-DD' is (Athena's tables over the classic key layout partition by a date:
+// WHERE date = DATE('2026-11-01')).
+func init() {
+	register(&funcDef{name: "date", kind: scalarFunc, arity: 1, args: "x varchar | timestamp", result: "timestamp",
+		doc: "the day of x as the timestamp of its midnight: of text 'YYYY-MM-DD' (UTC, as DATE 'YYYY-MM-DD'; NULL when it is not a date), or of a timestamp (in its zone; as CAST(x AS date))",
+		compile: func(cp *compiler, e *sql.Call) (node, error) {
+			x, err := cp.arg(e, 0)
+			if err != nil {
+				return nil, err
+			}
+			return cp.toDate(e.Args[0], x)
+		}})
+}
+
+func (cp *compiler) toDate(at sql.Expr, x node) (node, error) {
+	switch x.typ() {
+	case tTime:
+		return &timeNode{x: x, unit: "day"}, nil
+	case tStr, tNull:
+		return &dateNode{x: x}, nil
+	}
+	return nil, cp.errorf(at, "a date is made of a varchar 'YYYY-MM-DD' or a timestamp, not a %s", x.typ())
+}
+
+// dateNode reads text YYYY-MM-DD (a time of day after it is ignored) as the timestamp of its
+// midnight, UTC.
+type dateNode struct {
+	x   node
+	out vec
+}
+
+func (n *dateNode) typ() typ { return tTime }
+
+func (n *dateNode) eval(c *evalCtx, sel []int32) *vec {
+	x, v := unary(n.x, &n.out, tTime, c, sel)
+	for k := range sel {
+		if v.isNull(k) {
+			continue
+		}
+		s := strings.TrimSpace(x.s[k])
+		if len(s) > 10 && (s[10] == ' ' || s[10] == 'T') {
+			s = s[:10]
+		}
+		d, err := time.Parse("2006-01-02", s)
+		if err != nil {
+			v.nulls()[k] = true
+			continue
+		}
+		v.i[k] = d.Unix()
+	}
+	return v
+}

@@ -38,4 +38,5 @@ var _ = examples(map[string][]string{
 	"to_iso8601":             {"SELECT to_iso8601(from_unixtime(start)) FROM t"},
 	"from_iso8601_timestamp": {"SELECT count(*) FROM t WHERE from_unixtime(start) >= from_iso8601_timestamp('2026-11-01T00:00:00Z')"},
 	"at_timezone":            {"SELECT hour(at_timezone(from_unixtime(start), 'America/New_York')) FROM t"},
+	"date":                   {"SELECT count(*) FROM t WHERE date(from_unixtime(start)) = DATE('2026-11-01')", "SELECT date(NULL), CAST('x' AS date) FROM t"},
 })

@@ -48,6 +48,7 @@ type genWorker struct {
 // newGenWorker compiles the keys and the aggregates' arguments for one worker.
 func (p *Plan) newGenWorker() *genWorker {
 	w := &genWorker{c: newEvalCtx(p.loc)}
+	w.c.rel = p.rel
 	cp := p.inputCompiler()
 	for _, k := range p.gkeys {
 		n, err := cp.compile(k)

@@ -14,6 +14,9 @@ type colNode struct {
 	f   flowlog.FieldID
 	t   typ
 	out vec
+	// alias is the partition column that stands for the field in batches without it (region:
+	// aws-region, account_id: aws-account-id), "" for the others.
+	alias string
 }
 
 func columnTyp(f flowlog.FieldID) typ {
@@ -43,6 +46,14 @@ func (n *colNode) eval(c *evalCtx, sel []int32) *vec {
 		return v
 	}
 	ci := c.cols[n.f]
+	if ci < 0 && n.alias != "" {
+		if s, ok := partValue(c.rec, n.alias); ok {
+			for k := range sel {
+				v.s[k] = s
+			}
+			return v
+		}
+	}
 	if ci < 0 {
 		nl := v.nulls()
 		for k := range nl {

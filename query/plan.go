@@ -42,6 +42,18 @@ type Plan struct {
 	// Scan queries.
 	star bool
 
+	// parts: the select reads partition columns (or region, account_id), so its sources are given
+	// their partition values; pruneBy is the WHERE conjuncts over partition columns only.
+	parts   bool
+	pruneBy sql.Expr
+	// groupBy is the GROUP BY expressions, to plan the general group-by instead of the engine's.
+	groupBy []sql.Expr
+
+	// rel, when set, is the derived table the plan reads instead of the sources (derived.go).
+	rel *relation
+	// types are the output columns' types (not of *).
+	types []typ
+
 	items []outItem
 	// zones are the output columns' time zones where at_timezone sets one (nil: the query's).
 	zones []*time.Location
@@ -70,18 +82,47 @@ func PlanSQL(q string, loc *time.Location) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	return planSelect(newEnv(q, loc), stmt)
+	en := newEnv(q, loc)
+	p, err := planQuery(en, stmt, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := p.checkSources(); err != nil {
+		return nil, err
+	}
+	return p, nil
 }
 
 // Source is the FROM of the query: a path or URI (FromPath), or a table name.
-func (p *Plan) Source() (string, bool) { return p.stmt.From, p.stmt.FromPath }
+// Over derived tables, the path is that of any select that names one (checkSources made sure
+// they name the same).
+func (p *Plan) Source() (string, bool) {
+	for _, l := range p.leaves() {
+		if l.stmt.FromPath {
+			return l.stmt.From, true
+		}
+	}
+	return p.leaves()[0].stmt.From, false
+}
+
+// checkSources refuses selects that name different paths in FROM: a query reads one set of
+// sources.
+func (p *Plan) checkSources() error {
+	path := ""
+	for _, l := range p.leaves() {
+		if !l.stmt.FromPath {
+			continue
+		}
+		if path != "" && l.stmt.From != path {
+			return sql.ErrorAt(p.q, l.stmt.FromAt, "the selects of this query read different paths (%q and %q): a query reads one set of sources (give them after the query, with a table name in FROM)", path, l.stmt.From)
+		}
+		path = l.stmt.From
+	}
+	return nil
+}
 
 func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
-	q := en.q
 	p := &Plan{env: en, stmt: stmt, keyForms: map[string]int{}, aggForms: map[string]int{}}
-	if err := notYet(q, stmt); err != nil {
-		return nil, err
-	}
 	if stmt.Where != nil {
 		f, err := newExprFilter(en, stmt.Where)
 		if err != nil {
@@ -90,6 +131,15 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 		p.filter = f
 		p.From, p.To = startRange(stmt.Where)
 	}
+	p.parts = usesPartitions(stmt)
+	p.pruneBy = partitionFilter(stmt.Where)
+	return p, p.planShape()
+}
+
+// planShape plans the rest of a select once its input (sources or a relation) and WHERE are known:
+// whether it groups, its output names, DISTINCT and NULLS FIRST, and then the scan or the groups.
+func (p *Plan) planShape() error {
+	q, stmt := p.q, p.stmt
 	p.agg = len(stmt.GroupBy) > 0 || stmt.Having != nil
 	for _, it := range stmt.Items {
 		if it.Expr != nil && hasAggregate(it.Expr) {
@@ -105,7 +155,7 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 	for _, it := range stmt.Items {
 		if it.Star {
 			if p.agg {
-				return nil, sql.ErrorAt(q, it.At, "* cannot be selected in a query that groups")
+				return sql.ErrorAt(q, it.At, "* cannot be selected in a query that groups")
 			}
 			p.star = true
 			p.items = append(p.items, outItem{name: "*"})
@@ -131,18 +181,18 @@ func planSelect(en *env, stmt *sql.Select) (*Plan, error) {
 		}
 	}
 	if p.star && len(p.items) > 1 {
-		return nil, sql.ErrorAt(q, 0, "* with other select items is not supported")
+		return sql.ErrorAt(q, 0, "* with other select items is not supported")
 	}
 	if err := p.rewriteShape(); err != nil {
-		return nil, err
+		return err
 	}
 	if !p.agg {
 		if stmt.Offset > 0 && len(stmt.OrderBy) == 0 {
-			return nil, sql.ErrorAt(q, 0, "OFFSET needs ORDER BY in a query that does not group: its rows come in no fixed order")
+			return sql.ErrorAt(q, 0, "OFFSET needs ORDER BY in a query that does not group: its rows come in no fixed order")
 		}
-		return p, p.checkScan()
+		return p.checkScan()
 	}
-	return p, p.planGroups()
+	return p.planGroups()
 }
 
 // checkScan compiles the select list and ORDER BY of a scan once, to report errors before reading.
@@ -157,6 +207,7 @@ func (p *Plan) checkScan() error {
 			return err
 		}
 		p.zones = append(p.zones, staticZone(n))
+		p.types = append(p.types, n.typ())
 	}
 	for _, o := range p.stmt.OrderBy {
 		if _, err := p.orderExpr(o.Expr); err != nil {
@@ -165,6 +216,9 @@ func (p *Plan) checkScan() error {
 	}
 	return nil
 }
+
+// compiler compiles expressions over the plan's input: the flow-log columns, or a relation's.
+func (p *Plan) compiler() *compiler { return &compiler{env: p.env, rel: p.rel} }
 
 // orderExpr resolves an ORDER BY item: an ordinal or alias of the select list, else an expression.
 func (p *Plan) orderExpr(e sql.Expr) (sql.Expr, error) {
@@ -287,25 +341,20 @@ func startRange(e sql.Expr) (from, to time.Time) {
 	return from, to
 }
 
-// Narrow intersects the plan's range of start with [from, to) (zero: unbounded).
+// Narrow intersects the plan's range of start with [from, to) (zero: unbounded): over derived
+// tables, that of every select that reads the sources.
 func (p *Plan) Narrow(from, to time.Time) {
+	if p.rel != nil {
+		for _, a := range p.rel.arms {
+			a.Narrow(from, to)
+		}
+		p.From, p.To = p.rel.hull()
+		return
+	}
 	if !from.IsZero() && (p.From.IsZero() || from.After(p.From)) {
 		p.From = from
 	}
 	if !to.IsZero() && (p.To.IsZero() || to.Before(p.To)) {
 		p.To = to
 	}
-}
-
-// notYet rejects the syntax the parser reads and the planner does not run yet.
-func notYet(q string, s *sql.Select) error {
-	switch {
-	case len(s.With) > 0:
-		return sql.ErrorAt(q, s.With[0].At, "WITH is not supported yet")
-	case s.FromSub != nil:
-		return sql.ErrorAt(q, s.FromAt, "a subquery in FROM is not supported yet")
-	case len(s.UnionAll) > 0:
-		return sql.ErrorAt(q, 0, "UNION ALL is not supported yet")
-	}
-	return nil
 }

@@ -33,8 +33,11 @@ func (p *Plan) planGroups() error {
 	if err != nil {
 		return err
 	}
-	if err := p.planEngine(exprs); err == nil {
-		return nil
+	p.groupBy = exprs
+	if p.rel == nil {
+		if err := p.planEngine(exprs); err == nil {
+			return nil
+		}
 	}
 	return p.planGeneral(exprs)
 }
@@ -68,13 +71,16 @@ func (p *Plan) groupExprs() ([]sql.Expr, error) {
 
 // knownColumn says whether name is a column of the query's input.
 func (p *Plan) knownColumn(name string) bool {
+	if p.rel != nil {
+		return p.rel.index(name) >= 0
+	}
 	_, ok := lookupColumn(name)
 	return ok
 }
 
 // resetGroups forgets a group plan, to plan the query another way.
 func (p *Plan) resetGroups() {
-	p.spec, p.keys, p.aggs, p.zones = aggregate.Spec{}, nil, nil, nil
+	p.spec, p.keys, p.aggs, p.zones, p.types = aggregate.Spec{}, nil, nil, nil, nil
 	p.gkeys, p.gkeyT, p.gaggs = nil, nil, nil
 	p.keyForms, p.aggForms = map[string]int{}, map[string]int{}
 }
@@ -140,6 +146,7 @@ func (p *Plan) checkGroups() error {
 			return err
 		}
 		p.zones = append(p.zones, staticZone(n))
+		p.types = append(p.types, n.typ())
 	}
 	if h := p.stmt.Having; h != nil {
 		n, err := cp.compile(h)
@@ -161,7 +168,7 @@ func (p *Plan) checkGroups() error {
 // groupCompiler compiles expressions over the groups: GROUP BY expressions and aggregates are read
 // from the result; any other column is an error.
 func (p *Plan) groupCompiler() *compiler {
-	cp := &compiler{env: p.env,
+	cp := &compiler{env: p.env, rel: p.rel,
 		noCols: "column %q must appear in GROUP BY or be used in an aggregate function"}
 	cp.leaf = func(e sql.Expr) (node, bool, error) {
 		form := sql.Format(e)

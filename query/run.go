@@ -50,6 +50,8 @@ type Result struct {
 	Stopped bool
 	// Peak is the aggregation state's peak, in bytes.
 	Peak int64
+	// Pruned is the number of objects skipped by their partition values (not counted in Stats).
+	Pruned int
 }
 
 // Release frees the result's batches.
@@ -64,6 +66,52 @@ var errLimitReached = errors.New("limit reached")
 
 // Run reads the sources and answers the query.
 func (p *Plan) Run(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
+	rs := &runShared{kept: map[*cteDef]*keptResult{}}
+	defer func() {
+		for _, k := range rs.kept {
+			k.release()
+		}
+	}()
+	return p.run(ctx, sources, ro, rs)
+}
+
+func (p *Plan) run(ctx context.Context, sources []flowlog.Source, ro RunOptions, rs *runShared) (*Result, error) {
+	if p.rel != nil {
+		return p.runRel(ctx, sources, ro, rs)
+	}
+	pruned := 0
+	if p.parts {
+		var err error
+		if sources, pruned, err = p.partitionSources(sources); err != nil {
+			return nil, err
+		}
+		if p.agg && !p.general && p.engineReadsAlias() && anyPartition(sources) {
+			// region or account_id may be the key's: the engine's keys read the data alone.
+			g := *p
+			if err := g.planGeneral(p.groupBy); err != nil {
+				return nil, err
+			}
+			p = &g
+		}
+	}
+	res, err := p.runSources(ctx, sources, ro)
+	if res != nil {
+		res.Pruned += pruned
+	}
+	return res, err
+}
+
+func anyPartition(sources []flowlog.Source) bool {
+	for _, s := range sources {
+		if len(s.Partition) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// runSources reads the sources into the plan.
+func (p *Plan) runSources(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
 	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
 	if p.general {
 		return p.runGeneral(ctx, sources, cfg, ro)

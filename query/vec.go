@@ -114,6 +114,9 @@ type evalCtx struct {
 	// and r == ov.Len() is NULL.
 	ov  *array.String
 	ovF flowlog.FieldID
+	// rel, for a plan over a relation: relIdx maps its columns to the batch's (-1: absent).
+	rel    *relation
+	relIdx []int
 }
 
 func newEvalCtx(loc *time.Location) *evalCtx {
@@ -134,6 +137,17 @@ func (c *evalCtx) setBatch(rec arrow.RecordBatch) {
 		for i, f := range c.schm.Fields() {
 			if id, ok := flowlog.LookupField(f.Name); ok {
 				c.cols[id] = i
+			}
+		}
+		if c.rel != nil {
+			c.relIdx = c.relIdx[:0]
+			for _, name := range c.rel.names {
+				idx := c.schm.FieldIndices(name)
+				if len(idx) == 0 {
+					c.relIdx = append(c.relIdx, -1)
+				} else {
+					c.relIdx = append(c.relIdx, idx[0])
+				}
 			}
 		}
 	}

@@ -37,18 +37,26 @@ pkt_dst_aws_service, flow_direction, traffic_path, …). FROM names the sources:
 query. The table holds the records; NODATA and SKIPDATA lines are counted in the input accounting
 (stderr), not in the table.
 
-Supported: column references, literals (TIMESTAMP '…', INTERVAL '7' DAY), AND OR NOT, = <> < <= > >=,
-IN, BETWEEN, LIKE, IS [NOT] NULL, + - * / %; the functions below; aliases; GROUP BY, HAVING, ORDER BY
-(ordinals and aliases), LIMIT. GROUP BY takes columns and from_unixtime / date_trunc('minute'|'hour'|'day') / hour /
-day_of_week of a time column. Anything else is an error that points at the token. Bounds on start in
-the WHERE clause (start >= N, from_unixtime(start) BETWEEN TIMESTAMP … AND …) also skip objects by
-their keys, as --from/--to do.
+Supported: column references, literals (TIMESTAMP '…', DATE '…', INTERVAL '7' DAY), AND OR NOT,
+= <> < <= > >=, IN, BETWEEN, LIKE, IS [NOT] NULL, + - * / % ||, CASE, CAST; the functions below;
+aliases; SELECT DISTINCT, GROUP BY any expression, HAVING, ORDER BY (ordinals and aliases, NULLS
+FIRST|LAST), OFFSET, LIMIT; WITH (used once or more), subqueries in FROM, UNION ALL. Anything else
+(JOIN, window functions) is an error that points at the token. Bounds on start in the WHERE clause
+(start >= N, from_unixtime(start) BETWEEN TIMESTAMP … AND …) also skip objects by their keys, as
+--from/--to do.
+
+The keys' partitions are columns: year, month, day, hour, date, "aws-account-id", "aws-region" (of a
+converted dataset, AWS's Hive layout, or AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD/); region and
+account_id are the data's where the layout has them, else the key's. WHERE conditions on partition
+columns alone skip the objects that fail them before reading.
 
 Examples:
   flowlens sql "SELECT srcaddr, sum(bytes) AS bytes FROM vpc_flow_logs GROUP BY srcaddr ORDER BY bytes DESC LIMIT 10" flows/
   flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
   flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
-  flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/`,
+  flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/
+  flowlens sql "SELECT hour, count(*) FROM t WHERE year = '2026' AND month = '11' AND day = '01' GROUP BY 1 ORDER BY 1" dataset/
+  flowlens sql "WITH r AS (SELECT srcaddr, count(*) AS n FROM t WHERE action = 'REJECT' GROUP BY 1) SELECT * FROM r WHERE n > 10 ORDER BY n DESC" flows/`,
 	more:        query.WriteFunctionHelp,
 	completions: map[string][]string{"format": {"auto", "table", "json", "jsonl", "csv", "parquet", "arrow"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
@@ -218,6 +226,9 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 			return readDone{}, err
 		}
 		d := readDone{stats: res.Stats, failed: res.Failed}
+		if res.Pruned > 0 {
+			d.notes = append(d.notes, fmt.Sprintf("%d objects skipped by the partition values of their keys (WHERE on year, month, day, hour, date, \"aws-account-id\" or \"aws-region\")", res.Pruned))
+		}
 		if res.Stopped {
 			d.notes = append(d.notes, fmt.Sprintf("stopped reading at LIMIT %d: the counts above cover what was read until then", res.Rows))
 		}
