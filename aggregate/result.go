@@ -19,6 +19,15 @@ type Result struct {
 	seen       [numFieldSlots]bool
 	e          *Engine
 	bounds     []uint64 // per Engine.sumFields: the bound of its sums (Worker.sumBound)
+	// Objects is the input accounting of each source of Run, in the order of its sources: what a
+	// partial run keeps, so that merged accounting adds up in the order of one run's.
+	Objects []ObjectRead
+}
+
+// ObjectRead is one source of a run and its accounting (nil when it was not read).
+type ObjectRead struct {
+	Name  string
+	Stats *flowlog.Stats
 }
 
 // Seen reports whether any batch had the field.

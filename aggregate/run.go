@@ -250,8 +250,12 @@ func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.
 	res, err := e.Merge(aggs)
 	if err != nil {
 		e.strs.release()
+		return nil, total, failed, err
 	}
-	return res, total, failed, err
+	for i, st := range stats {
+		res.Objects = append(res.Objects, ObjectRead{Name: sources[i].Name, Stats: st})
+	}
+	return res, total, failed, nil
 }
 
 // isObjectError reports whether err concerns one object only (it could not be opened or read to

@@ -3,6 +3,7 @@ package query
 import (
 	"context"
 	"errors"
+	"fmt"
 
 	"github.com/apache/arrow-go/v18/arrow"
 	"github.com/apache/arrow-go/v18/arrow/array"
@@ -36,6 +37,27 @@ type RunOptions struct {
 	// Emit, when set, receives the result batch by batch as it is made (rows of a scan without
 	// ORDER BY as they are read; else the final result once); Result.Batches is then empty.
 	Emit func(arrow.RecordBatch) error
+	// Partial, when set, gets the engine's mergeable state (a run with aggregate.Config.Partial)
+	// instead of the plan making its answer; Run returns what it returns. Only a query the engine
+	// answers alone (Plan.Mergeable) has one.
+	Partial func(res *aggregate.Result, st *flowlog.Stats, failed []flowlog.ObjectError) error
+	// Merge, when set, replaces reading the sources: it loads states into the plan's engine and
+	// merges them, with the accounting of the runs that made them.
+	Merge func(e *aggregate.Engine) (*aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error)
+}
+
+// Mergeable reports whether the query's state merges across runs (--shard, --partial, merge):
+// one group-by that the engine answers alone, with no derived table; why not, when it does not.
+func (p *Plan) Mergeable() (bool, string) {
+	switch {
+	case p.rel != nil:
+		return false, "a query with WITH, a subquery in FROM or UNION ALL"
+	case !p.agg:
+		return false, "a query that lists rows rather than grouping them"
+	case p.general:
+		return false, "a group-by of expressions or aggregates the engine does not keep (it runs in the general group-by)"
+	}
+	return true, ""
 }
 
 // Result is a query's answer and what was read for it.
@@ -113,22 +135,38 @@ func anyPartition(sources []flowlog.Source) bool {
 // runSources reads the sources into the plan.
 func (p *Plan) runSources(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
 	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
+	if ro.Partial != nil || ro.Merge != nil {
+		if ok, why := p.Mergeable(); !ok {
+			return nil, fmt.Errorf("--partial: %s does not merge across shards; run it in one process, or shard a group-by of columns", why)
+		}
+	}
 	if p.general {
 		return p.runGeneral(ctx, sources, cfg, ro)
 	}
 	if p.agg {
 		cfg.Specs = []aggregate.Spec{p.spec}
+		cfg.Partial = ro.Partial != nil
 		e, err := aggregate.New(cfg)
 		if err != nil {
 			return nil, err
 		}
 		opts := ro.Decode
 		opts.Need = e.Need()
-		res, st, failed, err := aggregate.Run(ctx, e, sources, opts, ro.Workers, ro.Progress)
+		var res *aggregate.Result
+		var st *flowlog.Stats
+		var failed []flowlog.ObjectError
+		if ro.Merge != nil {
+			res, st, failed, err = ro.Merge(e)
+		} else {
+			res, st, failed, err = aggregate.Run(ctx, e, sources, opts, ro.Workers, ro.Progress)
+		}
 		if err != nil {
 			return nil, err
 		}
 		out := &Result{Stats: st, Failed: failed, Peak: e.Budget().Peak()}
+		if ro.Partial != nil {
+			return out, ro.Partial(res, st, failed)
+		}
 		rec, err := p.finishGroups(res.Tables[0])
 		if err != nil {
 			return nil, err

@@ -77,6 +77,9 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	if f.noNAT {
 		return usageError(name, "--no-nat leaves the NAT section out of a report; cost is the NAT review")
 	}
+	if c.estimate && (f.scale.partial || f.scale.shard != "") {
+		return usageError(name, "--estimate reads no logs: --shard and --partial do not apply")
+	}
 	if c.estimate {
 		format, err := output.Pick(f.format, f.out, isTerminal(stdout), documentOutput)
 		if err == nil && format == output.CSV {
@@ -91,7 +94,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		}
 		return runEstimate(f, c, prices, format)
 	}
-	if len(args) == 0 {
+	if len(args) == 0 && merging == nil {
 		return usageError(name, "no sources given (or --estimate)")
 	}
 	cfg, err := f.natConfig()

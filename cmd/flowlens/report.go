@@ -34,6 +34,7 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
 	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
 	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")
+	f.scale.add(fs)
 }
 
 // natConfig loads what a NAT review needs from the flags: gateways, prices, ranges.
@@ -89,7 +90,7 @@ Examples:
 		var f reportFlags
 		f.add(fs)
 		return func(ctx context.Context, args []string) int {
-			if len(args) == 0 {
+			if len(args) == 0 && merging == nil {
 				return usageError("report", "no sources given")
 			}
 			return runReport(ctx, "report", &f, args)

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -39,6 +40,8 @@ type reading struct {
 	// tables says that the command writes a document whose CSV form is a table per file: with
 	// --format csv and no --section, -o names a directory and read gets a nil w.
 	tables bool
+	// query is sql's query (its argument), a part of the question a state file records.
+	query string
 }
 
 // readIn is what a read gets: the checked flags, the sources, how many objects their keys left out
@@ -48,6 +51,7 @@ type readIn struct {
 	sources []flowlog.Source
 	skipped int
 	prog    *aggregate.Progress
+	partial *partialOut // set with --partial: runEngine writes the state there and ends the read
 }
 
 // readDone is what a read leaves to report on stderr.
@@ -71,17 +75,43 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	if err != nil {
 		return usageError(name, "%v", err)
 	}
+	if f.scale.on {
+		if code := f.scale.parse(name, f.out); code != exitOK {
+			return code
+		}
+	}
 	if r.narrow != nil {
 		if args, code = r.narrow(&rf, args); code != exitOK {
 			return code
 		}
 	}
-	sources, skipped, err := expandSources(ctx, args, &f.s3, rf.from, rf.to, f.late)
-	if err != nil {
-		return fail(name, err)
+	var sources []flowlog.Source
+	var skipped int
+	var partial *partialOut
+	switch {
+	case merging != nil:
+		skipped = merging.skipped
+	default:
+		if sources, skipped, err = expandSources(ctx, args, &f.s3, rf.from, rf.to, f.late); err != nil {
+			return fail(name, err)
+		}
+		listed := len(sources)
+		var idx []int
+		sources, idx = f.scale.keep(sources)
+		if f.scale.n > 0 && f.scale.i != 1 {
+			skipped = 0 // shard 1 counts them, so that the merge counts them once
+		}
+		if f.scale.partial {
+			partial = &partialOut{index: map[string]int{}, meta: partialMeta{Version: partialVersion, Command: name, Args: f.questionArgs(rf),
+				Shard: max(f.scale.i, 1), Shards: max(f.scale.n, 1), Listed: listed, Skipped: skipped, Query: r.query}}
+			partial.meta.Fingerprint = fingerprint(name, partial.meta.Args, r.query)
+			for k, src := range sources {
+				partial.index[src.Name] = idx[k]
+			}
+		}
 	}
 	switch {
-	case f.quiet || len(sources) > 0:
+	case merging != nil || f.quiet || len(sources) > 0:
 	case skipped > 0 || !rf.from.IsZero() || !rf.to.IsZero():
 		// Below an AWS key layout only the day folders of the range are listed, so the objects of
 		// other days are neither read nor counted.
@@ -92,7 +122,12 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	}
 	var w io.Writer
 	done := func(bool) error { return nil }
-	if r.tables && format == output.CSV && f.section == "" {
+	if partial != nil {
+		if w, done, err = openOutput(f.out); err != nil {
+			return fail(name, err)
+		}
+		partial.w = w
+	} else if r.tables && format == output.CSV && f.section == "" {
 		if f.out == "" || f.out == "-" {
 			return usageError(name, "--format csv writes a file per table: give -o DIR, or --section NAME for one table")
 		}
@@ -116,8 +151,12 @@ func (r *reading) run(ctx context.Context, args []string) int {
 	}
 	prog := &aggregate.Progress{}
 	stopProgress := startProgress(prog, f.quiet)
-	res, err := r.read(ctx, readIn{runFlags: rf, sources: sources, skipped: skipped, prog: prog}, w, format)
+	res, err := r.read(ctx, readIn{runFlags: rf, sources: sources, skipped: skipped, prog: prog, partial: partial}, w, format)
 	stopProgress()
+	if pd := (*partialDone)(nil); errors.As(err, &pd) {
+		res, err = readDone{stats: pd.stats, failed: pd.failed, notes: []string{"wrote the aggregation state of shard " +
+			fmt.Sprintf("%d/%d (%d objects) to %s: 'flowlens merge' combines the shards'", partial.meta.Shard, partial.meta.Shards, len(sources), f.out)}}, nil
+	}
 	if err2 := done(err == nil); err == nil {
 		err = err2
 	}
@@ -161,11 +200,14 @@ type readFlags struct {
 	quiet    bool
 	cpuProf  string
 	memProf  string
+	scale    scaleFlags     // --shard and --partial, of the commands that take them
+	fs       *pflag.FlagSet // the command's flags, for the question a state file records
 }
 
 // add registers the flags; tzUse says what the time zone applies to, formats and outUse describe
 // --format and -o.
 func (f *readFlags) add(fs *pflag.FlagSet, tzUse, formats, outUse string) {
+	f.fs = fs
 	f.decode.add(fs)
 	f.s3.add(fs)
 	fs.StringVar(&f.from, "from", "", "only records that start at or after this time (2026-11-01, 2026-11-01T06, RFC 3339, today, yesterday, -24h, -7d)")
@@ -391,10 +433,19 @@ func progressLine(p *aggregate.Progress, elapsed time.Duration) string {
 // runEngine runs the aggregation engine over the sources with specs, within the flags' range,
 // zone and memory limit.
 func (f *readFlags) runEngine(ctx context.Context, in readIn, specs []aggregate.Spec) (*aggregate.Engine, *aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error) {
-	e, err := aggregate.New(aggregate.Config{Specs: specs, From: in.from, To: in.to, Location: in.loc, MemoryLimit: in.limit})
+	e, err := aggregate.New(aggregate.Config{Specs: specs, From: in.from, To: in.to, Location: in.loc, MemoryLimit: in.limit, Partial: in.partial != nil})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}
+	if merging != nil {
+		res, err := merging.merge(e)
+		return e, res, merging.stats, merging.failed, err
+	}
 	res, st, failed, err := aggregate.Run(ctx, e, in.sources, in.opts, f.decode.workers, in.prog)
+	if err == nil && in.partial != nil {
+		if err = in.partial.write(res, failed); err == nil {
+			err = &partialDone{stats: st, failed: failed}
+		}
+	}
 	return e, res, st, failed, err
 }

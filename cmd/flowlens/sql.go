@@ -2,12 +2,15 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/spf13/pflag"
 
+	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/query"
 )
@@ -22,6 +25,7 @@ func (f *queryFlags) add(fs *pflag.FlagSet) {
 	f.readFlags.add(fs, "date_trunc, hour(), day_of_week(), printed timestamps",
 		"table, json, jsonl, csv, parquet or arrow (auto: by the -o extension, table on a terminal, else jsonl)", "the result")
 	fs.BoolVar(&f.explain, "explain", false, "print the plan (and the SQL of a query command) to stderr before running")
+	f.scale.add(fs)
 }
 
 var sqlCmd = &command{
@@ -99,7 +103,7 @@ Examples:
 		orderBy := fs.String("order-by", "", "order by these expressions or output names (ASC/DESC), comma-separated")
 		limit := fs.Int("limit", 0, "rows to keep, 0 for all (default: 20 with --group-by, all otherwise)")
 		return func(ctx context.Context, args []string) int {
-			if len(args) == 0 {
+			if len(args) == 0 && merging == nil {
 				return usageError("query", "no sources given")
 			}
 			l := *limit
@@ -185,6 +189,9 @@ var sqlOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON
 func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []string) int {
 	var plan *query.Plan
 	r := &reading{name: name, flags: &f.readFlags, choice: sqlOutput}
+	if name == "sql" {
+		r.query = q
+	}
 	r.narrow = func(rf *runFlags, args []string) ([]string, int) {
 		var err error
 		if plan, err = query.PlanSQL(q, rf.loc); err != nil {
@@ -198,8 +205,11 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		if src, isPath := plan.Source(); isPath {
 			args = append([]string{src}, args...)
 		}
-		if len(args) == 0 {
+		if len(args) == 0 && merging == nil {
 			return nil, usageError(name, "no sources: give them after the query, or FROM 'path or s3:// URI'")
+		}
+		if ok, why := plan.Mergeable(); !ok && (f.scale.partial || merging != nil) {
+			return nil, usageError(name, "--partial: %s does not merge across shards; run it in one process, or shard a group-by of columns", why)
 		}
 		if f.explain {
 			if name == "query" {
@@ -214,8 +224,26 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		if err != nil {
 			return readDone{}, err
 		}
-		res, err := plan.Run(ctx, in.sources, query.RunOptions{Decode: in.opts, Workers: f.decode.workers, MemoryLimit: in.limit,
-			Progress: in.prog, Emit: bw.Write})
+		ro := query.RunOptions{Decode: in.opts, Workers: f.decode.workers, MemoryLimit: in.limit, Progress: in.prog, Emit: bw.Write}
+		if in.partial != nil {
+			ro.Partial = func(res *aggregate.Result, st *flowlog.Stats, failed []flowlog.ObjectError) error {
+				if err := in.partial.write(res, failed); err != nil {
+					return err
+				}
+				return &partialDone{stats: st, failed: failed}
+			}
+		}
+		if merging != nil {
+			ro.Merge = func(e *aggregate.Engine) (*aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error) {
+				res, err := merging.merge(e)
+				return res, merging.stats, merging.failed, err
+			}
+		}
+		res, err := plan.Run(ctx, in.sources, ro)
+		if pd := (*partialDone)(nil); errors.As(err, &pd) {
+			bw.Close()
+			return readDone{}, err
+		}
 		if err == nil && res.Rows == 0 && res.Schema != nil {
 			err = query.WriteEmpty(bw, res.Schema)
 		}

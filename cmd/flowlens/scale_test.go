@@ -1,0 +1,115 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/flowlens/flowlens/flowlog"
+	"github.com/flowlens/flowlens/flowlog/synth"
+	"github.com/flowlens/flowlens/internal/s3test"
+)
+
+// TestShardMerge: report, cost, three SQL queries and a query command, each run over the objects
+// in S3 (versitygw) in one process and as 1, 3, 4 and 7 shards (--shard I/N --partial) merged by
+// `flowlens merge`: the merged answer is byte for byte the one-process answer, the input
+// accounting too. A missing shard, a shard given twice and states of different questions are
+// refused; an object that cannot be read is named by the merge, which exits 1 as one run does.
+func TestShardMerge(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 21, Records: 42_000, Objects: 21, Fields: flowlog.V5Layout,
+		Layout: "aws-hourly", Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
+		t.Fatal(err)
+	}
+	// One object that cannot be read to its end (the last of the day): a gzip stream cut short.
+	var cut string
+	filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".gz") {
+			cut = p
+		}
+		return err
+	})
+	b, _ := os.ReadFile(cut)
+	os.WriteFile(cut, b[:len(b)/2], 0o644)
+
+	src := []string{dir}
+	if s3server != nil {
+		for k, v := range s3test.Env(t.TempDir()) {
+			t.Setenv(k, v)
+		}
+		if err := s3server.Upload("shards", "logs/", dir); err != nil {
+			t.Fatal(err)
+		}
+		src = []string{"--endpoint-url", s3server.URL, "s3://shards/logs/"}
+	} else {
+		t.Log("no S3 server (set FLOWLENS_VERSITYGW, as make test does): the shards read the files")
+	}
+	questions := [][]string{
+		{"report", "--format", "json", "--top", "7", "--from", "2026-11-01T02:00:00Z"},
+		{"report", "--format", "table"},
+		{"cost", "--format", "json"},
+		{"sql", "--format", "csv", "SELECT interface_id, sum(bytes) AS bytes, count(*) AS flows FROM t GROUP BY 1 ORDER BY 2 DESC LIMIT 10"},
+		{"sql", "--format", "json", "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) AS bytes FROM t GROUP BY 1 ORDER BY 1"},
+		{"sql", "--format", "jsonl", "SELECT srcaddr, dstaddr, sum(bytes) AS b, count(DISTINCT dstport) AS ports FROM t WHERE action = 'ACCEPT' GROUP BY 1, 2 ORDER BY b DESC LIMIT 12"},
+		{"query", "--format", "csv", "--group-by", "dstport", "--where", "action = 'REJECT'"},
+	}
+	states := t.TempDir()
+	for qi, q := range questions {
+		cmd, flags := q[0], q[1:]
+		format := flags[1]
+		wantCode, want, wantErr := flowlens(t, append(append([]string{cmd}, flags...), src...)...)
+		if wantCode != 1 || !strings.Contains(wantErr, filepath.Base(cut)) {
+			t.Fatalf("%v: one run: exit %d (want 1: an object is cut short): %s", q, wantCode, wantErr)
+		}
+		for _, n := range []int{1, 3, 4, 7} {
+			var parts []string
+			for i := 1; i <= n; i++ {
+				p := filepath.Join(states, fmt.Sprintf("q%d-%d-of-%d.state", qi, i, n))
+				args := append(append([]string{cmd, "--shard", fmt.Sprintf("%d/%d", i, n), "--partial", "-o", p}, flags...), src...)
+				if code, _, errOut := flowlens(t, args...); code > 1 || !strings.Contains(errOut, "wrote the aggregation state") {
+					t.Fatalf("%v shard %d/%d: exit %d: %s", q, i, n, code, errOut)
+				}
+				parts = append(parts, p)
+			}
+			code, got, errOut := flowlens(t, append([]string{"merge", "--format", format}, parts...)...)
+			if code != wantCode || got != want {
+				t.Fatalf("%v: %d shards merged: exit %d, output differs from one run's (%d against %d bytes)\n%s", q, n, code, len(got), len(want), errOut)
+			}
+			if tail := func(s string) string { return s[strings.Index(s, "flowlens: "):] }; !strings.Contains(errOut, "flowlens: ") ||
+				strings.Split(tail(errOut), "\n")[0] != strings.Split(tail(wantErr), "\n")[0] {
+				t.Fatalf("%v: %d shards: the accounting differs:\n%s\nwant\n%s", q, n, errOut, wantErr)
+			}
+			if n == 3 {
+				code, _, errOut := flowlens(t, "merge", parts[0], parts[2])
+				if code != 1 || !strings.Contains(errOut, "no state of shard 2/3") {
+					t.Errorf("%v: a missing shard: exit %d: %s", q, code, errOut)
+				}
+				code, _, errOut = flowlens(t, "merge", parts[0], parts[1], parts[1], parts[2])
+				if code != 1 || !strings.Contains(errOut, "given twice") {
+					t.Errorf("%v: a shard twice: exit %d: %s", q, code, errOut)
+				}
+				if qi > 0 {
+					other := filepath.Join(states, fmt.Sprintf("q%d-2-of-3.state", qi-1))
+					code, _, errOut = flowlens(t, "merge", parts[0], other, parts[2])
+					if code != 1 || !strings.Contains(errOut, "answers another question") {
+						t.Errorf("%v: states of two questions: exit %d: %s", q, code, errOut)
+					}
+				}
+			}
+		}
+	}
+	// A scan does not merge, and says so.
+	code, _, errOut := flowlens(t, append([]string{"sql", "--partial", "-o", filepath.Join(states, "x"), "SELECT * FROM t LIMIT 3"}, src...)...)
+	if code != 2 || !strings.Contains(errOut, "does not merge") {
+		t.Errorf("a scan with --partial: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := flowlens(t, "report", "--shard", "4/3", dir); code != 2 || !strings.Contains(errOut, "--shard") {
+		t.Errorf("--shard 4/3: exit %d: %s", code, errOut)
+	}
+	if code, _, errOut := flowlens(t, "report", "--partial", dir); code != 2 || !strings.Contains(errOut, "-o FILE") {
+		t.Errorf("--partial without -o: exit %d: %s", code, errOut)
+	}
+}
