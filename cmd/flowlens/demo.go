@@ -27,7 +27,7 @@ Examples:
   flowlens demo
   flowlens demo --records 5000000 --format json -o demo-report.json
   flowlens demo --keep demo-data/day && flowlens report --from 2026-11-01T08 --to 2026-11-01T12 demo-data/day`,
-	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)

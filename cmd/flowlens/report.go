@@ -26,7 +26,7 @@ type reportFlags struct {
 }
 
 func (f *reportFlags) add(fs *pflag.FlagSet) {
-	f.readFlags.add(fs, "hours, days", "table, json or csv (a CSV file per table into the directory -o; auto: table on a terminal, json otherwise or for -o *.json)", "the report")
+	f.readFlags.add(fs, "hours, days", "table, json, csv (a CSV file per table into the directory -o) or html (one self-contained page); auto: table on a terminal, json otherwise, or as -o FILE's extension says (.json, .html)", "the report")
 	fs.StringVar(&f.section, "section", "", "with --format csv: write only this table (interfaces, sources, conversations, hourly, ports, nat_gateways, …) to stdout or -o")
 	fs.IntVar(&f.top, "top", 20, "rows in each top-N list, 0 for all")
 	fs.StringSliceVar(&f.nat, "nat", nil, "NAT gateway interface ids (comma-separated or repeated); default: detected")
@@ -43,19 +43,27 @@ func (f *reportFlags) natConfig() (nat.Config, error) {
 }
 
 // documentOutput: report and cost write one document: a table, JSON, or CSV (a file per table).
-var documentOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON, output.CSV}, File: output.Table, Piped: output.JSON}
+var documentOutput = output.Choice{Allowed: []output.Format{output.Table, output.JSON, output.CSV, output.HTML}, File: output.Table, Piped: output.JSON}
+
+// document is a report or a review in each of its forms.
+type document struct {
+	tables                  func() []output.CSVTable
+	asJSON, asTable, asHTML func(io.Writer) error
+}
 
 // writeDocument writes a report or a review in format: CSV tables into the directory -o (or one of
-// them, --section, to w), else JSON or a text table to w.
-func writeDocument(w io.Writer, format output.Format, f *readFlags, tables func() []output.CSVTable, asJSON, asTable func(io.Writer) error) error {
+// them, --section, to w), else JSON, an HTML page or a text table to w.
+func writeDocument(w io.Writer, format output.Format, f *readFlags, d document) error {
 	switch format {
 	case output.CSV:
-		_, err := output.WriteCSVTables(tables(), f.out, f.section, w)
+		_, err := output.WriteCSVTables(d.tables(), f.out, f.section, w)
 		return err
 	case output.JSON:
-		return asJSON(w)
+		return d.asJSON(w)
+	case output.HTML:
+		return d.asHTML(w)
 	}
-	return asTable(w)
+	return d.asTable(w)
 }
 
 var reportCmd = &command{
@@ -75,6 +83,8 @@ A flow is counted in the hour of its start. Flows are counted per interface as l
 two interfaces log is two observations. Traffic counts records with log-status OK.
 
 The JSON form (--format json) is a versioned contract ("schema_version": 1), described in docs/report-json.md.
+--format html writes one self-contained page (charts drawn as SVG, no request when viewed, light
+and dark themes, printable) with that JSON embedded as <script type="application/json" id="report-data">.
 Exit status 0 only when every object was read fully; the report is written all the same and names
 the objects that failed.
 
@@ -82,9 +92,10 @@ Examples:
   flowlens report flows/
   flowlens report --from 2026-11-01 --to 2026-11-02 --top 10 mirror/AWSLogs/
   flowlens report --format json -o report.json 'flows/*.log.gz'
+  flowlens report --format html -o report.html flows/
   flowlens report --from 2026-11-01 --to 2026-11-08 --account 123456789012 s3://central-logs/
   zcat export.log.gz | flowlens report --tz Europe/Berlin -`,
-	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)
@@ -128,7 +139,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, args []string) 
 		if err != nil {
 			return readDone{}, err
 		}
-		err = writeDocument(w, format, &f.readFlags, rep.Tables, rep.WriteJSON, rep.WriteTable)
+		err = writeDocument(w, format, &f.readFlags, document{rep.Tables, rep.WriteJSON, rep.WriteTable, rep.WriteHTML})
 		d := readDone{stats: st, failed: failed, notes: []string{fmt.Sprintf("aggregation state peaked at %s (limit %s)",
 			aggregate.FormatBytes(e.Budget().Peak()), aggregate.FormatBytes(rf.limit))}}
 		if rep.NAT != nil {
