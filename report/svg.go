@@ -158,9 +158,9 @@ func stackedChart(id, label string, items []stackItem) template.HTML {
 		}
 		top = math.Max(top, t)
 	}
-	span := float64(chartWidth - labelW - valueW)
+	span := float64(wideWidth - labelW - valueW)
 	var s svgBuf
-	s.f(`<svg id="%s" class="chart bars stacked" viewBox="0 0 %d %d" role="img" aria-label="%s">`, esc(id), chartWidth, h, esc(label))
+	s.f(`<svg id="%s" class="chart bars stacked" viewBox="0 0 %d %d" role="img" aria-label="%s">`, esc(id), wideWidth, h, esc(label))
 	for i, it := range items {
 		y := i*rowH + 3
 		x := float64(labelW)
