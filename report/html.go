@@ -126,6 +126,12 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if r.NAT != nil {
 		p.Sections = append(p.Sections, natSectionHTML(r.NAT, "nat"))
 	}
+	if r.Comparison != nil {
+		p.Sections = append(p.Sections, r.comparisonSectionHTML())
+	}
+	if r.Spikes != nil {
+		p.Sections = append(p.Sections, r.spikesSectionHTML())
+	}
 	p.Sections = append(p.Sections, r.inputSectionHTML())
 	return writePage(w, p, r)
 }
@@ -143,6 +149,29 @@ func (r *Report) cards() []card {
 			card{Label: "NAT cost", Value: usd(n.Total.NATCost), Sub: "month projected " + usd(n.Total.MonthlyNATCost)})
 	} else {
 		cs = append(cs, card{Label: "NAT", Value: "—", Sub: "no NAT gateway reviewed"})
+	}
+	if c := r.Comparison; c != nil && c.Status == CompareOK {
+		for i := range cs {
+			switch cs[i].Label {
+			case "Bytes":
+				cs[i].Sub = "vs previous: " + signed(c.Totals.Bytes.Change, si) + " (" + pctText(c.Totals.Bytes.ChangePercent) + ")"
+			case "Flows":
+				cs[i].Sub = "vs previous: " + changeText(c.Totals.Flows)
+			case "Rejected flows":
+				cs[i].Sub = "vs previous: " + changeText(c.Totals.RejectedFlows)
+			case "NAT cost":
+				if c.NAT != nil {
+					cs[i].Sub = "vs previous: " + fText(c.NAT.NATCost.Change, "%+.2f USD")
+				}
+			}
+		}
+	}
+	if s := r.Spikes; s != nil {
+		cd := card{Label: "Spikes", Value: num(int64(s.Count)), Sub: fmt.Sprintf("%d of %d hours judged", s.JudgedHours, s.Hours)}
+		if s.Count > 0 {
+			cd.Class = "alert"
+		}
+		cs = append(cs, cd)
 	}
 	return cs
 }
@@ -167,6 +196,14 @@ func (r *Report) timeSection() pageSection {
 	s := pageSection{ID: "time", Title: "Traffic over time"}
 	spikeAt := map[string]bool{}  // hours with a spike of the total
 	spikeAny := map[string]bool{} // hours with a spike of any series
+	if r.Spikes != nil {
+		for _, sp := range r.Spikes.List {
+			spikeAny[sp.Hour] = true
+			if sp.Series == SeriesTotal {
+				spikeAt[sp.Hour] = true
+			}
+		}
+	}
 	var days []string
 	byDay := map[string]*lineSeries{}
 	var cells [][24]heatCell
@@ -208,7 +245,10 @@ func (r *Report) timeSection() pageSection {
 		title += " (a line per day)"
 	}
 	if len(spikeAt) > 0 {
-		legend = append(legend, legendItem{Class: "spike-legend", Text: "ringed: a spike of the total"})
+		legend = append(legend, legendItem{Class: "spike-legend", Text: "ringed: a spike of all traffic"})
+	}
+	if len(spikeAny) > 0 {
+		s.Notes = append(s.Notes, "Hours outlined in the heatmap hold a spike of the Spikes list (of all traffic, an interface or a NAT gateway); spikes of all traffic are ringed on the hourly chart.")
 	}
 	s.Panels = append(s.Panels, panel{Title: title, Chart: lineChart("chart-hourly", "bytes per hour", series, func(v float64) string { return si(int64(v)) }), Legend: legend, Wide: true},
 		panel{Title: "Day × hour of the day", Chart: heatmap("chart-heatmap", "bytes by day and hour of the day", days, cells), Wide: true})
@@ -465,4 +505,138 @@ func WriteReviewHTML(w io.Writer, n *nat.Review) error {
 	}
 	p.Sections = []pageSection{natSectionHTML(n, "nat")}
 	return writePage(w, p, n)
+}
+
+func (r *Report) comparisonSectionHTML() pageSection {
+	c := r.Comparison
+	s := pageSection{ID: "comparison", Title: "Compared with the previous period"}
+	s.Notes = append(s.Notes, fmt.Sprintf("Compared with %s: %s to %s. Lists hold the keys whose traffic changed, by the absolute change, largest first.",
+		c.Label, strOr(c.Previous.From, "…"), strOr(c.Previous.To, "…")))
+	if c.Status != CompareOK {
+		s.Notes = append(s.Notes, "Unavailable: "+c.Reason)
+		return s
+	}
+	tt := &htable{Head: th("", "now#", "before#", "change#", "%#")}
+	for _, row := range []struct {
+		k string
+		c Change
+		f func(int64) string
+	}{{"bytes", c.Totals.Bytes, num}, {"packets", c.Totals.Packets, num}, {"flows", c.Totals.Flows, num}, {"rejected flows", c.Totals.RejectedFlows, num}} {
+		tt.Rows = append(tt.Rows, []hcell{txt(row.k), numText(row.f(row.c.Current)), numText(row.f(row.c.Previous)), changeCell(row.c.Change, signed(row.c.Change, row.f)), numText(pctText(row.c.ChangePercent))})
+	}
+	if n := c.NAT; n != nil {
+		for _, row := range []struct {
+			k, f string
+			c    ChangeF
+		}{{"NAT processed GB", "%.6f", n.ProcessedGB}, {"NAT cost (USD)", "%.2f", n.NATCost}, {"NAT month projected (USD)", "%.2f", n.MonthlyNATCost}} {
+			ch := 0.0
+			if row.c.Change != nil {
+				ch = *row.c.Change
+			}
+			tt.Rows = append(tt.Rows, []hcell{txt(row.k), numText(fText(row.c.Current, row.f)), numText(fText(row.c.Previous, row.f)),
+				changeCellF(ch, fText(row.c.Change, strings.Replace(row.f, "%", "%+", 1))), numText(pctText(row.c.ChangePercent))})
+		}
+	}
+	s.Panels = append(s.Panels, panel{Title: "Totals", Table: tt})
+	for _, l := range c.lists() {
+		k := c.Keys[l.id]
+		t := &htable{Head: th("key", "status", "now#", "before#", "change#", "%#")}
+		var bars []barItem
+		for _, d := range l.rows {
+			key := keyText(d)
+			v, now, before, chText := d.ChangeBytes, si(d.Bytes), si(d.PreviousBytes), signed(d.ChangeBytes, si)
+			if l.byFlows {
+				v, now, before, chText = d.ChangeFlows, num(d.Flows), num(d.PreviousFlows), signed(d.ChangeFlows, num)
+			}
+			cls := "up"
+			if v < 0 {
+				cls = "down"
+			}
+			if d.Status == KeyNew {
+				cls += " new"
+			}
+			bars = append(bars, barItem{Label: key, Value: float64(v), Text: chText, Class: cls,
+				Title: fmt.Sprintf("%s (%s): %s → %s, %s", key, d.Status, before, now, chText)})
+			t.Rows = append(t.Rows, []hcell{txt(key), statusCell(d.Status), numText(now), numText(before), changeCell(v, chText), numText(pctText(d.ChangePercent))})
+		}
+		s.Panels = append(s.Panels, panel{Title: fmt.Sprintf("%s: %d new, %d vanished (%d keys now, %d before)", strings.ToUpper(l.title[:1])+l.title[1:], k.New, k.Vanished, k.Current, k.Previous),
+			Chart: divergingChart("chart-cmp-"+strings.ReplaceAll(l.id, "_", "-"), "change of "+l.title, bars), Table: t})
+	}
+	if n := c.NAT; n != nil {
+		t := &htable{Head: th("gateway", "status", "GB now#", "GB before#", "change#", "cost now#", "cost before#", "change#")}
+		var bars []barItem
+		for _, g := range n.Gateways {
+			label := g.InterfaceID
+			if g.Name != "" {
+				label = g.Name + " · " + label
+			}
+			ch := 0.0
+			if g.ProcessedGB.Change != nil {
+				ch = *g.ProcessedGB.Change
+			}
+			cls := "up"
+			if ch < 0 {
+				cls = "down"
+			}
+			bars = append(bars, barItem{Label: label, Value: ch, Text: fText(g.ProcessedGB.Change, "%+.3f GB"), Class: cls, Title: label + " (" + g.Status + ")"})
+			t.Rows = append(t.Rows, []hcell{txt(label), statusCell(g.Status), numText(fText(g.ProcessedGB.Current, "%.6f")), numText(fText(g.ProcessedGB.Previous, "%.6f")),
+				changeCellF(ch, fText(g.ProcessedGB.Change, "%+.6f")), numText(fText(g.NATCost.Current, "$%.2f")), numText(fText(g.NATCost.Previous, "$%.2f")), numText(fText(g.NATCost.Change, "%+.2f"))})
+		}
+		s.Panels = append(s.Panels, panel{Title: "NAT gateways by change of processed GB", Chart: divergingChart("chart-cmp-nat", "change of NAT processed GB", bars), Table: t})
+	}
+	if in := c.PreviousInput; in != nil {
+		t := &htable{Head: th("previous period", "count#")}
+		t.Rows = append(t.Rows, []hcell{txt("objects"), numCell(in.Objects)}, []hcell{txt("objects failed"), numCell(in.ObjectsFailed)},
+			[]hcell{txt("objects skipped by their key"), numCell(int64(in.ObjectsSkipped))}, []hcell{txt("records"), numCell(in.Records)},
+			[]hcell{txt("records in range"), numCell(in.RecordsInRange)}, []hcell{txt("malformed"), numCell(in.Malformed)})
+		for _, f := range in.FailedObjects {
+			t.Rows = append(t.Rows, []hcell{wrapCell("FAILED " + f.Object), wrapCell(f.Error)})
+		}
+		s.Panels = append(s.Panels, panel{Title: "What the previous period's run read", Table: t})
+	}
+	return s
+}
+
+func statusCell(st string) hcell {
+	switch st {
+	case KeyNew:
+		return hcell{Text: "new", Class: "badge-new"}
+	case KeyVanished:
+		return hcell{Text: "vanished", Class: "badge-vanished"}
+	}
+	return txt(st)
+}
+
+func changeCell(v int64, text string) hcell { return changeCellF(float64(v), text) }
+
+func changeCellF(v float64, text string) hcell {
+	c := hcell{Text: text, Num: true}
+	switch {
+	case v > 0:
+		c.Class = "up"
+	case v < 0:
+		c.Class = "down"
+	}
+	return c
+}
+
+func (r *Report) spikesSectionHTML() pageSection {
+	sp := r.Spikes
+	s := pageSection{ID: "spikes", Title: fmt.Sprintf("Spikes (%d)", sp.Count)}
+	s.Notes = append(s.Notes, fmt.Sprintf("An hour is a spike when its bytes exceed the mean of the same hour of the day on the preceding days (at least %d of the %d before it that were read: %s) by more than %g sample standard deviations. %d of the report's %d hours had enough days to be judged.",
+		sp.MinDays, sp.WindowDays, strings.Join(sp.Baseline, ", "), sp.Sigma, sp.JudgedHours, sp.Hours))
+	if sp.Note != "" {
+		s.Notes = append(s.Notes, sp.Note)
+	}
+	if sp.Count > len(sp.List) {
+		s.Notes = append(s.Notes, fmt.Sprintf("The %d largest of %d spikes, by bytes above the mean.", len(sp.List), sp.Count))
+	}
+	t := &htable{Head: th("series", "key", "hour", "bytes#", "baseline mean#", "stddev#", "threshold#", "days#", "above#")}
+	for _, d := range sp.List {
+		t.Rows = append(t.Rows, []hcell{{Text: d.Series, Class: "spike-text"}, txt(spikeKey(d)), txt(d.Hour), bytesCell(d.Bytes),
+			numText(num(int64(d.BaselineMean + 0.5))), numText(num(int64(d.BaselineStddev + 0.5))), numText(num(int64(d.Threshold + 0.5))),
+			numText(fmt.Sprint(d.BaselineDays)), numText(sigmasText(d))})
+	}
+	s.Panels = append(s.Panels, panel{Table: t, Wide: true})
+	return s
 }

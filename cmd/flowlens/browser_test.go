@@ -278,5 +278,36 @@ func TestHTMLInBrowser(t *testing.T) {
 		}
 	}})
 	pages = append(pages, browserPage{name: "cost", json: write("cost", "cost", "--top", "5", dir)})
+	// The third day against the second, its spikes judged over the two days before it.
+	dir3 := genNAT(t, 9, 45_000, 3)
+	cmp := write("report-compare", "report", "--top", "6", "--from", "2026-11-03", "--to", "2026-11-04", "--compare-period", "1d",
+		"--spike-history", "--spike-days", "2", "--spike-sigma", "1", dir3)
+	var doc struct {
+		Spikes struct {
+			List []struct{ Series string } `json:"list"`
+		} `json:"spikes"`
+		Comparison struct{ Status string } `json:"comparison"`
+	}
+	if err := json.Unmarshal([]byte(cmp), &doc); err != nil {
+		t.Fatal(err)
+	}
+	totalSpikes := 0
+	for _, s := range doc.Spikes.List {
+		if s.Series == "total" {
+			totalSpikes++
+		}
+	}
+	if doc.Comparison.Status != "ok" || len(doc.Spikes.List) == 0 {
+		t.Fatalf("the comparison page's report: comparison %q, %d spikes listed", doc.Comparison.Status, len(doc.Spikes.List))
+	}
+	pages = append(pages, browserPage{name: "report-compare", json: cmp, extra: func(t *testing.T, st pageState) {
+		// Spikes of the total are ringed on the hourly chart.
+		if got := st.Charts["chart-hourly"].Spikes; got != totalSpikes {
+			t.Errorf("the hourly chart rings %d spikes, the report lists %d of the total", got, totalSpikes)
+		}
+		if st.Charts["chart-cmp-interfaces"].Marks != 6 {
+			t.Errorf("the interfaces' changes have %d bars, want 6 (--top 6)", st.Charts["chart-cmp-interfaces"].Marks)
+		}
+	}})
 	checkInBrowser(t, out, pages)
 }

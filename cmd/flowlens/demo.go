@@ -31,6 +31,7 @@ Examples:
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)
+		f.addTrend(fs)
 		records := fs.Int64("records", 1_000_000, "record lines to generate")
 		keep := fs.String("keep", "", "generate into DIR and keep it")
 		return func(ctx context.Context, args []string) int {
@@ -60,7 +61,7 @@ Examples:
 				fmt.Fprintf(stderr, "flowlens demo: generated %d objects, %d records in %.1fs; reporting\n",
 					len(m.Objects), m.Records+m.NoData+m.SkipData, time.Since(began).Seconds())
 			}
-			return runReport(ctx, "demo", &f, []string{dir})
+			return runReport(ctx, "demo", &f, fs, []string{dir})
 		}
 	},
 }
