@@ -149,14 +149,22 @@ two interfaces log is two observations. Traffic counts records with log-status O
 The JSON form (--format json) is a versioned contract ("schema_version": 1), described in docs/report-json.md.
 --format html writes one self-contained page (charts drawn as SVG, no request when viewed, light
 and dark themes, printable) with that JSON embedded as <script type="application/json" id="report-data">.
+--compare-to SOURCES or --compare-period 1d|7d|28d sets the report beside another period (deltas per
+interface, address, conversation, port, reject reason and NAT gateway, new and vanished keys).
+--spike-sigma, --spike-days, --spike-history and --fail-on-spike list the hours whose bytes (in all,
+per interface, per NAT gateway) exceed the mean of the same hour on the earlier days by more than
+--spike-sigma standard deviations (docs/html.md).
+
 Exit status 0 only when every object was read fully; the report is written all the same and names
-the objects that failed.
+the objects that failed. 5 with --fail-on-spike when a spike was found.
 
 Examples:
   flowlens report flows/
   flowlens report --from 2026-11-01 --to 2026-11-02 --top 10 mirror/AWSLogs/
   flowlens report --format json -o report.json 'flows/*.log.gz'
   flowlens report --format html -o report.html flows/
+  flowlens report --from yesterday --to today --compare-period 7d flows/
+  flowlens report --from -1d --to now --fail-on-spike s3://central-logs/AWSLogs/
   flowlens report --from 2026-11-01 --to 2026-11-08 --account 123456789012 s3://central-logs/
   zcat export.log.gz | flowlens report --tz Europe/Berlin -`,
 	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}, "compare-period": {"1d", "7d", "28d"}},
