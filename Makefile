@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 ISAL_PROBE = [ "$$($(GO) env CGO_ENABLED)" = 1 ] && printf '\#include <isa-l.h>\nint main(void){struct inflate_state s; isal_inflate_init(&s); return 0;}\n' | $$($(GO) env CC) -x c - -lisal -o /dev/null >/dev/null 2>&1
 TAGS ?= $(shell $(ISAL_PROBE) && echo isal)
 
-.PHONY: all build test test-race fuzz fuzz-long bench bench-query bench-compare fmt lint vet clean demo versitygw
+.PHONY: all build test test-race fuzz fuzz-long bench bench-query bench-compare fmt lint vet clean demo versitygw chromium
 
 all: build
 
@@ -36,7 +36,7 @@ versitygw: $(VERSITYGW)
 # vet, every test (the S3 ones against versitygw); the packages that read batches again with freed
 # buffers poisoned (a read after release fails the test); the decoder on the ISA-L backend; then a
 # short run of each fuzz target.
-test: vet $(VERSITYGW)
+test: vet $(VERSITYGW) chromium
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 $(PKGS)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -tags poisonfree ./aggregate/... ./query/... ./report/... ./nat/... ./output/... ./cmd/...
 	@if ! { $(ISAL_PROBE); } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
@@ -52,6 +52,19 @@ test: vet $(VERSITYGW)
 		echo "libisal-dev not available: testing the pure-Go gzip backend alone"; \
 	fi
 	$(MAKE) --no-print-directory fuzz
+
+# The HTML report's browser test (cmd/flowlens TestHTMLInBrowser) drives headless Chromium: Debian's
+# chromium is installed when missing, as root, and quietly not otherwise (not root, no apt-get,
+# offline); without it that test alone is skipped and says why.
+chromium:
+	@if ! command -v chromium >/dev/null 2>&1 && ! command -v chromium-browser >/dev/null 2>&1 && \
+		[ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "installing chromium (Debian) for the HTML report's browser test"; \
+		export DEBIAN_FRONTEND=noninteractive; \
+		timeout 900 apt-get install -y -q chromium >/dev/null 2>&1 || \
+			{ timeout 300 apt-get update -q >/dev/null 2>&1 && timeout 900 apt-get install -y -q chromium >/dev/null 2>&1; } || \
+			echo "chromium could not be installed: the browser test will be skipped"; \
+	fi
 
 FUZZPKGS := ./flowlog ./query/sql
 

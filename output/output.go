@@ -23,7 +23,7 @@ type Writer interface {
 type Format string
 
 // The formats. JSONL, JSON and CSV have one line per row (RowWriter); Table aligns its columns
-// (TableWriter); Parquet and Arrow (IPC stream) are binary.
+// (TableWriter); Parquet and Arrow (IPC stream) are binary; HTML is a page for documents only.
 const (
 	Table   Format = "table"
 	JSON    Format = "json" // one array of the JSONL objects
@@ -31,6 +31,8 @@ const (
 	CSV     Format = "csv"
 	Parquet Format = "parquet"
 	Arrow   Format = "arrow"
+	// HTML is a document's self-contained page (report, cost): no batch writer has it.
+	HTML Format = "html"
 )
 
 // Binary reports whether f is not text: such a format is not written to a terminal.
@@ -51,7 +53,8 @@ func New(w io.Writer, f Format) (Writer, error) {
 
 // byExtension is the format a file's extension names.
 var byExtension = map[string]Format{".json": JSON, ".jsonl": JSONL, ".ndjson": JSONL, ".csv": CSV,
-	".parquet": Parquet, ".arrow": Arrow, ".arrows": Arrow, ".ipc": Arrow, ".txt": Table}
+	".parquet": Parquet, ".arrow": Arrow, ".arrows": Arrow, ".ipc": Arrow, ".txt": Table,
+	".html": HTML, ".htm": HTML}
 
 // Choice is what a command writes: the formats it has, and what "auto" means for it.
 type Choice struct {

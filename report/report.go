@@ -27,6 +27,11 @@ type Options struct {
 	Location *time.Location
 	// NAT configures the NAT gateway section; nil leaves it out (and its group-bys).
 	NAT *nat.Config
+	// Compare, when set, is the period to set the report beside (its run over Specs of these
+	// options, with its own range): the comparison section.
+	Compare *Period
+	// Spikes, when set, asks for the spikes section.
+	Spikes *SpikeOptions
 }
 
 // Report is the standard report; its JSON form is the documented contract (schema_version 1,
@@ -53,6 +58,11 @@ type Report struct {
 	// NAT is the NAT gateway cost review (as flowlens cost writes it), when gateways were given or
 	// found in the records; absent otherwise.
 	NAT *nat.Review `json:"nat,omitempty"`
+	// Comparison sets the report beside another period (--compare-to, --compare-period); absent
+	// unless asked for.
+	Comparison *ComparisonDoc `json:"comparison,omitempty"`
+	// Spikes are the hours above their baseline (--spike-*); absent unless asked for.
+	Spikes *SpikesDoc `json:"spikes,omitempty"`
 }
 
 // RangeDoc is the time range asked for; null ends are open.
@@ -132,8 +142,26 @@ func (b *builder) rollup(spec aggregate.Spec, name string, keep ...flowlog.Field
 	return t
 }
 
-// Build turns a run's merged result (of a run over Specs(opts)) into the report.
+// Build turns a run's merged result (of a run over Specs(opts)) into the report; with
+// opts.Compare, the comparison with that period; with opts.Spikes, the spikes.
 func Build(res *aggregate.Result, in Input, opts Options) (*Report, error) {
+	r, b, err := build(res, in, opts)
+	if err != nil {
+		return r, err
+	}
+	if opts.Compare != nil {
+		if err := buildComparison(b, opts.Compare); err != nil {
+			return r, err
+		}
+	}
+	if opts.Spikes != nil {
+		buildSpikes(b, opts.Spikes)
+	}
+	return r, nil
+}
+
+// build makes the report's sections, and returns the builder for a comparison to read.
+func build(res *aggregate.Result, in Input, opts Options) (*Report, *builder, error) {
 	loc := opts.Location
 	if loc == nil {
 		loc = time.UTC
@@ -154,10 +182,10 @@ func Build(res *aggregate.Result, in Input, opts Options) (*Report, error) {
 	b := &builder{r: r, res: res, in: in, o: opts, loc: loc, top: opts.Top, rollups: map[string]*aggregate.Table{}}
 	for _, s := range sections {
 		if err := s.build(b); err != nil {
-			return r, err
+			return r, b, err
 		}
 	}
-	return r, nil
+	return r, b, nil
 }
 
 // Tables are the report as tables for spreadsheets, one per list, in the order of the sections:

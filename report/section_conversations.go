@@ -70,8 +70,11 @@ func buildConversations(b *builder) error {
 		dst = conv.RollupBy("destinations", flowlog.FDstAddr)
 		close(done)
 	}()
-	b.r.Sources = addrDocs(conv.RollupBy("sources", flowlog.FSrcAddr), flowlog.FSrcAddr, b.top, func(a *string, by, p, f int64) SourceDoc { return SourceDoc{a, by, p, f} })
+	src := conv.RollupBy("sources", flowlog.FSrcAddr)
+	b.rollups["sources"] = src
+	b.r.Sources = addrDocs(src, flowlog.FSrcAddr, b.top, func(a *string, by, p, f int64) SourceDoc { return SourceDoc{a, by, p, f} })
 	<-done
+	b.rollups["destinations"] = dst
 	b.r.Destinations = addrDocs(dst, flowlog.FDstAddr, b.top, func(a *string, by, p, f int64) DestDoc { return DestDoc{a, by, p, f} })
 	b.r.Conversations = []ConvDoc{}
 	for _, g := range conv.Top(b.top, aggregate.Bytes) {
@@ -79,6 +82,15 @@ func buildConversations(b *builder) error {
 			conv.Value(g, aggregate.Bytes), conv.Value(g, aggregate.Packets), conv.Value(g, aggregate.Flows)})
 	}
 	return nil
+}
+
+// sources and destinations are the conversations rolled up by one side (made by the section).
+func (b *builder) sources() *aggregate.Table {
+	return b.rollup(specConversations, "sources", flowlog.FSrcAddr)
+}
+
+func (b *builder) destinations() *aggregate.Table {
+	return b.rollup(specConversations, "destinations", flowlog.FDstAddr)
 }
 
 // addrDocs lists the top groups of a table keyed by the address field addr.

@@ -32,7 +32,9 @@ func (t *textOut) flush() { t.tw.Flush() }
 // table ends the current table and starts one with a title line and a header row.
 func (t *textOut) table(title, header string) {
 	t.tw.Flush()
-	t.p("\n%s\n", title)
+	if title != "" {
+		t.p("\n%s\n", title)
+	}
 	fmt.Fprintln(t.tw, header)
 }
 
@@ -53,6 +55,8 @@ func (r *Report) WriteTable(w io.Writer) error {
 			return t.err
 		}
 	}
+	textComparison(r, t)
+	textSpikes(r, t)
 	t.flush()
 	t.p("\n")
 	for _, n := range r.Notes {

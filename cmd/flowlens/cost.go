@@ -11,6 +11,7 @@ import (
 	"github.com/flowlens/flowlens/cost"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
+	"github.com/flowlens/flowlens/report"
 )
 
 // costFlags are the cost command's own flags (the others are the report's).
@@ -53,8 +54,9 @@ Examples:
   flowlens cost --region us-east-1 s3://central-logs/AWSLogs/
   flowlens cost --nat-gateways nat-gateways.json --from 2026-11-01 --to 2026-11-08 flows/
   flowlens cost --format json -o cost.json --nat eni-0a1b2c3d4e5f60718 flows/
+  flowlens cost --format html -o cost.html flows/
   flowlens cost --estimate --nat-gb 1000 --hours 730`,
-	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)
@@ -82,8 +84,8 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	if c.estimate {
 		format, err := output.Pick(f.format, f.out, isTerminal(stdout), documentOutput)
-		if err == nil && format == output.CSV {
-			err = fmt.Errorf("--format csv: the estimate is written as table or json")
+		if err == nil && (format == output.CSV || format == output.HTML) {
+			err = fmt.Errorf("--format %s: the estimate is written as table or json", format)
 		}
 		if err != nil {
 			return usageError(name, "%v", err)
@@ -122,7 +124,8 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		for _, m := range review.Missing {
 			fmt.Fprintf(stderr, "flowlens cost: %s\n", m)
 		}
-		err = writeDocument(w, format, &f.readFlags, func() []output.CSVTable { return review.Tables("") }, review.WriteJSON, review.WriteTable)
+		err = writeDocument(w, format, &f.readFlags, document{func() []output.CSVTable { return review.Tables("") }, review.WriteJSON, review.WriteTable,
+			func(w io.Writer) error { return report.WriteReviewHTML(w, review) }})
 		return d, err
 	}
 	return r.run(ctx, args)

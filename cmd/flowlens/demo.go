@@ -27,10 +27,11 @@ Examples:
   flowlens demo
   flowlens demo --records 5000000 --format json -o demo-report.json
   flowlens demo --keep demo-data/day && flowlens report --from 2026-11-01T08 --to 2026-11-01T12 demo-data/day`,
-	completions: map[string][]string{"format": {"auto", "table", "json", "csv"}},
+	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f reportFlags
 		f.add(fs)
+		f.addTrend(fs)
 		records := fs.Int64("records", 1_000_000, "record lines to generate")
 		keep := fs.String("keep", "", "generate into DIR and keep it")
 		return func(ctx context.Context, args []string) int {
@@ -60,7 +61,7 @@ Examples:
 				fmt.Fprintf(stderr, "flowlens demo: generated %d objects, %d records in %.1fs; reporting\n",
 					len(m.Objects), m.Records+m.NoData+m.SkipData, time.Since(began).Seconds())
 			}
-			return runReport(ctx, "demo", &f, []string{dir})
+			return runReport(ctx, "demo", &f, fs, []string{dir})
 		}
 	},
 }

@@ -25,6 +25,8 @@ const (
 	exitUsage      = 2
 	exitNoPrices   = 3
 	exitNoGateways = 4
+	// exitSpike: report --fail-on-spike found a spike (the report is written all the same).
+	exitSpike = 5
 	// exitInterrupted is 128 + SIGINT, as shells report a command stopped by Ctrl-C.
 	exitInterrupted = 130
 )
