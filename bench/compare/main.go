@@ -34,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/flowlens/flowlens/bench/harness"
@@ -60,8 +61,10 @@ type layoutResult struct {
 	ds        *harness.DataSet
 	pq        *harness.Parquet
 	gunzip    []float64 // klauspost, -workers goroutines
+	gunzipCPU []float64
 	isal      []float64 // igzip processes, when measured
-	isalNote  string    // why the ISA-L floor was not measured
+	isalCPU   []float64
+	isalNote  string // why the ISA-L floor was not measured
 	questions []*measured
 }
 
@@ -286,6 +289,7 @@ func (r *layoutResult) floors(o options, env *environ) error {
 		return err
 	}
 	r.gunzip = append(r.gunzip, s)
+	r.gunzipCPU = append(r.gunzipCPU, harness.GunzipCPU)
 	if !strings.Contains(env.flowlens, "ISA-L") && env.flowlensISAL == "" {
 		r.isalNote = "not measured: no flowlens binary built with ISA-L (`flowlens version`; -flowlens-isal)"
 		return nil
@@ -295,11 +299,13 @@ func (r *layoutResult) floors(o options, env *environ) error {
 		r.isalNote = "not measured: the binary reports ISA-L but igzip (Debian package isal) is not on PATH"
 		return nil
 	}
+	cpu0 := harness.CPUSeconds(syscall.RUSAGE_CHILDREN)
 	s, err = igzipAll(igzip, r.ds.Files, o.workers)
 	if err != nil {
 		return err
 	}
 	r.isal = append(r.isal, s)
+	r.isalCPU = append(r.isalCPU, harness.CPUSeconds(syscall.RUSAGE_CHILDREN)-cpu0)
 	return nil
 }
 

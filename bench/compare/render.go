@@ -91,16 +91,18 @@ func procField(path, key string) string {
 type medians struct {
 	fl, dk       float64 // seconds
 	flRSS, dkRSS int64   // bytes
+	flCPU, dkCPU float64 // user + system seconds
 }
 
 func (m *measured) medians() medians {
-	var fs, ds []float64
+	var fs, ds, fc, dc []float64
 	var fr, dr []int64
 	for i := range m.fl {
 		fs, ds = append(fs, m.fl[i].Seconds), append(ds, m.dk[i].Seconds)
+		fc, dc = append(fc, m.fl[i].CPU), append(dc, m.dk[i].CPU)
 		fr, dr = append(fr, m.fl[i].RSS), append(dr, m.dk[i].RSS)
 	}
-	return medians{harness.Median(fs), harness.Median(ds), harness.MedianInt(fr), harness.MedianInt(dr)}
+	return medians{harness.Median(fs), harness.Median(ds), harness.MedianInt(fr), harness.MedianInt(dr), harness.Median(fc), harness.Median(dc)}
 }
 
 // render writes the results as Markdown.
@@ -117,7 +119,8 @@ func render(o options, e *environ, rs []*layoutResult) string {
 	p("Both engines run with %d threads (`flowlens --workers %d`, DuckDB `SET threads = %d`), alternately "+
 		"(flowlens, then DuckDB), %s; every answer of each run was checked equal on both sides. "+
 		"Times are wall-clock seconds of the child process, start-up included (for DuckDB, the node process that "+
-		"loads it); peak RSS is the child's rusage. Records/s counts every record line of the data set "+
+		"loads it); CPU is the child's user and system seconds, which other processes on a shared machine disturb less than "+
+		"the wall clock; peak RSS is the child's rusage. Records/s counts every record line of the data set "+
 		"(NODATA and SKIPDATA included); MB/s is of the input as stored (gzip or Parquet).\n\n", o.workers, o.workers, o.workers, runs)
 
 	p("## Machine\n\n- %d cores: %s\n- memory: %s\n- load average (1, 5, 15 min) at the start: %s; at the end: %s "+
@@ -163,25 +166,26 @@ func render(o options, e *environ, rs []*layoutResult) string {
 	for _, r := range rs {
 		g := harness.Median(r.gunzip)
 		p("## %s\n\n", layoutName(r.ds.Name))
-		p("Floor for text input, gunzip alone over the same objects (klauspost/compress, %d goroutines): %s.\n", o.workers, rate(g, r.ds.Records, r.ds.Bytes))
+		gc := harness.Median(r.gunzipCPU)
+		p("Floor for text input, gunzip alone over the same objects (klauspost/compress, %d goroutines): %s; %.2f s of CPU.\n", o.workers, rate(g, r.ds.Records, r.ds.Bytes), gc)
 		if len(r.isal) > 0 {
-			p("ISA-L gunzip alone (igzip, %d processes): %s.\n", o.workers, rate(harness.Median(r.isal), r.ds.Records, r.ds.Bytes))
+			p("ISA-L gunzip alone (igzip, %d processes): %s; %.2f s of CPU.\n", o.workers, rate(harness.Median(r.isal), r.ds.Records, r.ds.Bytes), harness.Median(r.isalCPU))
 		} else {
 			p("ISA-L gunzip floor: %s.\n", r.isalNote)
 		}
-		p("\n| question | input | flowlens | DuckDB | flowlens / DuckDB throughput | flowlens / gunzip | peak RSS flowlens / DuckDB |\n|---|---|---|---|---|---|---|\n")
+		p("\n| question | input | flowlens | DuckDB | flowlens / DuckDB throughput | CPU s flowlens / DuckDB | flowlens / gunzip (wall; CPU) | peak RSS flowlens / DuckDB |\n|---|---|---|---|---|---|---|---|\n")
 		for _, m := range r.questions {
 			md := m.medians()
 			floor := "—"
 			if m.input == "gzip text" {
-				floor = fmt.Sprintf("%.0f %%", 100*g/md.fl)
+				floor = fmt.Sprintf("%.0f %%; %.0f %%", 100*g/md.fl, 100*gc/md.flCPU)
 				if strings.HasSuffix(m.question, "ISA-L build") && len(r.isal) > 0 {
-					floor += fmt.Sprintf(" (of igzip: %.0f %%)", 100*harness.Median(r.isal)/md.fl)
+					floor += fmt.Sprintf(" (of igzip: %.0f %%; %.0f %%)", 100*harness.Median(r.isal)/md.fl, 100*harness.Median(r.isalCPU)/md.flCPU)
 				}
 			}
-			p("| %s | %s | %s | %s | %.2f× | %s | %d / %d MB (%.2f) |\n", m.question, m.input,
+			p("| %s | %s | %s | %s | %.2f× | %.2f / %.2f (%.2f×) | %s | %d / %d MB (%.2f) |\n", m.question, m.input,
 				rate(md.fl, r.ds.Records, m.inBytes), rate(md.dk, r.ds.Records, m.inBytes),
-				md.dk/md.fl, floor, md.flRSS>>20, md.dkRSS>>20, float64(md.flRSS)/float64(md.dkRSS))
+				md.dk/md.fl, md.flCPU, md.dkCPU, md.dkCPU/md.flCPU, floor, md.flRSS>>20, md.dkRSS>>20, float64(md.flRSS)/float64(md.dkRSS))
 		}
 		p("\n")
 	}
@@ -203,48 +207,60 @@ func render(o options, e *environ, rs []*layoutResult) string {
 			md := m.medians()
 			return md.dk / md.fl, true
 		}
-		line := func(what string, v float64, ok bool, min float64, unit string) {
+		cpuRatio := func(q, in string) string {
+			if m := find(r, q, in); m != nil && m.medians().flCPU > 0 {
+				md := m.medians()
+				return fmt.Sprintf(" (CPU time: %.2f×)", md.dkCPU/md.flCPU)
+			}
+			return ""
+		}
+		line := func(what string, v float64, ok bool, min float64, unit string, extra ...string) {
 			if !ok {
 				return
 			}
+			x := strings.Join(extra, "")
 			if unit == "%" {
-				p("- %s, %s: %.0f %% — %s.\n", ln, what, 100*v, met(v >= min))
+				p("- %s, %s: %.0f %%%s — %s.\n", ln, what, 100*v, x, met(v >= min))
 				return
 			}
-			p("- %s, %s: %.2f× — %s.\n", ln, what, v, met(v >= min))
+			p("- %s, %s: %.2f×%s — %s.\n", ln, what, v, x, met(v >= min))
 		}
 		for _, q := range []string{"top 20 interfaces by bytes", "top 20 conversations"} {
 			v, ok := ratio(q, "gzip text")
-			line("pure Go, "+q+" over gzip text ≥ 1.5× DuckDB", v, ok, 1.5, "×")
+			line("pure Go, "+q+" over gzip text ≥ 1.5× DuckDB", v, ok, 1.5, "×", cpuRatio(q, "gzip text"))
 		}
 		if m, once := find(r, reportQuestion, "gzip text"), find(r, reportLoadOnce, "gzip text"); m != nil && once != nil {
-			line("pure Go, standard report over gzip text ≥ 2× DuckDB loading once", once.medians().dk/m.medians().fl, true, 2, "×")
+			line("pure Go, standard report over gzip text ≥ 2× DuckDB loading once", once.medians().dk/m.medians().fl, true, 2, "×",
+				fmt.Sprintf(" (CPU time: %.2f×)", once.medians().dkCPU/m.medians().flCPU))
 		}
 		g := harness.Median(r.gunzip)
 		for _, q := range small {
 			if m := find(r, q, "gzip text"); m != nil && g > 0 {
-				line("pure Go, "+q+" ≥ 85 % of klauspost gunzip alone", g/m.medians().fl, true, 0.85, "%")
+				line("pure Go, "+q+" ≥ 85 % of klauspost gunzip alone", g/m.medians().fl, true, 0.85, "%",
+					fmt.Sprintf(" (CPU time: %.0f %%)", 100*harness.Median(r.gunzipCPU)/m.medians().flCPU))
 			}
 		}
 		for _, q := range []string{"top 20 interfaces by bytes", "bytes per hour", "reject totals", "top 20 rejected sources", "top 20 conversations"} {
 			v, ok := ratio(q+", ISA-L build", "gzip text")
-			line("ISA-L build, "+q+" ≥ 3× DuckDB", v, ok, 3, "×")
+			line("ISA-L build, "+q+" ≥ 3× DuckDB", v, ok, 3, "×", cpuRatio(q+", ISA-L build", "gzip text"))
 		}
 		if m, once := find(r, reportISAL, "gzip text"), find(r, reportLoadOnce, "gzip text"); m != nil && once != nil {
-			line("ISA-L build, standard report ≥ 3× DuckDB loading once", once.medians().dk/m.medians().fl, true, 3, "×")
+			line("ISA-L build, standard report ≥ 3× DuckDB loading once", once.medians().dk/m.medians().fl, true, 3, "×",
+				fmt.Sprintf(" (CPU time: %.2f×)", once.medians().dkCPU/m.medians().flCPU))
 		}
 		if len(r.isal) > 0 {
 			ig := harness.Median(r.isal)
 			for _, q := range small {
 				if m := find(r, q+", ISA-L build", "gzip text"); m != nil {
-					line("ISA-L build, "+q+" ≥ 40 % of igzip alone", ig/m.medians().fl, true, 0.4, "%")
+					line("ISA-L build, "+q+" ≥ 40 % of igzip alone", ig/m.medians().fl, true, 0.4, "%",
+						fmt.Sprintf(" (CPU time: %.0f %%)", 100*harness.Median(r.isalCPU)/m.medians().flCPU))
 				}
 			}
 		}
 		for _, m := range r.questions {
 			if m.input == "Parquet" {
 				md := m.medians()
-				line("Parquet, "+m.question+" ≥ 1.3× DuckDB", md.dk/md.fl, true, 1.3, "×")
+				line("Parquet, "+m.question+" ≥ 1.3× DuckDB", md.dk/md.fl, true, 1.3, "×", fmt.Sprintf(" (CPU time: %.2f×)", md.dkCPU/md.flCPU))
 			}
 		}
 		var over []string

@@ -105,8 +105,11 @@ func EnsureParquet(bin string, ds *DataSet) (*Parquet, error) {
 
 // Gunzip decompresses every file with klauspost/compress on n goroutines, one file each at a time,
 // discarding the text, and returns the seconds it took: the floor of any engine that reads gzip.
+// GunzipCPU says how much CPU time the last call took.
 func Gunzip(files []string, n int) (float64, error) {
 	began := time.Now()
+	cpu0 := CPUSeconds(syscall.RUSAGE_SELF)
+	defer func() { GunzipCPU = CPUSeconds(syscall.RUSAGE_SELF) - cpu0 }()
 	next := make(chan string, len(files))
 	for _, f := range files {
 		next <- f
@@ -174,9 +177,13 @@ func WriteFileAtomic(path string, data []byte) error {
 // Run is one timed child process.
 type Run struct {
 	Seconds float64
-	RSS     int64 // peak resident set, bytes
+	CPU     float64 // user + system seconds of the child: what other processes on the machine disturb least
+	RSS     int64   // peak resident set, bytes
 	Stdout  []byte
 }
+
+// GunzipCPU is the CPU time of the last Gunzip, seconds.
+var GunzipCPU float64
 
 // Exec runs bin with args (and env, when not nil) and times it; a failure is an error with stderr.
 //
@@ -197,7 +204,18 @@ func Exec(env []string, bin string, args ...string) (Run, error) {
 	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
 		r.RSS = ru.Maxrss << 10 // KiB on Linux
 	}
+	r.CPU = (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	return r, nil
+}
+
+// CPUSeconds is the user and system time of this process (RUSAGE_SELF) or of its waited-for
+// children (RUSAGE_CHILDREN), for CPU time around work done in process or by children.
+func CPUSeconds(who int) float64 {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(who, &ru); err != nil {
+		return 0
+	}
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 }
 
 // HarnessPeakRSS is this process's own peak resident set, bytes: the least peak RSS Exec can report.
