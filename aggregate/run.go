@@ -387,6 +387,10 @@ func readParquet(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.
 	stop.Store(math.MaxInt64)
 	var wg sync.WaitGroup
 	for i := range res {
+		if !opts.RowGroupShard.Mine(s.Name, i) {
+			res[i].st = &flowlog.Stats{} // another shard's row group
+			continue
+		}
 		wg.Add(1)
 		if !do(partJob{src: s, po: po, i: i, res: res, stop: &stop, wg: &wg}) {
 			wg.Done()
@@ -410,6 +414,10 @@ func readParquet(ctx context.Context, s flowlog.Source, ob opened, opts flowlog.
 		fatal = ctx.Err() // a run stopped elsewhere: some row groups were not read
 	}
 	st, err = po.Result(parts, cmp.Or(fatal, objErr))
+	if !opts.RowGroupShard.Mine(s.Name, 0) {
+		// The object is counted by its first row group's shard.
+		st.Objects, st.BytesRead, st.RowsSkipped = 0, 0, 0
+	}
 	prog.BytesRead.Add(st.BytesRead)
 	return st, err
 }

@@ -2,6 +2,8 @@ package flowlog
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/binary"
 	"encoding/json"
 	"math"
 	"strconv"
@@ -54,7 +56,30 @@ type Options struct {
 	// values lie before reading them (Parquet row-group statistics) skips the parts in which no
 	// record can start within it, and counts their rows in Stats.RowsSkipped.
 	StartRange *StartRange
+	// RowGroupShard, when set, reads only the row groups of a Parquet object that fall to shard
+	// I of N (row group g of object o: (hash(o) + g) mod N = I-1), so that N processes split a few
+	// large objects between them; the object itself (its count, size and skipped rows) is counted
+	// by its first row group's shard alone. Text objects are not split.
+	RowGroupShard *RowGroupShard
 }
+
+// RowGroupShard is shard I (1-based) of N of the row groups of Parquet objects.
+type RowGroupShard struct{ I, N int }
+
+// Mine reports whether part g (of the parts to read) of the object named name is this shard's.
+func (r *RowGroupShard) Mine(name string, g int) bool {
+	return r == nil || (shardHash(name)+uint64(g))%uint64(r.N) == uint64(r.I-1)
+}
+
+// shardHash is the hash that splits objects and row groups between shards: the first 8 bytes of
+// the SHA-256 of the name, the same in every process.
+func shardHash(name string) uint64 {
+	h := sha256.Sum256([]byte(name))
+	return binary.BigEndian.Uint64(h[:8])
+}
+
+// ShardOf is the shard (0-based, of n) of the object named name.
+func ShardOf(name string, n int) int { return int(shardHash(name) % uint64(n)) }
 
 // StartRange is [From, To) in Unix seconds; HasFrom or HasTo false means unbounded on that side.
 type StartRange struct {

@@ -97,7 +97,7 @@ func (r *reading) run(ctx context.Context, args []string) int {
 		}
 		listed := len(sources)
 		var idx []int
-		sources, idx = f.scale.keep(sources)
+		sources, idx = f.scale.keep(sources, &rf.opts)
 		if f.scale.n > 0 && f.scale.i != 1 {
 			skipped = 0 // shard 1 counts them, so that the merge counts them once
 		}

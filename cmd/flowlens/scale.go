@@ -1,9 +1,9 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -59,20 +59,21 @@ func (s *scaleFlags) parse(name, out string) int {
 	return exitOK
 }
 
-// shardOf is the shard (0-based, of n) of the object named name: a hash of the name (SHA-256, whose
-// bits are even where the names differ in a digit or two), so that every process computes the same
-// split from the same listing.
-func shardOf(name string, n int) int {
-	h := sha256.Sum256([]byte(name))
-	return int(binary.BigEndian.Uint64(h[:8]) % uint64(n))
-}
-
-// keep returns the sources of this shard and their positions in the whole listing.
-func (s *scaleFlags) keep(sources []flowlog.Source) ([]flowlog.Source, []int) {
+// keep returns the sources of this shard and their positions in the whole listing: the objects
+// whose name hashes to the shard (flowlog.ShardOf), or, when there are fewer objects than shards
+// and they are all Parquet, every object, whose row groups opts.RowGroupShard then splits.
+func (s *scaleFlags) keep(sources []flowlog.Source, opts *flowlog.Options) ([]flowlog.Source, []int) {
 	var out []flowlog.Source
 	var idx []int
+	rowGroups := s.n > 1 && len(sources) > 0 && len(sources) < s.n
+	for _, src := range sources {
+		rowGroups = rowGroups && flowlog.IsParquetName(src.Name)
+	}
+	if rowGroups {
+		opts.RowGroupShard = &flowlog.RowGroupShard{I: s.i, N: s.n}
+	}
 	for k, src := range sources {
-		if s.n == 0 || shardOf(src.Name, s.n) == s.i-1 {
+		if s.n == 0 || rowGroups || flowlog.ShardOf(src.Name, s.n) == s.i-1 {
 			out = append(out, src)
 			idx = append(idx, k)
 		}
@@ -321,14 +322,23 @@ Examples:
 				objs = append(objs, pm.Objects...)
 				m.skipped += pm.Skipped
 			}
-			sort.Slice(objs, func(a, b int) bool { return objs[a].Index < objs[b].Index })
-			for _, o := range objs {
-				if o.Stats != nil {
-					m.stats.Add(o.Stats)
+			sort.SliceStable(objs, func(a, b int) bool { return objs[a].Index < objs[b].Index })
+			for k := 0; k < len(objs); {
+				// The shards of one object's row groups (Parquet, fewer objects than shards) each
+				// count their rows; the object is failed once, with its first error.
+				j, st, msg := k, &flowlog.Stats{}, ""
+				for ; j < len(objs) && objs[j].Index == objs[k].Index; j++ {
+					if objs[j].Stats != nil {
+						st.Add(objs[j].Stats)
+					}
+					msg = cmp.Or(msg, objs[j].Error)
 				}
-				if o.Error != "" {
-					m.failed = append(m.failed, flowlog.ObjectError{Object: o.Name, Err: errors.New(o.Error)})
+				st.ObjectsFailed = min(st.ObjectsFailed, 1)
+				m.stats.Add(st)
+				if msg != "" {
+					m.failed = append(m.failed, flowlog.ObjectError{Object: objs[k].Name, Err: errors.New(msg)})
 				}
+				k = j
 			}
 			argv := append([]string{first.Command}, first.Args...)
 			if first.Command == "sql" {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,6 +12,7 @@ import (
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/flowlog/synth"
 	"github.com/flowlens/flowlens/internal/s3test"
+	"github.com/flowlens/flowlens/output"
 )
 
 // TestShardMerge: report, cost, three SQL queries and a query command, each run over the objects
@@ -112,4 +114,76 @@ func TestShardMerge(t *testing.T) {
 	if code, _, errOut := flowlens(t, "report", "--partial", dir); code != 2 || !strings.Contains(errOut, "-o FILE") {
 		t.Errorf("--partial without -o: exit %d: %s", code, errOut)
 	}
+}
+
+// TestShardMergeRowGroups: with fewer Parquet objects than shards, the shards split the objects'
+// row groups, and the merge is still the one-process answer, byte for byte, the object counts and
+// sizes included.
+func TestShardMergeRowGroups(t *testing.T) {
+	text := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Dir: text, Seed: 4, Records: 60_000, Objects: 2, Fields: flowlog.V5Layout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true}); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	srcs, err := flowlog.ExpandLocal([]string{text})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, s := range srcs {
+		f, err := os.Create(filepath.Join(dir, fmt.Sprintf("part-%d.parquet", k)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pw, err := output.NewParquetWriterOptions(f, output.ParquetOptions{RowGroupRows: 4000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, _, err := flowlog.DecodeSources(context.Background(), []flowlog.Source{s}, flowlog.Options{}, pw.Write); err != nil {
+			t.Fatal(err)
+		}
+		if err := pw.Close(); err != nil {
+			t.Fatal(err)
+		}
+		f.Close()
+	}
+	for _, q := range [][]string{{"report", "--format", "json"}, {"sql", "--format", "csv", "SELECT srcaddr, sum(bytes) AS b FROM t GROUP BY 1 ORDER BY 2 DESC LIMIT 9"}} {
+		code, want, wantErr := flowlens(t, append(q, dir)...)
+		if code != 0 {
+			t.Fatalf("%v: %s", q, wantErr)
+		}
+		for _, n := range []int{3, 5} {
+			var parts []string
+			for i := 1; i <= n; i++ {
+				p := filepath.Join(t.TempDir(), "s.state")
+				args := append(append([]string{q[0], "--shard", fmt.Sprintf("%d/%d", i, n), "--partial", "-o", p}, q[1:]...), dir)
+				code, _, errOut := flowlens(t, args...)
+				if code != 0 {
+					t.Fatalf("%v shard %d/%d: %s", q, i, n, errOut)
+				}
+				// Each shard read a part of the rows, not all of them.
+				if records(errOut) >= records(wantErr) {
+					t.Fatalf("%v shard %d/%d read %d records of %d: the row groups were not split", q, i, n, records(errOut), records(wantErr))
+				}
+				parts = append(parts, p)
+			}
+			code, got, errOut := flowlens(t, append([]string{"merge", "--format", q[2]}, parts...)...)
+			if code != 0 || got != want {
+				t.Fatalf("%v: %d shards of row groups merged differ from one run: %s", q, n, errOut)
+			}
+			first := func(s string) string { return strings.Split(s[strings.Index(s, "flowlens: "):], "\n")[0] }
+			if first(errOut) != first(wantErr) {
+				t.Fatalf("%v: %d shards: accounting %q, want %q", q, n, first(errOut), first(wantErr))
+			}
+		}
+	}
+}
+
+// records reads the records count of the accounting line on stderr.
+func records(errOut string) int {
+	var n int
+	if i := strings.Index(errOut, " lines: "); i >= 0 {
+		fmt.Sscanf(errOut[i+len(" lines: "):], "%d records", &n)
+	}
+	return n
 }
