@@ -218,7 +218,10 @@ func Run(ctx context.Context, c API, o QueryOptions) (*QueryResult, error) {
 		rows := page.ResultSet.Rows
 		if conv == nil {
 			md := page.ResultSet.ResultSetMetadata
-			if md == nil {
+			if md == nil || len(md.ColumnInfo) == 0 {
+				if stmtType != types.StatementTypeDml && len(rows) == 0 {
+					return res, nil // a DDL statement (CREATE TABLE, ALTER TABLE) without a result
+				}
 				return nil, fmt.Errorf("Athena query %s: the results have no column metadata", id)
 			}
 			if conv, err = newConverter(md.ColumnInfo); err != nil {

@@ -15,7 +15,7 @@ import (
 var athenaDDLCmd = &command{
 	name:  "athena-ddl",
 	usage: "[flags] DATASET --table NAME --location s3://BUCKET/PREFIX/",
-	short: "print the Athena CREATE EXTERNAL TABLE (partition projection, exact Parquet types) over a converted dataset",
+	short: "print the Athena CREATE EXTERNAL TABLE (partition projection, exact types) of a dataset",
 	long: `Reads the Parquet files of a dataset that flowlens convert wrote (their schemas and partition folders)
 and prints the CREATE EXTERNAL TABLE … STORED AS PARQUET over its copy at --location, with partition
 projection: no crawler, no MSCK REPAIR, no ALTER TABLE ADD PARTITION.

@@ -33,6 +33,7 @@ type fakeAthena struct {
 }
 
 type athenaScript struct {
+	stmt   string   // StatementType: DML unless set
 	states []string // GetQueryExecution's states in turn; the last one repeats
 	reason string   // StateChangeReason of a FAILED query
 	pages  []map[string]any
@@ -112,7 +113,11 @@ func (f *fakeAthena) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		if s.reason != "" {
 			status["StateChangeReason"] = s.reason
 		}
-		reply(map[string]any{"QueryExecution": map[string]any{"QueryExecutionId": id, "StatementType": "DML", "Status": status,
+		stmt := "DML"
+		if s.stmt != "" {
+			stmt = s.stmt
+		}
+		reply(map[string]any{"QueryExecution": map[string]any{"QueryExecutionId": id, "StatementType": stmt, "Status": status,
 			"Statistics": map[string]any{"DataScannedInBytes": 123456789, "EngineExecutionTimeInMillis": 1500}}})
 	case "GetQueryResults":
 		k := 0
@@ -272,6 +277,13 @@ func TestSQLAthena(t *testing.T) {
 		t.Errorf("empty result: exit %d: %q %s", code, out, errOut)
 	}
 
+	// A DDL statement (athena-ddl's output): no result set, no output, exit 0.
+	const ddl = "CREATE EXTERNAL TABLE IF NOT EXISTS `t` (`x` int) STORED AS PARQUET LOCATION 's3://b/p/'"
+	f.scripts[ddl] = &athenaScript{stmt: "DDL", states: []string{"SUCCEEDED"}, pages: []map[string]any{{"Rows": []any{}}}}
+	if code, out, errOut := flowlens(t, append(append([]string{}, base...), "--format", "csv", ddl)...); code != 0 || out != "" || !strings.Contains(errOut, "0 rows") {
+		t.Errorf("DDL: exit %d: %q %s", code, out, errOut)
+	}
+
 	// Ctrl-C while the query runs: StopQueryExecution for it, exit 130.
 	const slow = "SELECT count(*) FROM vpc_flow_logs"
 	f.scripts[slow] = &athenaScript{states: []string{"QUEUED", "RUNNING"}}
@@ -286,7 +298,7 @@ func TestSQLAthena(t *testing.T) {
 	stdout, stderr = os.Stdout, os.Stderr
 	cancel()
 	stops := f.requests("StopQueryExecution")
-	if code != exitInterrupted || len(stops) != 1 || stops[0]["QueryExecutionId"] != "qid-6" || !strings.Contains(e.String(), "stopped Athena query qid-6") {
+	if code != exitInterrupted || len(stops) != 1 || stops[0]["QueryExecutionId"] != "qid-7" || !strings.Contains(e.String(), "stopped Athena query qid-7") {
 		t.Errorf("Ctrl-C: exit %d, stops %v: %s", code, stops, e.String())
 	}
 
