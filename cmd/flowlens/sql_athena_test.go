@@ -310,7 +310,7 @@ func TestSQLAthena(t *testing.T) {
 		{[]string{"sql", "--athena", "--from", "2026-11-01", q}, "--from does not apply to --athena"},
 		{[]string{"sql", "--athena", q, "flows/"}, "not SOURCES: drop flows/"},
 		{[]string{"sql", "--athena", "--tz", "Europe/Paris", q}, "--athena takes --tz UTC only"},
-		{[]string{"sql", "--athena", "--output-location", "/tmp/x", q}, "want s3://BUCKET/PREFIX/"},
+		{[]string{"sql", "--athena", "--output-location", "results/x", q}, "want s3://BUCKET/PREFIX/"},
 		{[]string{"sql", "--workgroup", "w", q, "flows/"}, "--workgroup applies to --athena only"},
 	} {
 		if code, _, errOut := flowlens(t, c.args...); code != 2 || !strings.Contains(errOut, c.want) {
