@@ -10,7 +10,7 @@ BENCHTIME ?= 1s
 ISAL_PROBE = [ "$$($(GO) env CGO_ENABLED)" = 1 ] && printf '\#include <isa-l.h>\nint main(void){struct inflate_state s; isal_inflate_init(&s); return 0;}\n' | $$($(GO) env CC) -x c - -lisal -o /dev/null >/dev/null 2>&1
 TAGS ?= $(shell $(ISAL_PROBE) && echo isal)
 
-.PHONY: all build test test-race fuzz fuzz-long bench bench-query bench-compare fmt lint vet clean demo versitygw chromium
+.PHONY: all build test test-race fuzz fuzz-long bench bench-query bench-compare fmt lint vet clean demo versitygw chromium duckdb
 
 all: build
 
@@ -33,10 +33,23 @@ $(VERSITYGW):
 
 versitygw: $(VERSITYGW)
 
+# DuckDB (@duckdb/node-api, from the npm registry) for the test that reads a converted dataset with
+# the types athena-ddl declares: installed quietly into a cache outside the repository (the one
+# bench-compare uses) when node and npm are there; without them that test skips and says why.
+DUCKDB_DIR = $${FLOWLENS_DUCKDB_DIR:-$${XDG_CACHE_HOME:-$$HOME/.cache}/flowlens-bench/duckdb}
+
+duckdb:
+	@d="$(DUCKDB_DIR)"; \
+	if command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 && [ ! -f "$$d/node_modules/@duckdb/node-api/package.json" ]; then \
+		{ mkdir -p "$$d" && { [ -f "$$d/package.json" ] || echo '{"name": "flowlens-bench-duckdb", "private": true}' > "$$d/package.json"; } && \
+		  (cd "$$d" && npm install --no-audit --no-fund --silent @duckdb/node-api >/dev/null 2>&1); } || \
+		echo "@duckdb/node-api could not be installed: the DuckDB check of athena-ddl will skip"; \
+	fi
+
 # vet, every test (the S3 ones against versitygw); the packages that read batches again with freed
 # buffers poisoned (a read after release fails the test); the decoder on the ISA-L backend; then a
 # short run of each fuzz target.
-test: vet $(VERSITYGW) chromium
+test: vet $(VERSITYGW) chromium duckdb
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 $(PKGS)
 	FLOWLENS_VERSITYGW=$(VERSITYGW) $(GO) test -count=1 -tags poisonfree ./aggregate/... ./query/... ./report/... ./nat/... ./output/... ./cmd/...
 	@if ! { $(ISAL_PROBE); } && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \

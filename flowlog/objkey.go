@@ -2,6 +2,7 @@ package flowlog
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -248,9 +249,35 @@ func (k KeyInfo) MayHold(from, to time.Time, late time.Duration) bool {
 // hiveDefault is the folder value Hive, Athena and Spark write for a NULL partition value.
 const hiveDefault = "__HIVE_DEFAULT_PARTITION__"
 
+// hiveUnescape undoes the %XX escapes of a Hive folder's value (as convert and Hive write them); a
+// value with a malformed escape is kept as it is.
+func hiveUnescape(v string) string {
+	if !strings.Contains(v, "%") {
+		return v
+	}
+	b := make([]byte, 0, len(v))
+	for i := 0; i < len(v); i++ {
+		if v[i] != '%' {
+			b = append(b, v[i])
+			continue
+		}
+		if i+2 >= len(v) {
+			return v
+		}
+		x, err := strconv.ParseUint(v[i+1:i+3], 16, 8)
+		if err != nil {
+			return v
+		}
+		b = append(b, byte(x))
+		i += 2
+	}
+	return string(b)
+}
+
 // PartitionValues returns the partition values that the folders of an object's key state, by
-// column name: every Hive folder NAME=VALUE (the year=/month=/day=/[hour=] of a dataset written by
-// flowlens convert, the aws-account-id=/aws-service=/aws-region=/year=/… of AWS's Hive layout), and
+// column name: every Hive folder NAME=VALUE (the [account_id=/][region=/]year=/month=/day=/[hour=] of
+// a dataset written by flowlens convert, account_id and region also as aws-account-id and
+// aws-region, the aws-account-id=/aws-service=/aws-region=/year=/… of AWS's Hive layout), and
 // for the classic AWS layout (AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY/MM/DD[/HH]/) the same names:
 // aws-account-id, aws-region, year, month, day (and hour). When year, month and day are known,
 // "date" is YYYY-MM-DD, the partition column of the Athena table over the classic layout. A
@@ -275,7 +302,16 @@ func PartitionValues(key string) map[string]string {
 		if val == hiveDefault {
 			val = ""
 		}
+		val = hiveUnescape(val)
 		set(name, val)
+		// The account_id= and region= folders of a dataset that convert --partition-by wrote
+		// are the key's account and region, as AWS's aws-account-id= and aws-region= are.
+		switch name {
+		case "account_id":
+			set("aws-account-id", val)
+		case "region":
+			set("aws-region", val)
+		}
 	}
 	if k := ParseObjectKey(key); k.Layout == "plain" || k.Layout == "hourly" {
 		set("aws-account-id", k.Account)

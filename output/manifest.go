@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 )
@@ -23,8 +24,11 @@ const (
 // Manifest records what a dataset holds: the layout it was written with and each source object
 // converted into it, so that appending the same day again converts nothing twice.
 type Manifest struct {
-	Version     int              `json:"version"`
-	Partition   string           `json:"partition"` // day or hour
+	Version   int    `json:"version"`
+	Partition string `json:"partition"` // day or hour
+	// PartitionBy lists the partition columns before the time's (account_id, region); none when
+	// absent, as in the datasets written before there were any.
+	PartitionBy []string         `json:"partition_by,omitempty"`
 	Compression string           `json:"compression"`
 	Objects     []ManifestObject `json:"objects"`
 	Runs        []ManifestRun    `json:"runs"`
@@ -69,9 +73,9 @@ type Dataset struct {
 // OpenDataset locks dir for one writer and reads its manifest. mode says what to do when dir
 // already holds files: ModeError refuses, ModeOverwrite replaces what flowlens wrote (after the new
 // files are in place), ModeAppend adds to it. A dataset written with another partitioning or
-// compression cannot be appended to. A directory with files but no manifest is not flowlens's: only
+// compression, or by other columns (partitionBy), cannot be appended to. A directory with files but no manifest is not flowlens's: only
 // ModeError's message names it, the others refuse to touch it.
-func OpenDataset(dir, mode, partition, compression string) (*Dataset, error) {
+func OpenDataset(dir, mode, partition string, partitionBy []string, compression string) (*Dataset, error) {
 	if mode != ModeError && mode != ModeOverwrite && mode != ModeAppend {
 		return nil, fmt.Errorf("--mode %q: want error, overwrite or append", mode)
 	}
@@ -111,8 +115,12 @@ func OpenDataset(dir, mode, partition, compression string) (*Dataset, error) {
 		return nil, fmt.Errorf("%s holds files that flowlens did not write (no %s): convert into an empty or new directory", dir, ManifestName)
 	case m != nil && mode == ModeError:
 		return nil, fmt.Errorf("%s already holds a dataset: give --mode append to add the objects not converted yet, or --mode overwrite to replace it", dir)
-	case m != nil && mode == ModeAppend && (m.Partition != partition || m.Compression != compression):
-		return nil, fmt.Errorf("%s was written with --partition %s --compression %s: append with the same (or --mode overwrite)", dir, m.Partition, m.Compression)
+	case m != nil && mode == ModeAppend && (m.Partition != partition || m.Compression != compression || !slices.Equal(m.PartitionBy, partitionBy)):
+		by := "none"
+		if len(m.PartitionBy) > 0 {
+			by = strings.Join(m.PartitionBy, ",")
+		}
+		return nil, fmt.Errorf("%s was written with --partition %s --partition-by %s --compression %s: append with the same (or --mode overwrite)", dir, m.Partition, by, m.Compression)
 	}
 	if m == nil || mode == ModeOverwrite {
 		if m != nil {
@@ -120,7 +128,7 @@ func OpenDataset(dir, mode, partition, compression string) (*Dataset, error) {
 				d.old = append(d.old, r.Files...)
 			}
 		}
-		m = &Manifest{Version: 1, Partition: partition, Compression: compression}
+		m = &Manifest{Version: 1, Partition: partition, PartitionBy: partitionBy, Compression: compression}
 	}
 	m.reindex()
 	d.Manifest = m

@@ -31,12 +31,27 @@ func sourceKey(src flowlog.Source) string {
 	return p
 }
 
+// sourcePartitionKey is the key whose folders give an object's partition values: the local path, or
+// the name (an s3:// URI).
+func sourcePartitionKey(src flowlog.Source) string {
+	if src.Path != "" {
+		return src.Path
+	}
+	return src.Name
+}
+
 var convertCmd = &command{
 	name:  "convert",
 	usage: "[flags] SOURCES… -o DIR",
 	short: "write flow logs as a Hive-partitioned Parquet dataset for Athena, Spark, Trino, DuckDB",
 	long: `Decodes flow-log objects (any source) and writes them as Parquet under DIR, partitioned by the day or
-hour of each record's start (UTC): DIR/year=YYYY/month=MM/day=DD/[hour=HH/]part-XXXXXXXX.parquet. The
+hour of each record's start (UTC): DIR/year=YYYY/month=MM/day=DD/[hour=HH/]part-XXXXXXXX.parquet.
+--partition-by account,region (either or both) puts the account's and region's folders first, as
+Athena's partition projection reads best: DIR/account_id=…/region=…/year=…/month=…/day=…/[hour=…/].
+A row's account and region are its record's (account-id, region) where the layout has the field,
+else its object key's (AWSLogs/ACCOUNT/vpcflowlogs/REGION/…, or aws-account-id=/aws-region=), else
+__HIVE_DEFAULT_PARTITION__: what flowlens sql reads for account_id and region. The files keep every
+column of their layout; 'flowlens athena-ddl DIR' prints the table over the dataset. The
 columns have the Athena names and the types of the AWS flow-log tables (addresses as text), every one
 optional; row groups of up to 1 M rows; each file appears only when complete. Each run writes one file
 per partition and layout, named with the run (part-RUN-XXXXXXXX.parquet).
@@ -52,9 +67,10 @@ earlier runs' files once the new ones are in place. One convert writes into DIR 
 Examples:
   flowlens convert -o dataset flows/
   flowlens convert --partition hour --compression snappy -o dataset s3://central-logs/AWSLogs/
+  flowlens convert --partition hour --partition-by account,region -o dataset s3://central-logs/AWSLogs/
   flowlens convert --mode append -o dataset s3://central-logs/AWSLogs/123456789012/vpcflowlogs/us-east-1/2026/12/06/
   duckdb -c "SELECT interface_id, sum(bytes) FROM read_parquet('dataset/**/*.parquet', hive_partitioning=true) GROUP BY 1"`,
-	completions: map[string][]string{"partition": {"day", "hour"}, "compression": {"zstd", "gzip", "snappy", "none"}, "mode": {"error", "overwrite", "append"}},
+	completions: map[string][]string{"partition": {"day", "hour"}, "partition-by": {"account", "region", "account,region"}, "compression": {"zstd", "gzip", "snappy", "none"}, "mode": {"error", "overwrite", "append"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var df decodeFlags
 		df.add(fs)
@@ -62,6 +78,7 @@ Examples:
 		sf.add(fs)
 		out := fs.StringP("output", "o", "", "output directory (required)")
 		partition := fs.String("partition", "day", "day or hour")
+		partitionBy := fs.String("partition-by", "", "also partition by account, region or account,region (folders account_id=…/region=… before the time's)")
 		compression := fs.String("compression", "zstd", "zstd, gzip, snappy or none")
 		quiet := fs.BoolP("quiet", "q", false, "no diagnostics but errors")
 		mode := fs.String("mode", output.ModeError, "when DIR holds a dataset: error, overwrite (replace it) or append (add the objects not converted yet)")
@@ -76,10 +93,15 @@ Examples:
 			if *partition != "day" && *partition != "hour" {
 				return usageError("convert", "--partition %q: day or hour", *partition)
 			}
+			by, err := output.ParsePartitionBy(*partitionBy)
+			if err != nil {
+				return usageError("convert", "%v", err)
+			}
 			dw, err := output.NewDatasetWriter(*out, *partition == "hour", output.ParquetOptions{Compression: *compression})
 			if err != nil {
 				return usageError("convert", "--compression: %v", err)
 			}
+			dw.By = by
 			sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
 			if err != nil {
 				return fail("convert", err)
@@ -91,7 +113,7 @@ Examples:
 					}
 				}
 			}
-			ds, err := output.OpenDataset(*out, *mode, *partition, *compression)
+			ds, err := output.OpenDataset(*out, *mode, *partition, by, *compression)
 			if err != nil {
 				return fail("convert", err)
 			}
@@ -118,11 +140,17 @@ Examples:
 					continue
 				}
 				var rows int64
-				st1, failed1, err := flowlog.DecodeSources(ctx, []flowlog.Source{src}, opts, func(r arrow.RecordBatch) error {
+				if len(by) > 0 {
+					// The key's account and region, for the rows whose layout lacks them: the
+					// values flowlens sql reads for them (query.partitionSources does the same).
+					src.Partition = flowlog.PartitionValues(sourcePartitionKey(src))
+				}
+				emit := flowlog.StampPartition(src, func(r arrow.RecordBatch) error {
 					rows += r.NumRows()
 					prog.Records.Add(r.NumRows())
 					return dw.Write(r)
 				})
+				st1, failed1, err := flowlog.DecodeSources(ctx, []flowlog.Source{src}, opts, emit)
 				if err != nil {
 					stopProgress()
 					dw.Abort()

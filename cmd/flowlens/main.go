@@ -48,7 +48,7 @@ type command struct {
 var commands []*command
 
 func init() {
-	commands = []*command{reportCmd, costCmd, sqlCmd, queryCmd, catCmd, convertCmd, mergeCmd, pricesCmd, demoCmd, genCmd, versionCmd}
+	commands = []*command{reportCmd, costCmd, sqlCmd, queryCmd, catCmd, convertCmd, athenaDDLCmd, mergeCmd, pricesCmd, demoCmd, genCmd, versionCmd}
 }
 
 func lookup(name string) *command {

@@ -172,7 +172,7 @@ func TestHelpOrder(t *testing.T) {
 			names = append(names, f[0])
 		}
 	}
-	if want := "report cost sql query cat convert merge prices demo gen version"; strings.Join(names, " ") != want {
+	if want := "report cost sql query cat convert athena-ddl merge prices demo gen version"; strings.Join(names, " ") != want {
 		t.Errorf("help lists %v, want %s", names, want)
 	}
 	var fns strings.Builder

@@ -54,21 +54,39 @@ converted dataset, AWS's Hive layout, or AWSLogs/ACCOUNT/vpcflowlogs/REGION/YYYY
 account_id are the data's where the layout has them, else the key's. WHERE conditions on partition
 columns alone skip the objects that fail them before reading.
 
+--athena runs the same SQL text on Amazon Athena instead (it needs an AWS account, a table over the
+data, e.g. from 'flowlens athena-ddl', and an S3 location for Athena's result files): the query starts
+with StartQueryExecution in --workgroup (default primary) with --database, its state is polled with a
+growing wait, its result is read page by page and written in the formats above (column types from
+the result's metadata: integers, double, boolean and timestamp typed, other types as Athena's text).
+Ctrl-C stops the query. The standard AWS credential chain, --profile, --region and --endpoint-url
+apply; the reading flags (--from, --to, --shard, …) do not.
+
 Examples:
   flowlens sql "SELECT srcaddr, sum(bytes) AS bytes FROM vpc_flow_logs GROUP BY srcaddr ORDER BY bytes DESC LIMIT 10" flows/
   flowlens sql "SELECT SUM(packets) AS packetcount, dstaddr FROM 'flows/' WHERE dstport = 443 GROUP BY dstaddr ORDER BY packetcount DESC LIMIT 10"
   flowlens sql --format csv -o rejects.csv "SELECT * FROM 's3://logs/AWSLogs/' WHERE action = 'REJECT' AND protocol = 6 LIMIT 100"
   flowlens sql "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) FROM t GROUP BY 1 ORDER BY 1" dataset/
   flowlens sql "SELECT hour, count(*) FROM t WHERE year = '2026' AND month = '11' AND day = '01' GROUP BY 1 ORDER BY 1" dataset/
-  flowlens sql "WITH r AS (SELECT srcaddr, count(*) AS n FROM t WHERE action = 'REJECT' GROUP BY 1) SELECT * FROM r WHERE n > 10 ORDER BY n DESC" flows/`,
+  flowlens sql "WITH r AS (SELECT srcaddr, count(*) AS n FROM t WHERE action = 'REJECT' GROUP BY 1) SELECT * FROM r WHERE n > 10 ORDER BY n DESC" flows/
+  flowlens sql --athena --database flowlogs --output-location s3://athena-results/flowlens/ --region us-east-1 \
+    "SELECT srcaddr, sum(bytes) AS bytes FROM vpc_flow_logs WHERE year = '2026' AND month = '11' GROUP BY srcaddr ORDER BY bytes DESC LIMIT 10"`,
 	more:        query.WriteFunctionHelp,
 	completions: map[string][]string{"format": {"auto", "table", "json", "jsonl", "csv", "parquet", "arrow"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
 		var f queryFlags
 		f.add(fs)
+		var af athenaFlags
+		af.add(fs)
 		return func(ctx context.Context, args []string) int {
 			if len(args) == 0 {
 				return usageError("sql", "no query given")
+			}
+			if af.on {
+				return runAthena(ctx, fs, &f, &af, args[0], args[1:])
+			}
+			if code := af.refuse(fs); code != exitOK {
+				return code
 			}
 			return runSQL(ctx, "sql", &f, args[0], args[1:])
 		}
