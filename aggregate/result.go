@@ -22,6 +22,9 @@ type Result struct {
 	// Objects is the input accounting of each source of Run, in the order of its sources: what a
 	// partial run keeps, so that merged accounting adds up in the order of one run's.
 	Objects []ObjectRead
+	// Blobs are the caller's own state, written with the result's (WriteState) and read back into
+	// the loaded worker (Worker.Blobs): a query's state that the engine does not hold.
+	Blobs [][]byte
 }
 
 // ObjectRead is one source of a run and its accounting (nil when it was not read).

@@ -24,6 +24,7 @@ const StateVersion = 1
 //	                  (group, value) pairs of distinct field j; -1 for a string
 //	words list<uint64> a group's row (its key, then its measures) or a pair's key
 //	str   utf8        a string value: the k-th string row is string id k
+//	blob  binary      with spec -2: a blob the caller added (Result.Blobs), in order
 //
 // String rows come first. The schema's metadata holds "flowlens.state" (stateMeta, JSON) and the
 // caller's own entries.
@@ -32,6 +33,7 @@ var stateSchemaFields = []arrow.Field{
 	{Name: "set", Type: arrow.PrimitiveTypes.Int32},
 	{Name: "words", Type: arrow.ListOf(arrow.PrimitiveTypes.Uint64), Nullable: true},
 	{Name: "str", Type: arrow.BinaryTypes.String, Nullable: true},
+	{Name: "blob", Type: arrow.BinaryTypes.Binary, Nullable: true},
 }
 
 // stateMeta is what a state says of itself beside its rows.
@@ -89,6 +91,7 @@ func (r *Result) WriteState(w io.Writer, meta map[string]string) error {
 	defer b.Release()
 	spec, set := b.Field(0).(*array.Int32Builder), b.Field(1).(*array.Int32Builder)
 	words, str := b.Field(2).(*array.ListBuilder), b.Field(3).(*array.StringBuilder)
+	blob := b.Field(4).(*array.BinaryBuilder)
 	wv := words.ValueBuilder().(*array.Uint64Builder)
 	n := 0
 	flush := func(force bool) error {
@@ -108,6 +111,7 @@ func (r *Result) WriteState(w io.Writer, meta map[string]string) error {
 		set.Append(-1)
 		words.AppendNull()
 		str.Append(v)
+		blob.AppendNull()
 		n++
 		if err := flush(false); err != nil {
 			return err
@@ -119,8 +123,20 @@ func (r *Result) WriteState(w io.Writer, meta map[string]string) error {
 		words.Append(true)
 		wv.AppendValues(ws, nil)
 		str.AppendNull()
+		blob.AppendNull()
 		n++
 		return flush(false)
+	}
+	for k, bl := range r.Blobs {
+		spec.Append(-2)
+		set.Append(int32(k))
+		words.AppendNull()
+		str.AppendNull()
+		blob.Append(bl)
+		n++
+		if err := flush(true); err != nil { // a row group each: blobs can be large
+			return err
+		}
 	}
 	for i, t := range r.Tables {
 		for _, p := range t.parts {
@@ -216,9 +232,14 @@ func (e *Engine) LoadState(r io.Reader) (*Worker, map[string]string, error) {
 		words := rec.Column(2).(*array.List)
 		wv := words.ListValues().(*array.Uint64)
 		str := rec.Column(3).(*array.String)
+		blob := rec.Column(4).(*array.Binary)
 		offs := words.Offsets()
 		for k := 0; k < int(rec.NumRows()); k++ {
 			i, s := int(spec.Value(k)), int(set.Value(k))
+			if i == -2 {
+				w.Blobs = append(w.Blobs, slices.Clone(blob.Value(k)))
+				continue
+			}
 			if i == -1 {
 				if str.IsNull(k) {
 					return fail(fmt.Errorf("state row %d: a string row without its string", k))

@@ -52,6 +52,8 @@ type Worker struct {
 	sumBound []uint64
 	out      []*chunk // per worker, while routing a batch
 	err      error    // the first failure of a chunk applied while sending or draining
+	// Blobs are the caller's blobs of a state that LoadState read (Result.Blobs).
+	Blobs [][]byte
 }
 
 const numFieldSlots = 128

@@ -208,17 +208,43 @@ func (p *Plan) runGeneral(ctx context.Context, sources []flowlog.Source, cfg agg
 		scan.Filter = p.filter
 	}
 	cfg.Scan = scan
+	cfg.Partial = ro.Partial != nil
 	e, err := aggregate.New(cfg)
 	if err != nil {
 		return nil, err
 	}
 	opts := ro.Decode
 	opts.Need = e.Need()
-	_, stats, failed, err := aggregate.Run(ctx, e, sources, opts, workers, ro.Progress)
+	if ro.Merge != nil {
+		// The states' tables, merged as the workers' of one run are.
+		res, stats, failed, err := ro.Merge(e)
+		if err != nil {
+			return nil, err
+		}
+		tab := newHashTable(p.gkeyT, p.gaggs)
+		for _, b := range res.Blobs {
+			o, err := p.decodeState(b)
+			if err != nil {
+				return nil, err
+			}
+			tab.merge(o)
+		}
+		out := &Result{Stats: stats, Failed: failed}
+		rec, err := p.finishTable(tab)
+		if err != nil {
+			return nil, err
+		}
+		return out, out.add(rec, ro.Emit)
+	}
+	res, stats, failed, err := aggregate.Run(ctx, e, sources, opts, workers, ro.Progress)
 	if err != nil {
 		return nil, err
 	}
 	out := &Result{Stats: stats, Failed: failed, Peak: budget.peak.Load()}
+	if ro.Partial != nil {
+		res.Blobs = append(res.Blobs, mergeTables(p, ws).encodeState())
+		return out, ro.Partial(res, stats, failed)
+	}
 	rec, err := p.finishTable(mergeTables(p, ws))
 	if err != nil {
 		return nil, err

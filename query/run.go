@@ -46,16 +46,15 @@ type RunOptions struct {
 	Merge func(e *aggregate.Engine) (*aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error)
 }
 
-// Mergeable reports whether the query's state merges across runs (--shard, --partial, merge):
-// one group-by that the engine answers alone, with no derived table; why not, when it does not.
+// Mergeable reports whether the query's state merges across runs (--shard, --partial, merge): one
+// group-by (the engine's, or the general one's: its tables travel as a blob of the state), with no
+// derived table; why not, when it does not.
 func (p *Plan) Mergeable() (bool, string) {
 	switch {
 	case p.rel != nil:
 		return false, "a query with WITH, a subquery in FROM or UNION ALL"
 	case !p.agg:
 		return false, "a query that lists rows rather than grouping them"
-	case p.general:
-		return false, "a group-by of expressions or aggregates the engine does not keep (it runs in the general group-by)"
 	}
 	return true, ""
 }

@@ -222,7 +222,16 @@ func (m *mergeIn) merge(e *aggregate.Engine) (*aggregate.Result, error) {
 		}
 		ws = append(ws, w)
 	}
-	return e.Merge(ws)
+	var blobs [][]byte
+	for _, w := range ws {
+		blobs = append(blobs, w.Blobs...)
+	}
+	res, err := e.Merge(ws)
+	if err != nil {
+		return nil, err
+	}
+	res.Blobs = blobs
+	return res, nil
 }
 
 // readPartialMeta reads the description of the run that wrote a state file.

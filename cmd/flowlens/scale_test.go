@@ -15,7 +15,8 @@ import (
 	"github.com/flowlens/flowlens/output"
 )
 
-// TestShardMerge: report, cost, three SQL queries and a query command, each run over the objects
+// TestShardMerge: report, cost, five SQL queries (two in the general group-by: HyperLogLog sketches,
+// percentiles, max_by, arrays) and a query command, each run over the objects
 // in S3 (versitygw) in one process and as 1, 3, 4 and 7 shards (--shard I/N --partial) merged by
 // `flowlens merge`: the merged answer is byte for byte the one-process answer, the input
 // accounting too. A missing shard, a shard given twice and states of different questions are
@@ -57,6 +58,11 @@ func TestShardMerge(t *testing.T) {
 		{"sql", "--format", "json", "SELECT date_trunc('hour', from_unixtime(start)) AS hour, sum(bytes) AS bytes FROM t GROUP BY 1 ORDER BY 1"},
 		{"sql", "--format", "jsonl", "SELECT srcaddr, dstaddr, sum(bytes) AS b, count(DISTINCT dstport) AS ports FROM t WHERE action = 'ACCEPT' GROUP BY 1, 2 ORDER BY b DESC LIMIT 12"},
 		{"query", "--format", "csv", "--group-by", "dstport", "--where", "action = 'REJECT'"},
+		// The general group-by: sketches, percentiles, extremes by, CASE inside aggregates.
+		{"sql", "--format", "csv", "SELECT interface_id, approx_distinct(srcaddr) AS n, approx_percentile(bytes, 0.5) AS p50, " +
+			"sum(CASE WHEN action = 'REJECT' THEN 1 ELSE 0 END) AS rej, max_by(dstaddr, bytes) AS top, count(DISTINCT dstport) AS ports " +
+			"FROM t GROUP BY 1 ORDER BY n DESC, 1 LIMIT 10"},
+		{"sql", "--format", "json", "SELECT approx_distinct(srcaddr) AS n, array_agg(DISTINCT protocol) AS protos, count_if(action = 'REJECT') AS r FROM t"},
 	}
 	states := t.TempDir()
 	for qi, q := range questions {
