@@ -54,6 +54,21 @@ type Options struct {
 	// values lie before reading them (Parquet row-group statistics) skips the parts in which no
 	// record can start within it, and counts their rows in Stats.RowsSkipped.
 	StartRange *StartRange
+	// Derive, when set, adds computed columns (the enrichment of package enrich) to the batches
+	// DecodeSources emits: all those it computes, from the fields decoded. The engine
+	// (aggregate.Config.Derive) computes only those a question reads, and ignores this.
+	Derive Deriver
+}
+
+// Deriver computes fields from decoded ones (package enrich implements it from an AWS inventory).
+type Deriver interface {
+	// Inputs reports whether the deriver computes field f, and the decoded fields that needs.
+	Inputs(f FieldID) ([]FieldID, bool)
+	// Fields lists every field it computes.
+	Fields() []FieldID
+	// New returns a computation of fields for one goroutine: it returns the batch with those of
+	// fields it lacks appended (a new batch the caller releases), or rec itself retained.
+	New(fields []FieldID) func(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 }
 
 // StartRange is [From, To) in Unix seconds; HasFrom or HasTo false means unbounded on that side.
