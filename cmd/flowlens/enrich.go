@@ -28,15 +28,25 @@ func (e *enrichFlags) add(fs *pflag.FlagSet) {
 
 // deriver loads the inventory the flags name; nil without --enrich.
 func (e *enrichFlags) deriver() (*enrich.Deriver, error) {
+	byTag := ""
+	if f := e.fs.Lookup("by-tag"); f != nil {
+		byTag = strings.TrimSpace(f.Value.String())
+	}
 	if len(e.files) == 0 {
 		if len(e.tagKeys) > 0 {
 			return nil, fmt.Errorf("--tag-keys needs an inventory: give --enrich FILE…")
 		}
+		if byTag != "" {
+			return nil, fmt.Errorf("--by-tag needs an inventory: give --enrich FILE…")
+		}
 		return nil, nil
 	}
 	var keys []string
+	if byTag != "" {
+		keys = append(keys, byTag)
+	}
 	for _, k := range e.tagKeys {
-		if k = strings.TrimSpace(k); k != "" {
+		if k = strings.TrimSpace(k); k != "" && k != byTag {
 			keys = append(keys, k)
 		}
 	}
