@@ -2,8 +2,7 @@
 // the JSON that aws ec2 describe-network-interfaces, describe-instances, describe-subnets,
 // describe-vpcs, describe-vpc-endpoints, describe-nat-gateways and
 // describe-transit-gateway-attachments print (any mix, any number of files, each document
-// recognised by its top-level key; paginated outputs concatenated), or the same answers fetched
-// through the SDK (fetch.go). The inventory is read, never changed, and is a snapshot: it says
+// recognised by its top-level key; paginated outputs concatenated). The inventory is read, never changed, and is a snapshot: it says
 // when it was taken.
 //
 // From it, Deriver computes the enrichment columns of flow-log records (interface_name,
@@ -102,7 +101,7 @@ type Inventory struct {
 	NATGateways []*NATGateway
 	Attachments []*Attachment
 	// TakenFrom and TakenTo bound when the snapshot was taken: the files' modification times, or
-	// the flowlensTakenAt field of a document (written by --enrich-from-aws).
+	// the flowlensTakenAt field of a document (written by gen --inventory).
 	TakenFrom, TakenTo time.Time
 	// Sources names what was read (files, or "AWS API").
 	Sources []string
@@ -182,15 +181,14 @@ func (inv *Inventory) TakenText() string {
 }
 
 // TakenAtKey is the top-level field, in an inventory document, that says when it was taken
-// (RFC 3339). flowlens writes it in the cache of --enrich-from-aws; without it a file's
-// modification time is used.
+// (RFC 3339). flowlens gen --inventory writes it; without it a file's modification time is used.
 const TakenAtKey = "flowlensTakenAt"
 
 // known lists the top-level keys of the describe-* outputs read.
 var known = []string{"NetworkInterfaces", "Reservations", "Subnets", "Vpcs", "VpcEndpoints", "NatGateways", "TransitGatewayAttachments"}
 
 // Add reads one input (name for messages): one or more JSON documents, each a describe-* output
-// (or an object holding several of their keys, as the cache of --enrich-from-aws). It returns the
+// (or an object holding several of their keys). It returns the
 // latest flowlensTakenAt found (zero when none).
 func (inv *Inventory) Add(r io.Reader, name string) (time.Time, error) {
 	dec := json.NewDecoder(bufio.NewReader(r))
