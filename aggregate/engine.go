@@ -26,6 +26,10 @@ type Config struct {
 	// Partial keeps the merged result mergeable with others (Result.WriteState): the pairs behind
 	// the distinct counts are kept, and the counts not made.
 	Partial bool
+	// Derive, when set, computes columns that are not decoded (the enrichment of package enrich)
+	// from those that are: only the fields the group-bys, filters and scan read, after decoding and
+	// before any selection.
+	Derive flowlog.Deriver
 }
 
 // Scan passes selected records on, for queries that list rows rather than aggregate them.
@@ -56,6 +60,8 @@ type Engine struct {
 	// sumFields are the fields some measure sums: their values are bounded (checkSums) so that no
 	// sum wraps around.
 	sumFields []flowlog.FieldID
+	// derived are the fields read that cfg.Derive computes.
+	derived []flowlog.FieldID
 }
 
 // New checks the specs and returns an engine.
@@ -113,8 +119,18 @@ func New(cfg Config) (*Engine, error) {
 			}
 		}
 	}
+	if cfg.Derive != nil {
+		for _, f := range e.read() {
+			if _, ok := cfg.Derive.Inputs(f); ok {
+				e.derived = append(e.derived, f)
+			}
+		}
+	}
 	return e, nil
 }
+
+// Derived lists the fields the engine reads that its Deriver computes.
+func (e *Engine) Derived() []flowlog.FieldID { return e.derived }
 
 func (e *Engine) addSumField(f flowlog.FieldID) {
 	if !slices.Contains(e.sumFields, f) {
@@ -141,8 +157,33 @@ type condSet struct {
 	filter Filter
 }
 
-// Need lists the fields the engine reads: decoding may leave the others out of the batches.
+// Need lists the fields the engine reads: decoding may leave the others out of the batches. With a
+// Deriver, the fields it computes bring the decoded fields they need.
 func (e *Engine) Need() []flowlog.FieldID {
+	read := e.read()
+	if e.cfg.Derive == nil {
+		return read
+	}
+	on := map[flowlog.FieldID]bool{}
+	for _, f := range read {
+		on[f] = true
+		if in, ok := e.cfg.Derive.Inputs(f); ok {
+			for _, g := range in {
+				on[g] = true
+			}
+		}
+	}
+	var out []flowlog.FieldID
+	for id := range flowlog.Fields {
+		if on[flowlog.FieldID(id)] {
+			out = append(out, flowlog.FieldID(id))
+		}
+	}
+	return out
+}
+
+// read lists the fields the group-bys, filters and scan read.
+func (e *Engine) read() []flowlog.FieldID {
 	on := map[flowlog.FieldID]bool{flowlog.FLogStatus: true}
 	if e.hasFrom || e.hasTo {
 		on[flowlog.FStart] = true

@@ -33,6 +33,7 @@ type Progress struct {
 // are merged in source order, so the malformed lines kept are the same whatever the scheduling.
 func Run(ctx context.Context, e *Engine, sources []flowlog.Source, opts flowlog.Options, workers int, prog *Progress) (*Result, *flowlog.Stats, []flowlog.ObjectError, error) {
 	workers = max(workers, 1)
+	opts.Derive = nil // the engine's workers derive what it reads (Config.Derive)
 	if e.hasFrom || e.hasTo {
 		// Parquet row groups whose start statistics lie outside the range are not read.
 		opts.StartRange = &flowlog.StartRange{From: e.from, To: e.to, HasFrom: e.hasFrom, HasTo: e.hasTo}

@@ -54,6 +54,8 @@ type Worker struct {
 	err      error    // the first failure of a chunk applied while sending or draining
 	// Blobs are the caller's blobs of a state that LoadState read (Result.Blobs).
 	Blobs [][]byte
+	// derive computes the engine's derived fields (nil without a Deriver or when none is read).
+	derive func(arrow.RecordBatch) (arrow.RecordBatch, error)
 }
 
 const numFieldSlots = 128
@@ -153,6 +155,9 @@ func (e *Engine) NewWorker() *Worker {
 	}
 	w.own = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
 	w.peer = batchCtx{w: w, zone: newZoneCache(e.cfg.Location)}
+	if e.cfg.Derive != nil && len(e.derived) > 0 {
+		w.derive = e.cfg.Derive.New(e.derived)
+	}
 	return w
 }
 
@@ -368,6 +373,14 @@ func (w *Worker) Add(rec arrow.RecordBatch) error {
 	n := int(rec.NumRows())
 	if n == 0 {
 		return w.err
+	}
+	if w.derive != nil {
+		d, err := w.derive(rec)
+		if err != nil {
+			return err
+		}
+		defer d.Release()
+		rec = d
 	}
 	w.serial++
 	b := &w.own

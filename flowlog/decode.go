@@ -61,6 +61,21 @@ type Options struct {
 	// large objects between them; the object itself (its count, size and skipped rows) is counted
 	// by its first row group's shard alone. Text objects are not split.
 	RowGroupShard *RowGroupShard
+	// Derive, when set, adds computed columns (the enrichment of package enrich) to the batches
+	// DecodeSources emits: all those it computes, from the fields decoded. The engine
+	// (aggregate.Config.Derive) computes only those a question reads, and ignores this.
+	Derive Deriver
+}
+
+// Deriver computes fields from decoded ones (package enrich implements it from an AWS inventory).
+type Deriver interface {
+	// Inputs reports whether the deriver computes field f, and the decoded fields that needs.
+	Inputs(f FieldID) ([]FieldID, bool)
+	// Fields lists every field it computes.
+	Fields() []FieldID
+	// New returns a computation of fields for one goroutine: it returns the batch with those of
+	// fields it lacks appended (a new batch the caller releases), or rec itself retained.
+	New(fields []FieldID) func(rec arrow.RecordBatch) (arrow.RecordBatch, error)
 }
 
 // RowGroupShard is shard I (1-based) of N of the row groups of Parquet objects.

@@ -137,7 +137,20 @@ var Fields = []Field{
 	{"packets-lost-blackhole", "packets_lost_blackhole", 6, KindInt64, "packets lost: blackhole route"},
 	{"packets-lost-mtu-exceeded", "packets_lost_mtu_exceeded", 6, KindInt64, "packets lost: MTU exceeded"},
 	{"packets-lost-ttl-expired", "packets_lost_ttl_expired", 6, KindInt64, "packets lost: TTL expired"},
+	// Enrichment only (version 0): never in a log line, computed from an AWS inventory (--enrich,
+	// package enrich) after decoding, and only when a question reads them. AddTagField adds the
+	// tag columns (tag_team, src_tag_team, …) after these.
+	{"interface-name", "interface_name", 0, KindString, "the interface's owner: instance, NAT gateway, endpoint or attachment Name tag, else the ENI's, else its description (--enrich)"},
+	{"src-name", "src_name", 0, KindString, "name of the interface that holds srcaddr (--enrich)"},
+	{"dst-name", "dst_name", 0, KindString, "name of the interface that holds dstaddr (--enrich)"},
+	{"src-vpc-id", "src_vpc_id", 0, KindString, "VPC of srcaddr (--enrich)"},
+	{"dst-vpc-id", "dst_vpc_id", 0, KindString, "VPC of dstaddr (--enrich)"},
+	{"src-az-id", "src_az_id", 0, KindString, "Availability Zone id of srcaddr (--enrich)"},
+	{"dst-az-id", "dst_az_id", 0, KindString, "Availability Zone id of dstaddr (--enrich)"},
 }
+
+// Enriched reports whether the field is computed from an inventory (--enrich) rather than logged.
+func (f Field) Enriched() bool { return f.Version == 0 }
 
 // FieldID indexes Fields.
 type FieldID uint8
@@ -160,22 +173,82 @@ const (
 	FLogStatus
 )
 
-var fieldByName = func() map[string]FieldID {
+// fieldByName finds the logged fields (those a header may name), enrichedByName the others.
+var fieldByName, enrichedByName = func() (map[string]FieldID, map[string]FieldID) {
 	m := make(map[string]FieldID, 2*len(Fields))
+	e := map[string]FieldID{}
 	for i, f := range Fields {
+		if f.Enriched() {
+			e[f.Name] = FieldID(i)
+			e[f.Column] = FieldID(i)
+			continue
+		}
 		m[f.Name] = FieldID(i)
 		m[f.Column] = FieldID(i)
 	}
 	if len(Fields) > fieldSlots {
 		panic("BUG: more fields than a Layout indexes")
 	}
-	return m
+	return m, e
 }()
 
-// LookupField finds a field by its AWS name ("log-status") or column name ("log_status").
+// LookupField finds a field by its AWS name ("log-status") or column name ("log_status"),
+// enrichment fields included.
 func LookupField(name string) (FieldID, bool) {
 	id, ok := fieldByName[name]
+	if !ok {
+		id, ok = enrichedByName[name]
+	}
 	return id, ok
+}
+
+// MaxTagKeys bounds the tag keys AddTagField takes: each adds three fields.
+const MaxTagKeys = 8
+
+var tagMu sync.Mutex
+
+// AddTagField adds (once) the enrichment field of tag key for an interface (prefix "") or an
+// address's owner (prefix "src_" or "dst_"): column prefix+"tag_"+key, key lower-cased with every
+// character but letters, digits and '_' made '_'. It must be called before any decoding or
+// query starts (the field table is read without a lock), as the commands do when they read
+// --tag-keys.
+func AddTagField(prefix, key string) (FieldID, error) {
+	tagMu.Lock()
+	defer tagMu.Unlock()
+	col := prefix + "tag_" + TagColumnKey(key)
+	if id, ok := LookupField(col); ok {
+		if !Fields[id].Enriched() {
+			return 0, fmt.Errorf("tag key %q: column %s is a flow-log field", key, col)
+		}
+		return id, nil
+	}
+	if len(Fields) >= fieldSlots {
+		return 0, fmt.Errorf("tag key %q: too many tag keys (at most %d)", key, MaxTagKeys)
+	}
+	name := strings.ReplaceAll(col, "_", "-")
+	owner := "the interface"
+	switch prefix {
+	case "src_":
+		owner = "the owner of srcaddr"
+	case "dst_":
+		owner = "the owner of dstaddr"
+	}
+	Fields = append(Fields, Field{Name: name, Column: col, Version: 0, Kind: KindString, Doc: "tag " + key + " of " + owner + " (--enrich, --tag-keys)"})
+	id := FieldID(len(Fields) - 1)
+	enrichedByName[name] = id
+	enrichedByName[col] = id
+	return id, nil
+}
+
+// TagColumnKey is a tag key as it appears in column names: lower case, letters, digits and '_'.
+func TagColumnKey(key string) string {
+	b := []byte(strings.ToLower(key))
+	for i, c := range b {
+		if !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9' || c == '_') {
+			b[i] = '_'
+		}
+	}
+	return string(b)
 }
 
 // Layout is the ordered list of fields of a line: the header of an S3 object, or the user's --fields.
@@ -231,8 +304,11 @@ func ParseLayout(s string) (*Layout, error) {
 		if strings.HasPrefix(name, "${") && strings.HasSuffix(name, "}") {
 			name = name[2 : len(name)-1]
 		}
-		id, ok := LookupField(name)
+		id, ok := fieldByName[name]
 		if !ok {
+			if _, enriched := enrichedByName[name]; enriched {
+				return nil, fmt.Errorf("field %q is computed from an inventory (--enrich), not logged: it cannot be in a field list", t)
+			}
 			return nil, fmt.Errorf("unknown field %q in field list (see 'flowlens help fields')", t)
 		}
 		ids = append(ids, id)
@@ -295,7 +371,7 @@ func (l *Layout) Equal(o *Layout) bool {
 const maxFields = 80
 
 // fieldSlots bounds len(Fields).
-const fieldSlots = 96
+const fieldSlots = 120
 
 // DefaultLayout is the version 2 default format.
 var DefaultLayout = MustLayout("version account-id interface-id srcaddr dstaddr srcport dstport protocol packets bytes start end action log-status")
@@ -312,7 +388,7 @@ var TransitGatewayLayout = MustLayout("version resource-type account-id tgw-id t
 func AllFieldsLayout(v int) *Layout {
 	var ids []FieldID
 	for i, f := range Fields {
-		if f.Version <= v && f.Version != 6 {
+		if f.Version >= 2 && f.Version <= v && f.Version != 6 {
 			ids = append(ids, FieldID(i))
 		}
 	}

@@ -164,6 +164,26 @@ type ObjectError struct {
 // returned list and the others are still read; a strict-mode parse error, an emit error or a
 // cancelled ctx stops the run and is returned.
 func DecodeSources(ctx context.Context, sources []Source, opts Options, emit Emit) (*Stats, []ObjectError, error) {
+	if opts.Derive != nil {
+		fields := opts.Derive.Fields()
+		if opts.Need != nil {
+			need := append([]FieldID(nil), opts.Need...)
+			for _, f := range fields {
+				in, _ := opts.Derive.Inputs(f)
+				need = append(need, in...)
+			}
+			opts.Need = need
+		}
+		derive, plain := opts.Derive.New(fields), emit
+		emit = func(rec arrow.RecordBatch) error {
+			d, err := derive(rec)
+			if err != nil {
+				return err
+			}
+			defer d.Release()
+			return plain(d)
+		}
+	}
 	total := &Stats{}
 	var failed []ObjectError
 	for _, s := range sources {

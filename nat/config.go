@@ -4,12 +4,60 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/flowlens/flowlens/cost"
+	"github.com/flowlens/flowlens/enrich"
 )
+
+// FromInventory sets the gateways and the existing endpoints from an inventory (--enrich): every
+// interface of type nat_gateway is a gateway (no guessing), named by its gateway's Name tag, with
+// its subnet, AZ id and private addresses; a gateway given with --nat or --nat-gateways stands.
+func (c *Config) FromInventory(inv *enrich.Inventory) {
+	c.Name = func(a netip.Addr) string {
+		if i := inv.ByAddr(a); i != nil {
+			return i.Name
+		}
+		return ""
+	}
+	for _, e := range inv.Endpoints {
+		c.Endpoints = append(c.Endpoints, Endpoint{ID: e.ID, Type: e.Type, Service: e.Service, VPCID: e.VPCID, State: e.State})
+	}
+	if len(c.Gateways) > 0 {
+		return
+	}
+	regional := map[string]bool{}
+	for _, g := range inv.NATGateways {
+		regional[g.ID] = g.Regional
+	}
+	var ids []string
+	for id, i := range inv.Interfaces {
+		if i.Type == "nat_gateway" {
+			ids = append(ids, id)
+		}
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
+		i := inv.Interfaces[id]
+		g := GatewayInfo{InterfaceID: id, SubnetID: i.SubnetID, AZ: i.AZID, Regional: regional[i.OwnerID]}
+		if strings.HasPrefix(i.OwnerID, "nat-") {
+			g.GatewayID = i.OwnerID
+			if i.Name != i.OwnerID && !strings.HasPrefix(i.Name, "Interface for NAT Gateway") {
+				g.Name = i.Name
+			}
+		}
+		for _, a := range i.Addrs {
+			if a.Is4() {
+				g.PrivateIPs = append(g.PrivateIPs, a.String())
+			}
+		}
+		c.Gateways = append(c.Gateways, g)
+	}
+}
 
 // GatewayInfo is what the user says of a NAT gateway interface (--nat, --nat-gateways).
 type GatewayInfo struct {

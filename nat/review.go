@@ -6,6 +6,7 @@ import (
 	"math"
 	"net/netip"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
@@ -23,6 +24,36 @@ type Config struct {
 	Top      int
 	// Now is the day the review is made, for the staleness of the price table (time.Now when nil).
 	Now func() time.Time
+	// Endpoints are the VPC endpoints that exist (from an inventory, --enrich): an endpoint of a
+	// service that exists is never recommended again; the review says it exists instead.
+	Endpoints []Endpoint
+	// Name, when set, names the owner of an address (an inventory, --enrich): workloads and far
+	// ends then carry names.
+	Name func(netip.Addr) string
+}
+
+// Endpoint is an existing VPC endpoint.
+type Endpoint struct {
+	ID, Type, Service, VPCID, State string
+}
+
+// endpointFor returns the existing endpoints of type typ (Gateway, Interface) for service (s3,
+// dynamodb) in region; any service when service is "".
+func endpointsFor(eps []Endpoint, typ, region, service string) []string {
+	var out []string
+	for _, e := range eps {
+		if !strings.EqualFold(e.Type, typ) || (e.State != "" && e.State != "available" && e.State != "Available") {
+			continue
+		}
+		if service != "" && e.Service != "com.amazonaws."+region+"."+service {
+			continue
+		}
+		if service == "" && (strings.HasSuffix(e.Service, ".s3") || strings.HasSuffix(e.Service, ".dynamodb")) {
+			continue
+		}
+		out = append(out, e.ID+" ("+e.Service+", "+e.VPCID+")")
+	}
+	return out
 }
 
 // Review is the JSON contract of `flowlens cost` (and of the report's nat section),
@@ -83,6 +114,7 @@ type ProjectionDoc struct {
 // EndDoc is a workload (source) or far end (destination) of NAT traffic.
 type EndDoc struct {
 	Address       string `json:"address"`
+	Name          string `json:"name,omitempty"` // its owner, with --enrich
 	Class         string `json:"class,omitempty"`
 	Service       string `json:"service,omitempty"`
 	AZ            string `json:"az_id,omitempty"`
@@ -371,6 +403,15 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		}
 		d.TopSources = topEnds(srcs, top)
 		d.TopDestinations = topEnds(dsts, top)
+		if opts.Name != nil {
+			for _, l := range [][]EndDoc{d.TopSources, d.TopDestinations} {
+				for i := range l {
+					if a, err := netip.ParseAddr(l[i].Address); err == nil {
+						l[i].Name = opts.Name(a)
+					}
+				}
+			}
+		}
 		// A NAT gateway in each AZ the workloads come from saves the transfer, for its hours. A
 		// regional NAT gateway already serves each AZ from that AZ.
 		if crossAZ > 0 && priced && factor > 0 && !d.Regional {
@@ -402,6 +443,11 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 		}{{cost.ClassS3, "s3", "an S3"}, {cost.ClassDynamoDB, "dynamodb", "a DynamoDB"}} {
 			if b := classBytes[c.class]; b > 0 {
 				monthlyGB := gb(b) * factor
+				if have := endpointsFor(opts.Endpoints, "Gateway", region, c.service); len(have) > 0 {
+					notes = append(notes, fmt.Sprintf("%s gateway endpoint exists (%s), not recommended again: the %.2f GB a month of %s traffic still through the NAT gateways come from route tables or VPCs it is not associated with",
+						c.name, strings.Join(have, ", "), monthlyGB, c.service))
+					continue
+				}
 				r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "gateway_endpoint", Service: c.service,
 					MonthlyGB: round3(monthlyGB), MonthlyCostUSD: 0, MonthlySavingUSD: cost.Cents(monthlyGB * rp.NATPerGB),
 					Why: fmt.Sprintf("%s gateway endpoint is free and would carry these %.2f GB a month in %s, which now pay the NAT's $%.3f/GB processing charge", c.name, monthlyGB, region, rp.NATPerGB)})
@@ -415,6 +461,9 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 			endpoint := monthHours*float64(azs)*opts.Prices.InterfaceEndpointHour + opts.Prices.InterfaceDataCost(monthlyGB)
 			natCharge := monthlyGB * rp.NATPerGB
 			why := fmt.Sprintf("%.2f GB a month to other AWS services cost $%.2f in NAT processing; one interface endpoint in %d AZ(s) costs $%.2f (hours and per-GB)", monthlyGB, natCharge, azs, endpoint)
+			if have := endpointsFor(opts.Endpoints, "Interface", region, ""); len(have) > 0 {
+				why += "; interface endpoints exist (" + strings.Join(have, ", ") + "): the traffic above is to services without one, or from VPCs they do not serve"
+			}
 			if endpoint < natCharge {
 				r.Recommendations = append(r.Recommendations, RecommendationDoc{Kind: "interface_endpoint", Service: "other AWS services",
 					MonthlyGB: round3(monthlyGB), MonthlyCostUSD: cost.Cents(endpoint), MonthlySavingUSD: cost.Cents(natCharge - endpoint),

@@ -38,11 +38,11 @@ func (r *Review) WriteTable(w io.Writer) error {
 			g.ByClass["s3"], g.ByClass["dynamodb"], g.ByClass["aws_other"], g.ByClass["internet"], g.CrossAZGB, usd(g.CrossAZCost))
 		b.WriteString("  top sources:\n")
 		for _, s := range g.TopSources {
-			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.Address, units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.AZ)
+			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.label(), units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.AZ)
 		}
 		b.WriteString("  top destinations:\n")
 		for _, s := range g.TopDestinations {
-			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.Address, units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.Where())
+			fmt.Fprintf(&b, "    %-40s %10s  up %10s  down %10s  %s\n", s.label(), units.Decimal(s.Bytes), units.Decimal(s.UploadBytes), units.Decimal(s.DownloadBytes), s.Where())
 		}
 	}
 	fmt.Fprintf(&b, "\nTOTAL processed %.2f GB, NAT cost %s for the period, %s a month (projected)\n", r.Total.ProcessedGB, usd(r.Total.NATCost), usd(r.Total.MonthlyNATCost))
@@ -100,4 +100,12 @@ func usd(x *float64) string {
 		return "unknown"
 	}
 	return fmt.Sprintf("$%.2f", *x)
+}
+
+// label is the address, with its owner's name when known (--enrich).
+func (e EndDoc) label() string {
+	if e.Name == "" {
+		return e.Address
+	}
+	return e.Address + " (" + e.Name + ")"
 }

@@ -20,7 +20,8 @@ type CSVTable struct {
 // WriteCSVRows writes rows (a slice of structs) as CSV: a header of the fields' json names, in field
 // order, then one line per element. Strings, numbers, booleans and pointers to them are cells (a nil
 // pointer an empty cell); fields that hold lists, maps or structs are left out, as their own tables
-// carry them; the fields of an embedded struct are columns of the row.
+// carry them; the fields of an embedded struct are columns of the row. A field tagged
+// `csv:"optional"` (what --enrich adds) is left out when it is empty in every row.
 func WriteCSVRows(w io.Writer, rows any) error {
 	v := reflect.ValueOf(rows)
 	if v.Kind() != reflect.Slice {
@@ -51,6 +52,20 @@ func WriteCSVRows(w io.Writer, rows any) error {
 		}
 	}
 	fields(v.Type().Elem(), nil)
+	kept := cols[:0]
+	for _, c := range cols {
+		if v.Type().Elem().FieldByIndex(c.index).Tag.Get("csv") == "optional" {
+			empty := true
+			for r := 0; r < v.Len() && empty; r++ {
+				empty = v.Index(r).FieldByIndex(c.index).IsZero()
+			}
+			if empty {
+				continue
+			}
+		}
+		kept = append(kept, c)
+	}
+	cols = kept
 	cw := csv.NewWriter(w)
 	rec := make([]string, len(cols))
 	for i, c := range cols {

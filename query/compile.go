@@ -385,7 +385,7 @@ func (cp *compiler) in(e *sql.In) (node, error) {
 func columnList() string {
 	var b strings.Builder
 	for i, f := range flowlog.Fields {
-		if f.Version > 5 {
+		if f.Version > 5 || f.Enriched() {
 			continue
 		}
 		if i > 0 {

@@ -133,7 +133,7 @@ func anyPartition(sources []flowlog.Source) bool {
 
 // runSources reads the sources into the plan.
 func (p *Plan) runSources(ctx context.Context, sources []flowlog.Source, ro RunOptions) (*Result, error) {
-	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To}
+	cfg := aggregate.Config{Location: p.loc, MemoryLimit: ro.MemoryLimit, From: p.From, To: p.To, Derive: ro.Decode.Derive}
 	if ro.Partial != nil || ro.Merge != nil {
 		if ok, why := p.Mergeable(); !ok {
 			return nil, fmt.Errorf("--partial: %s does not merge across shards; run it in one process, or shard a group-by of columns", why)

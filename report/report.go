@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
@@ -32,6 +33,12 @@ type Options struct {
 	Compare *Period
 	// Spikes, when set, asks for the spikes section.
 	Spikes *SpikeOptions
+	// Enrich, when set, names interfaces and addresses from its inventory (--enrich): the
+	// interfaces, sources, destinations and conversations carry names and types, and the
+	// enrichment section says when the inventory was taken and what it did not hold.
+	Enrich *enrich.Deriver
+	// ByTag, with Enrich, adds the by_tag section: traffic and NAT cost per value of this tag.
+	ByTag string
 }
 
 // Report is the standard report; its JSON form is the documented contract (schema_version 1,
@@ -63,6 +70,10 @@ type Report struct {
 	Comparison *ComparisonDoc `json:"comparison,omitempty"`
 	// Spikes are the hours above their baseline (--spike-*); absent unless asked for.
 	Spikes *SpikesDoc `json:"spikes,omitempty"`
+	// Enrichment says what the inventory held and did not (--enrich); absent without one.
+	Enrichment *EnrichmentDoc `json:"enrichment,omitempty"`
+	// ByTag is the traffic per tag value (--by-tag); absent unless asked for.
+	ByTag *ByTagDoc `json:"by_tag,omitempty"`
 }
 
 // RangeDoc is the time range asked for; null ends are open.
@@ -101,6 +112,7 @@ var sections = []section{
 	rejectsSection,
 	portsSection,
 	natSection,
+	ownersSection,
 }
 
 // Specs returns the group-bys the report needs, each once.

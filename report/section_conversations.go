@@ -21,15 +21,15 @@ var conversationsSection = section{
 	text: func(r *Report, t *textOut) {
 		t.table("TOP SOURCES (bytes out)", "srcaddr\tbytes\tpackets\tflows\t")
 		for _, d := range r.Sources {
-			t.row("%s\t%s\t%s\t%s\t\n", orDash(d.SrcAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+			t.row("%s\t%s\t%s\t%s\t\n", named(d.SrcAddr, d.Name, d.Type), si(d.Bytes), num(d.Packets), num(d.Flows))
 		}
 		t.table("TOP DESTINATIONS (bytes in)", "dstaddr\tbytes\tpackets\tflows\t")
 		for _, d := range r.Destinations {
-			t.row("%s\t%s\t%s\t%s\t\n", orDash(d.DstAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+			t.row("%s\t%s\t%s\t%s\t\n", named(d.DstAddr, d.Name, d.Type), si(d.Bytes), num(d.Packets), num(d.Flows))
 		}
 		t.table("TOP CONVERSATIONS", "srcaddr\tdstaddr\tbytes\tpackets\tflows\t")
 		for _, d := range r.Conversations {
-			t.row("%s\t%s\t%s\t%s\t%s\t\n", orDash(d.SrcAddr), orDash(d.DstAddr), si(d.Bytes), num(d.Packets), num(d.Flows))
+			t.row("%s\t%s\t%s\t%s\t%s\t\n", named(d.SrcAddr, d.SrcName, nil), named(d.DstAddr, d.DstName, nil), si(d.Bytes), num(d.Packets), num(d.Flows))
 		}
 	},
 }
@@ -40,6 +40,8 @@ type SourceDoc struct {
 	Bytes   int64   `json:"bytes"`
 	Packets int64   `json:"packets"`
 	Flows   int64   `json:"flows"`
+	Name    *string `json:"name,omitempty" csv:"optional"`           // --enrich: the owner of the address
+	Type    *string `json:"interface_type,omitempty" csv:"optional"` // --enrich: its interface's type
 }
 
 // DestDoc is one destination address.
@@ -48,6 +50,8 @@ type DestDoc struct {
 	Bytes   int64   `json:"bytes"`
 	Packets int64   `json:"packets"`
 	Flows   int64   `json:"flows"`
+	Name    *string `json:"name,omitempty" csv:"optional"`
+	Type    *string `json:"interface_type,omitempty" csv:"optional"`
 }
 
 // ConvDoc is one (source, destination) pair.
@@ -57,6 +61,8 @@ type ConvDoc struct {
 	Bytes   int64   `json:"bytes"`
 	Packets int64   `json:"packets"`
 	Flows   int64   `json:"flows"`
+	SrcName *string `json:"src_name,omitempty" csv:"optional"` // --enrich
+	DstName *string `json:"dst_name,omitempty" csv:"optional"`
 }
 
 func buildConversations(b *builder) error {
@@ -72,14 +78,16 @@ func buildConversations(b *builder) error {
 	}()
 	src := conv.RollupBy("sources", flowlog.FSrcAddr)
 	b.rollups["sources"] = src
-	b.r.Sources = addrDocs(src, flowlog.FSrcAddr, b.top, func(a *string, by, p, f int64) SourceDoc { return SourceDoc{a, by, p, f} })
+	b.r.Sources = addrDocs(src, flowlog.FSrcAddr, b.top, func(a *string, by, p, f int64) SourceDoc {
+		return SourceDoc{SrcAddr: a, Bytes: by, Packets: p, Flows: f}
+	})
 	<-done
 	b.rollups["destinations"] = dst
-	b.r.Destinations = addrDocs(dst, flowlog.FDstAddr, b.top, func(a *string, by, p, f int64) DestDoc { return DestDoc{a, by, p, f} })
+	b.r.Destinations = addrDocs(dst, flowlog.FDstAddr, b.top, func(a *string, by, p, f int64) DestDoc { return DestDoc{DstAddr: a, Bytes: by, Packets: p, Flows: f} })
 	b.r.Conversations = []ConvDoc{}
 	for _, g := range conv.Top(b.top, aggregate.Bytes) {
-		b.r.Conversations = append(b.r.Conversations, ConvDoc{valueStr(conv.KeyOf(g, flowlog.FSrcAddr)), valueStr(conv.KeyOf(g, flowlog.FDstAddr)),
-			conv.Value(g, aggregate.Bytes), conv.Value(g, aggregate.Packets), conv.Value(g, aggregate.Flows)})
+		b.r.Conversations = append(b.r.Conversations, ConvDoc{SrcAddr: valueStr(conv.KeyOf(g, flowlog.FSrcAddr)), DstAddr: valueStr(conv.KeyOf(g, flowlog.FDstAddr)),
+			Bytes: conv.Value(g, aggregate.Bytes), Packets: conv.Value(g, aggregate.Packets), Flows: conv.Value(g, aggregate.Flows)})
 	}
 	return nil
 }

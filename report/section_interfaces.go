@@ -17,7 +17,7 @@ var interfacesSection = section{
 	text: func(r *Report, t *textOut) {
 		t.table("TOP INTERFACES BY BYTES", "interface\tbytes\tpackets\tflows\taccepted\trejected\tfirst seen\tlast seen\tpeak hour\t")
 		for _, d := range r.Interfaces {
-			t.row("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", orDash(d.InterfaceID), si(d.Bytes), num(d.Packets), num(d.Flows),
+			t.row("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", named(d.InterfaceID, d.Name, d.Type), si(d.Bytes), num(d.Packets), num(d.Flows),
 				num(d.AcceptedFlows), num(d.RejectedFlows), orDash(d.FirstSeen), orDash(d.LastSeen), orDash(d.PeakHour))
 		}
 	},
@@ -26,6 +26,8 @@ var interfacesSection = section{
 // InterfaceDoc is one network interface.
 type InterfaceDoc struct {
 	InterfaceID   *string `json:"interface_id"`
+	Name          *string `json:"name,omitempty" csv:"optional"`           // --enrich: the owner's name
+	Type          *string `json:"interface_type,omitempty" csv:"optional"` // --enrich: nat_gateway, vpc_endpoint, …
 	Bytes         int64   `json:"bytes"`
 	Packets       int64   `json:"packets"`
 	Flows         int64   `json:"flows"`

@@ -99,7 +99,7 @@ func buildRejects(b *builder) error {
 		r.Rejects.InterfacesByRejectRatio = append(r.Rejects.InterfacesByRejectRatio, d)
 	}
 
-	r.Rejects.TopSources = addrDocs(res.Table(specRejectSources.Name), flowlog.FSrcAddr, top, func(a *string, b, p, f int64) SourceDoc { return SourceDoc{a, b, p, f} })
+	r.Rejects.TopSources = addrDocs(res.Table(specRejectSources.Name), flowlog.FSrcAddr, top, func(a *string, b, p, f int64) SourceDoc { return SourceDoc{SrcAddr: a, Bytes: b, Packets: p, Flows: f} })
 	r.Rejects.TopDstPorts = portDocs(res.Table(specRejectPorts.Name), top)
 	r.Rejects.Reasons = []ReasonDoc{}
 	if res.Seen(fRejectReason) {

@@ -24,6 +24,7 @@ type decodeFlags struct {
 	strictF bool
 	workers int
 	maxLine string
+	enrich  enrichFlags
 }
 
 func (d *decodeFlags) add(fs *pflag.FlagSet) {
@@ -32,6 +33,7 @@ func (d *decodeFlags) add(fs *pflag.FlagSet) {
 	fs.BoolVar(&d.strictF, "strict-fields", false, "parse and range-check every field of every line, also those the question does not read (they get a check of their bytes and length otherwise)")
 	fs.IntVarP(&d.workers, "workers", "w", runtime.GOMAXPROCS(0), "decoding goroutines")
 	fs.StringVar(&d.maxLine, "max-line", "1MiB", "longest line read: a longer one is one malformed line")
+	d.enrich.add(fs)
 }
 
 func (d *decodeFlags) options() (flowlog.Options, error) {
@@ -52,6 +54,13 @@ func (d *decodeFlags) options() (flowlog.Options, error) {
 	// would hold memory that no limit accounts for.
 	if most := maxWorkers(); d.workers < 1 || d.workers > most {
 		return o, fmt.Errorf("--workers %d: want 1 to %d (4 per CPU on this machine)", d.workers, most)
+	}
+	drv, err := d.enrich.deriver()
+	if err != nil {
+		return o, err
+	}
+	if drv != nil {
+		o.Derive = drv
 	}
 	return o, nil
 }
@@ -123,6 +132,7 @@ Examples:
 				err = err2
 			}
 			printStats(stderr, st, failed)
+			printEnrichNote(stderr, opts)
 			if *statsJSON != "" {
 				if err2 := writeStatsJSON(*statsJSON, st, failed); err2 != nil {
 					fmt.Fprintf(stderr, "flowlens cat: %v\n", err2)

@@ -176,6 +176,7 @@ Examples:
 			}
 			if !*quiet {
 				printStats(stderr, st, failed)
+				printEnrichNote(stderr, opts)
 				if already > 0 {
 					fmt.Fprintf(stderr, "flowlens convert: %d objects already in the dataset, skipped\n", already)
 				}

@@ -9,6 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/cost"
+	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/report"
@@ -105,6 +106,9 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput, tables: true}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
+		if d, _ := rf.opts.Derive.(*enrich.Deriver); d != nil {
+			cfg.FromInventory(d.Inventory())
+		}
 		_, res, st, failed, err := f.runEngine(ctx, rf, nat.StandaloneSpecs(cfg.Gateways))
 		if err != nil {
 			return readDone{}, err

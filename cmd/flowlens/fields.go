@@ -17,6 +17,9 @@ line with as many fields as all fields up to a version (21 v3, 25 v4, 29 v5, 39 
 Types: string columns are dictionary-encoded; addresses are 16 bytes (IPv4 as ::ffff:a.b.c.d) and
 print as text; "-" is null.
 
+Fields of version 0 are never logged: --enrich computes them from an AWS inventory (docs/enrich.md),
+and --tag-keys KEY adds tag_KEY, src_tag_KEY and dst_tag_KEY.
+
 `)
 	fmt.Fprintf(w, "%-28s %-28s %3s  %-10s %s\n", "FIELD", "COLUMN", "V", "TYPE", "MEANING")
 	for _, f := range flowlog.Fields {

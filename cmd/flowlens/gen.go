@@ -42,6 +42,7 @@ Examples:
 		plain := fs.Bool("plain", false, "write plain .log text instead of gzip")
 		noCopies := fs.Bool("no-nat-instance-copies", false, "leave out the workload interface's copies of NAT traffic")
 		region := fs.String("region", "us-east-1", "region of the records and object keys")
+		inventory := fs.Bool("inventory", false, "also write inventory.json: the generated world as aws ec2 describe-* prints it, for --enrich")
 		spread := fs.String("spread", "skewed", "how endpoints are drawn: skewed (hot interfaces and peers) or random (2,000 interfaces, random private peers: ~1.8 M conversations per 4 M records)")
 		return func(_ context.Context, args []string) int {
 			if *out == "" || len(args) > 0 {
@@ -69,7 +70,7 @@ Examples:
 			prog := &synth.Progress{}
 			stop := startGenProgress(prog, int64(*objects), *records, false)
 			m, err := synth.Generate(synth.Config{Dir: *out, Seed: *seed, Records: *records, Objects: *objects, Fields: l,
-				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies, Region: *region, Spread: *spread, Progress: prog})
+				Layout: *layout, Start: t, Days: *days, Gzip: !*plain, NATInstanceCopies: !*noCopies, Region: *region, Spread: *spread, Progress: prog, Inventory: *inventory})
 			stop()
 			if err != nil {
 				return fail("gen", err)

@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
@@ -27,6 +28,7 @@ type reportFlags struct {
 	pricing     string
 	ipRanges    string
 	noNAT       bool
+	byTag       string
 
 	// report and demo only: the comparison and the spikes.
 	compareTo     []string
@@ -98,7 +100,19 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
 	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
 	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")
+	fs.StringVar(&f.byTag, "by-tag", "", "with --enrich: bytes, flows, rejected flows, NAT GB and NAT cost per value of this tag of the interfaces (and untagged)")
 	f.scale.add(fs)
+}
+
+// enrichOptions returns the inventory's deriver and --by-tag, and gives the NAT review the
+// inventory's gateways and endpoints.
+func (f *reportFlags) enrichOptions(rf readIn, cfg *nat.Config) (*enrich.Deriver, string) {
+	d, _ := rf.opts.Derive.(*enrich.Deriver)
+	if d == nil {
+		return nil, ""
+	}
+	cfg.FromInventory(d.Inventory())
+	return d, f.byTag
 }
 
 // natConfig loads what a NAT review needs from the flags: gateways, prices, ranges.
@@ -207,6 +221,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, fs *pflag.FlagS
 		if !f.noNAT {
 			opts.NAT = &cfg
 		}
+		opts.Enrich, opts.ByTag = f.enrichOptions(rf, &cfg)
 		e, res, st, failed, err := f.runEngine(ctx, rf, report.Specs(opts))
 		if err != nil {
 			return readDone{}, err

@@ -171,6 +171,7 @@ func (r *reading) run(ctx context.Context, args []string) int {
 		if skipped > 0 {
 			fmt.Fprintf(stderr, "flowlens: %d objects skipped: their keys lie outside the time range\n", skipped)
 		}
+		printEnrichNote(stderr, rf.opts)
 		for _, n := range res.notes {
 			fmt.Fprintf(stderr, "flowlens: %s\n", n)
 		}
@@ -433,7 +434,8 @@ func progressLine(p *aggregate.Progress, elapsed time.Duration) string {
 // runEngine runs the aggregation engine over the sources with specs, within the flags' range,
 // zone and memory limit.
 func (f *readFlags) runEngine(ctx context.Context, in readIn, specs []aggregate.Spec) (*aggregate.Engine, *aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error) {
-	e, err := aggregate.New(aggregate.Config{Specs: specs, From: in.from, To: in.to, Location: in.loc, MemoryLimit: in.limit, Partial: in.partial != nil})
+	e, err := aggregate.New(aggregate.Config{Specs: specs, From: in.from, To: in.to, Location: in.loc, MemoryLimit: in.limit, Partial: in.partial != nil,
+		Derive: in.opts.Derive})
 	if err != nil {
 		return nil, nil, nil, nil, err
 	}

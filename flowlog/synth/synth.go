@@ -52,6 +52,10 @@ type Config struct {
 	// uniformly, each talking to 550 random private addresses of its own, so that 4 M records hold
 	// about 1.8 M distinct conversations and 1.1 M distinct addresses: the worst case of a group-by.
 	Spread string
+	// Inventory also writes InventoryName: the world's interfaces, instances, subnets, VPCs and
+	// NAT gateways as the aws ec2 describe-* commands print them (taken at Start), and
+	// Manifest.Owners, what enrichment must find for each interface.
+	Inventory bool
 }
 
 // Progress counts the objects and record lines written so far.
@@ -87,6 +91,8 @@ type Manifest struct {
 	Start    int64       `json:"start"` // window of the objects, Unix seconds
 	End      int64       `json:"end"`
 	NAT      []*NATTruth `json:"nat"`
+	// Owners is, with Config.Inventory, the truth of every interface, by interface id.
+	Owners map[string]OwnerTruth `json:"owners,omitempty"`
 }
 
 // ManifestName is the file the manifest is written to, in Config.Dir.
@@ -206,6 +212,13 @@ func Generate(cfg Config) (*Manifest, error) {
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return nil, err
+	}
+	if cfg.Inventory {
+		inv, owners := w.inventory(cfg.Start)
+		if err := writeAtomic(filepath.Join(cfg.Dir, InventoryName), inv); err != nil {
+			return nil, err
+		}
+		m.Owners = owners
 	}
 	js, _ := json.MarshalIndent(m, "", "  ")
 	if err := writeAtomic(filepath.Join(cfg.Dir, ManifestName), append(js, '\n')); err != nil {
