@@ -440,11 +440,13 @@ func (f *readFlags) runEngine(ctx context.Context, in readIn, specs []aggregate.
 		return nil, nil, nil, nil, err
 	}
 	if merging != nil {
+		merging.addEnrich(in.opts)
 		res, err := merging.merge(e)
 		return e, res, merging.stats, merging.failed, err
 	}
 	res, st, failed, err := aggregate.Run(ctx, e, in.sources, in.opts, f.decode.workers, in.prog)
 	if err == nil && in.partial != nil {
+		in.partial.noteEnrich(in.opts)
 		if err = in.partial.write(res, failed); err == nil {
 			err = &partialDone{stats: st, failed: failed}
 		}

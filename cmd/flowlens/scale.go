@@ -20,6 +20,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -97,6 +98,34 @@ type partialMeta struct {
 	Skipped     int          `json:"skipped"` // objects the keys left out of the range (shard 1 counts them)
 	Objects     []partObject `json:"objects"`
 	Query       string       `json:"query,omitempty"` // sql's query, its argument
+	// Enrich is the shard's enrichment accounting (--enrich): rows enriched and not found.
+	Enrich *enrichCounts `json:"enrich,omitempty"`
+}
+
+// enrichCounts are enrich.Counts as numbers, for a state file.
+type enrichCounts struct {
+	InterfaceRows, InterfaceMissing, SrcRows, SrcMissing, DstRows, DstMissing int64
+}
+
+// noteEnrich keeps the enrichment accounting of the run in the state's description.
+func (p *partialOut) noteEnrich(opts flowlog.Options) {
+	if d, ok := opts.Derive.(*enrich.Deriver); ok {
+		c := d.Counts()
+		p.meta.Enrich = &enrichCounts{c.InterfaceRows.Load(), c.InterfaceMissing.Load(), c.SrcRows.Load(), c.SrcMissing.Load(), c.DstRows.Load(), c.DstMissing.Load()}
+	}
+}
+
+// addEnrich adds the shards' enrichment accounting to the merge's deriver, which read nothing.
+func (m *mergeIn) addEnrich(opts flowlog.Options) {
+	if d, ok := opts.Derive.(*enrich.Deriver); ok {
+		c := d.Counts()
+		c.InterfaceRows.Add(m.enrich.InterfaceRows)
+		c.InterfaceMissing.Add(m.enrich.InterfaceMissing)
+		c.SrcRows.Add(m.enrich.SrcRows)
+		c.SrcMissing.Add(m.enrich.SrcMissing)
+		c.DstRows.Add(m.enrich.DstRows)
+		c.DstMissing.Add(m.enrich.DstMissing)
+	}
 }
 
 // partObject is one object a shard read: its place in the listing, its accounting, its failure.
@@ -202,6 +231,7 @@ type mergeIn struct {
 	stats   *flowlog.Stats
 	failed  []flowlog.ObjectError
 	skipped int
+	enrich  enrichCounts
 }
 
 // merge loads every state into e and merges them.
@@ -330,6 +360,14 @@ Examples:
 			for _, pm := range metas {
 				objs = append(objs, pm.Objects...)
 				m.skipped += pm.Skipped
+				if c := pm.Enrich; c != nil {
+					m.enrich.InterfaceRows += c.InterfaceRows
+					m.enrich.InterfaceMissing += c.InterfaceMissing
+					m.enrich.SrcRows += c.SrcRows
+					m.enrich.SrcMissing += c.SrcMissing
+					m.enrich.DstRows += c.DstRows
+					m.enrich.DstMissing += c.DstMissing
+				}
 			}
 			sort.SliceStable(objs, func(a, b int) bool { return objs[a].Index < objs[b].Index })
 			for k := 0; k < len(objs); {

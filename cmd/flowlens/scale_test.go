@@ -193,3 +193,34 @@ func records(errOut string) int {
 	}
 	return n
 }
+
+// TestShardMergeEnriched: with --enrich, the merged report (names, by_tag, the enrichment's
+// accounting) and a query over enriched columns are one run's.
+func TestShardMergeEnriched(t *testing.T) {
+	dir := t.TempDir()
+	if _, err := synth.Generate(synth.Config{Dir: dir, Seed: 9, Records: 30_000, Objects: 5, Fields: flowlog.V5Layout,
+		Start: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC), Days: 1, Gzip: true, NATInstanceCopies: true, Inventory: true}); err != nil {
+		t.Fatal(err)
+	}
+	inv := filepath.Join(dir, synth.InventoryName)
+	for _, q := range [][]string{
+		{"report", "--format", "json", "--enrich", inv, "--by-tag", "team"},
+		{"sql", "--format", "csv", "--enrich", inv, "--tag-keys", "team", "SELECT tag_team, interface_type, sum(bytes) AS b FROM t GROUP BY 1, 2 ORDER BY b DESC"},
+	} {
+		code, want, errOut := flowlens(t, append(q, dir)...)
+		if code != 0 {
+			t.Fatalf("%v: %s", q, errOut)
+		}
+		var parts []string
+		for i := 1; i <= 3; i++ {
+			p := filepath.Join(t.TempDir(), "s.state")
+			if code, _, errOut := flowlens(t, append(append([]string{q[0], "--shard", fmt.Sprintf("%d/3", i), "--partial", "-o", p}, q[1:]...), dir)...); code != 0 {
+				t.Fatalf("%v shard %d: %s", q, i, errOut)
+			}
+			parts = append(parts, p)
+		}
+		if code, got, errOut := flowlens(t, append([]string{"merge", "--format", q[2]}, parts...)...); code != 0 || got != want {
+			t.Fatalf("%v: merged differs from one run: %s", q, errOut)
+		}
+	}
+}

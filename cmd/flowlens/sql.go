@@ -245,6 +245,7 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		ro := query.RunOptions{Decode: in.opts, Workers: f.decode.workers, MemoryLimit: in.limit, Progress: in.prog, Emit: bw.Write}
 		if in.partial != nil {
 			ro.Partial = func(res *aggregate.Result, st *flowlog.Stats, failed []flowlog.ObjectError) error {
+				in.partial.noteEnrich(in.opts)
 				if err := in.partial.write(res, failed); err != nil {
 					return err
 				}
@@ -253,6 +254,7 @@ func runSQL(ctx context.Context, name string, f *queryFlags, q string, args []st
 		}
 		if merging != nil {
 			ro.Merge = func(e *aggregate.Engine) (*aggregate.Result, *flowlog.Stats, []flowlog.ObjectError, error) {
+				merging.addEnrich(in.opts)
 				res, err := merging.merge(e)
 				return res, merging.stats, merging.failed, err
 			}
