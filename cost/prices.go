@@ -39,6 +39,62 @@ type Prices struct {
 	// InternetEgressPerGB is the first tier (first 10 TB a month) of data transfer out to the
 	// internet. It is charged with or without a NAT gateway, so it never counts as a saving.
 	InternetEgressPerGB float64
+
+	// The transfer section's prices (0 or empty: not in the table, and the line that needs it is
+	// left unpriced).
+
+	// InternetEgressTiers are the monthly tiers of data transfer out to the internet, after the
+	// free GB (UpToGB cumulative, counted after the free GB; the last 0, no limit). Empty: the
+	// single InternetEgressPerGB.
+	InternetEgressTiers []Tier
+	// InternetEgressFreeGB is the monthly data transfer out to the internet that is free (100 GB,
+	// summed over the account's regions).
+	InternetEgressFreeGB float64
+	// InterRegionPerGB is the per-GB price of data transfer from one region to another, for a pair
+	// that InterRegionPairs does not name.
+	InterRegionPerGB float64
+	// InterRegionPairs are the per-GB prices of the pairs priced otherwise, keyed "FROM>TO"
+	// ("us-east-1>us-east-2").
+	InterRegionPairs map[string]float64
+	// TransitGatewayPerGB is the data processing charge of a transit gateway per GB sent into it
+	// by an attachment.
+	TransitGatewayPerGB float64
+	// PublicIPv4Hour is the hourly charge of a public IPv4 address in use (a NAT gateway's
+	// elastic IP among them).
+	PublicIPv4Hour float64
+}
+
+// InterRegion returns the per-GB price of transfer from region from to region to, and whether
+// the table has one.
+func (p *Prices) InterRegion(from, to string) (float64, bool) {
+	if v, ok := p.InterRegionPairs[from+">"+to]; ok {
+		return v, true
+	}
+	return p.InterRegionPerGB, p.InterRegionPerGB > 0
+}
+
+// InternetEgressCost prices gb GB of internet egress in a period that is months (730-hour months)
+// long: the free GB and the tier limits are monthly, so both are scaled to the period. It returns
+// the cost and the free GB of the period. Without tiers, the single first-tier price.
+func (p *Prices) InternetEgressCost(gb, months float64) (cost, free float64) {
+	free = p.InternetEgressFreeGB * months
+	paid := gb - free
+	if paid <= 0 {
+		return 0, free
+	}
+	if len(p.InternetEgressTiers) == 0 {
+		return paid * p.InternetEgressPerGB, free
+	}
+	var lo float64
+	for _, t := range p.InternetEgressTiers {
+		hi := t.UpToGB * months
+		if t.UpToGB == 0 || paid <= hi {
+			return cost + (paid-lo)*t.PerGB, free
+		}
+		cost += (hi - lo) * t.PerGB
+		lo = hi
+	}
+	return cost, free
 }
 
 // RegionPrices are the NAT gateway prices of one region.
@@ -93,6 +149,8 @@ func (p *Prices) clone() *Prices {
 	c := *p
 	c.Regions = maps.Clone(p.Regions)
 	c.InterfaceEndpointTiers = slices.Clone(p.InterfaceEndpointTiers)
+	c.InternetEgressTiers = slices.Clone(p.InternetEgressTiers)
+	c.InterRegionPairs = maps.Clone(p.InterRegionPairs)
 	return &c
 }
 
@@ -114,11 +172,22 @@ func (p *Prices) clone() *Prices {
 //	    {"up_to_gb": 0, "per_gb": 0.004}
 //	  ],
 //	  "inter_az_per_gb": 0.01,
-//	  "internet_egress_per_gb": 0.09
+//	  "internet_egress_per_gb": 0.09,
+//	  "internet_egress_tiers": [
+//	    {"up_to_gb": 10240, "per_gb": 0.09},
+//	    {"up_to_gb": 51200, "per_gb": 0.085},
+//	    {"up_to_gb": 153600, "per_gb": 0.07},
+//	    {"up_to_gb": 0, "per_gb": 0.05}
+//	  ],
+//	  "internet_egress_free_gb": 100,
+//	  "inter_region_per_gb": 0.02,
+//	  "inter_region_pairs": {"us-east-1>us-east-2": 0.01},
+//	  "transit_gateway_per_gb": 0.02,
+//	  "public_ipv4_hour": 0.005
 //	}
 //
 // A region already in the table may give one of its two prices; a new region must give both.
-// "interface_endpoint_tiers", when present, replaces the whole list: ascending up_to_gb, the last
+// "interface_endpoint_tiers" and "internet_egress_tiers", when present, replace the whole list: ascending up_to_gb, the last
 // with 0 (no limit). Unknown fields and negative prices are errors, so a typo cannot silently leave a
 // default in place. If the file changes prices but not "date", the report would show the default
 // date; give a date.
@@ -143,6 +212,12 @@ func readPrices(base *Prices, r io.Reader) (*Prices, error) {
 		InterfaceEndpointTiers []tierJSON            `json:"interface_endpoint_tiers"`
 		InterAZPerGB           *float64              `json:"inter_az_per_gb"`
 		InternetEgressPerGB    *float64              `json:"internet_egress_per_gb"`
+		InternetEgressTiers    []tierJSON            `json:"internet_egress_tiers"`
+		InternetEgressFreeGB   *float64              `json:"internet_egress_free_gb"`
+		InterRegionPerGB       *float64              `json:"inter_region_per_gb"`
+		InterRegionPairs       map[string]*float64   `json:"inter_region_pairs"`
+		TransitGatewayPerGB    *float64              `json:"transit_gateway_per_gb"`
+		PublicIPv4Hour         *float64              `json:"public_ipv4_hour"`
 	}
 	dec := json.NewDecoder(r)
 	dec.DisallowUnknownFields()
@@ -185,10 +260,31 @@ func readPrices(base *Prices, r io.Reader) (*Prices, error) {
 	price(&p.InterfaceEndpointHour, f.InterfaceEndpointHour, "interface_endpoint_hour")
 	price(&p.InterAZPerGB, f.InterAZPerGB, "inter_az_per_gb")
 	price(&p.InternetEgressPerGB, f.InternetEgressPerGB, "internet_egress_per_gb")
-	if f.InterfaceEndpointTiers != nil {
-		tiers := make([]Tier, len(f.InterfaceEndpointTiers))
-		for i, t := range f.InterfaceEndpointTiers {
-			name := fmt.Sprintf("interface_endpoint_tiers[%d]", i)
+	price(&p.InternetEgressFreeGB, f.InternetEgressFreeGB, "internet_egress_free_gb")
+	price(&p.InterRegionPerGB, f.InterRegionPerGB, "inter_region_per_gb")
+	price(&p.TransitGatewayPerGB, f.TransitGatewayPerGB, "transit_gateway_per_gb")
+	price(&p.PublicIPv4Hour, f.PublicIPv4Hour, "public_ipv4_hour")
+	for _, pair := range slices.Sorted(maps.Keys(f.InterRegionPairs)) {
+		from, to, ok := strings.Cut(pair, ">")
+		if !ok || from == "" || to == "" || from == to {
+			errs = append(errs, fmt.Errorf("inter_region_pairs: %q is not FROM>TO, two regions", pair))
+			continue
+		}
+		if p.InterRegionPairs == nil {
+			p.InterRegionPairs = map[string]float64{}
+		}
+		if f.InterRegionPairs[pair] == nil {
+			errs = append(errs, fmt.Errorf("inter_region_pairs.%s: not a price", pair))
+			continue
+		}
+		v := p.InterRegionPairs[pair]
+		price(&v, f.InterRegionPairs[pair], "inter_region_pairs."+pair)
+		p.InterRegionPairs[pair] = v
+	}
+	readTiers := func(in []tierJSON, field string) []Tier {
+		tiers := make([]Tier, len(in))
+		for i, t := range in {
+			name := fmt.Sprintf("%s[%d]", field, i)
 			if t.UpToGB == nil || t.PerGB == nil {
 				errs = append(errs, fmt.Errorf("%s: needs up_to_gb and per_gb", name))
 				continue
@@ -197,9 +293,15 @@ func readPrices(base *Prices, r io.Reader) (*Prices, error) {
 			price(&tiers[i].PerGB, t.PerGB, name+".per_gb")
 		}
 		if err := checkTiers(tiers); err != nil {
-			errs = append(errs, fmt.Errorf("interface_endpoint_tiers: %w", err))
+			errs = append(errs, fmt.Errorf("%s: %w", field, err))
 		}
-		p.InterfaceEndpointTiers = tiers
+		return tiers
+	}
+	if f.InterfaceEndpointTiers != nil {
+		p.InterfaceEndpointTiers = readTiers(f.InterfaceEndpointTiers, "interface_endpoint_tiers")
+	}
+	if f.InternetEgressTiers != nil {
+		p.InternetEgressTiers = readTiers(f.InternetEgressTiers, "internet_egress_tiers")
 	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("cost: pricing file: %w", err)

@@ -435,3 +435,13 @@ func (r *Ranges) lookup6(a netip.Addr) *entry {
 	}
 	return nil
 }
+
+// Region returns the region AWS lists for the longest prefix containing a ("GLOBAL" for its
+// global services), or "" when a is not in AWS's ranges.
+func (r *Ranges) Region(a netip.Addr) string {
+	e := r.lookup(a)
+	if e == nil || len(e.regions) == 0 {
+		return ""
+	}
+	return e.regions[0].region
+}

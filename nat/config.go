@@ -24,6 +24,30 @@ func (c *Config) FromInventory(inv *enrich.Inventory) {
 		}
 		return ""
 	}
+	c.AZ = func(a netip.Addr) string {
+		if i := inv.ByAddr(a); i != nil {
+			return i.AZID
+		}
+		return ""
+	}
+	c.PublicIPs = map[string]int{}
+	for id, i := range inv.Interfaces {
+		if i.Type == "nat_gateway" {
+			n := 0
+			for _, a := range i.PublicIPs {
+				if a.Is4() {
+					n++
+				}
+			}
+			c.PublicIPs[id] = n
+		}
+	}
+	c.AttachmentVPC = map[string]string{}
+	for _, a := range inv.Attachments {
+		if a.ResourceType == "vpc" || strings.HasPrefix(a.ResourceID, "vpc-") {
+			c.AttachmentVPC[a.ID] = a.ResourceID
+		}
+	}
 	for _, e := range inv.Endpoints {
 		c.Endpoints = append(c.Endpoints, Endpoint{ID: e.ID, Type: e.Type, Service: e.Service, VPCID: e.VPCID, State: e.State})
 	}

@@ -50,7 +50,7 @@ func (r *Review) Tables(prefix string) []output.CSVTable {
 	for _, n := range r.Assumptions.Notes {
 		notes = append(notes, line{n})
 	}
-	return []output.CSVTable{
+	tables := []output.CSVTable{
 		{Name: prefix + "gateways", Rows: r.NATGateways},
 		{Name: prefix + "monthly_projection", Rows: months},
 		{Name: prefix + "by_class", Rows: classes},
@@ -62,4 +62,25 @@ func (r *Review) Tables(prefix string) []output.CSVTable {
 		{Name: prefix + "notes", Rows: notes},
 		{Name: prefix + "missing", Rows: missing},
 	}
+	if r.Transfer != nil {
+		tables = append(tables, r.Transfer.Tables(prefix)...)
+	}
+	return tables
+}
+
+// transferPartRow is a part of a line.
+type transferPartRow struct {
+	Kind string `json:"kind"`
+	TransferPart
+}
+
+// Tables are the transfer section as tables: its lines (their parts left out) and the parts.
+func (d *TransferDoc) Tables(prefix string) []output.CSVTable {
+	var parts []transferPartRow
+	for _, l := range d.Lines {
+		for _, p := range l.Parts {
+			parts = append(parts, transferPartRow{l.Kind, p})
+		}
+	}
+	return []output.CSVTable{{Name: prefix + "transfer", Rows: d.Lines}, {Name: prefix + "transfer_parts", Rows: parts}}
 }

@@ -30,6 +30,14 @@ type Config struct {
 	// Name, when set, names the owner of an address (an inventory, --enrich): workloads and far
 	// ends then carry names.
 	Name func(netip.Addr) string
+	// AZ, when set, gives the AZ id of the owner of an address (an inventory), for the transfer
+	// section's inter-AZ line.
+	AZ func(netip.Addr) string
+	// PublicIPs counts the public IPv4 addresses of each NAT gateway interface (an inventory);
+	// without it each gateway is taken to have one.
+	PublicIPs map[string]int
+	// AttachmentVPC maps transit gateway attachments to the VPC they attach (an inventory).
+	AttachmentVPC map[string]string
 }
 
 // Endpoint is an existing VPC endpoint.
@@ -68,6 +76,8 @@ type Review struct {
 	Total           TotalDoc            `json:"total"`
 	Recommendations []RecommendationDoc `json:"recommendations"`
 	Assumptions     AssumptionsDoc      `json:"assumptions"`
+	// Transfer is the data-transfer bill beside the NAT's (cost always; report with --transfer).
+	Transfer *TransferDoc `json:"transfer,omitempty"`
 }
 
 // The statuses of a review.

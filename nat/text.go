@@ -62,8 +62,48 @@ func (r *Review) WriteTable(w io.Writer) error {
 	for _, n := range a.Notes {
 		fmt.Fprintf(&b, "  %s\n", n)
 	}
+	if r.Transfer != nil {
+		b.WriteByte('\n')
+		r.Transfer.writeText(&b)
+	}
 	_, err := io.WriteString(w, b.String())
 	return err
+}
+
+// WriteTable writes the transfer section alone, as the report's text does.
+func (d *TransferDoc) WriteTable(w io.Writer) error {
+	var b strings.Builder
+	d.writeText(&b)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func (d *TransferDoc) writeText(b *strings.Builder) {
+	fmt.Fprintf(b, "TRANSFER — the data-transfer bill, %s, %.0f hours (estimates; a line that cannot be computed says why)\n", d.Region, d.Hours)
+	for _, l := range d.Lines {
+		q := "—"
+		if l.Quantity != nil {
+			q = fmt.Sprintf("%.3f %s", *l.Quantity, l.Unit)
+		}
+		fmt.Fprintf(b, "  %-16s %-36s %18s  %10s\n", l.Kind, l.UsageType, q, usd(l.Cost))
+		if !l.Computed {
+			fmt.Fprintf(b, "      NOT COMPUTED: %s\n", l.Missing)
+		}
+		for _, p := range l.Parts {
+			fmt.Fprintf(b, "      %-50s %14.3f  %10s\n", p.Name, p.Quantity, usd(p.Cost))
+		}
+		if l.Assumption != "" {
+			fmt.Fprintf(b, "      assumption: %s\n", l.Assumption)
+		}
+	}
+	complete := ""
+	if !d.Complete {
+		complete = " (the lines computed; some could not be)"
+	}
+	fmt.Fprintf(b, "  TOTAL %s%s\n", usd(d.Total), complete)
+	for _, n := range d.Notes {
+		fmt.Fprintf(b, "  %s\n", n)
+	}
 }
 
 // Title names a gateway for people: its NAT gateway id and Name tag when known, its interface

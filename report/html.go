@@ -126,6 +126,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if r.NAT != nil {
 		p.Sections = append(p.Sections, natSectionHTML(r.NAT, "nat"))
 	}
+	if r.Transfer != nil {
+		p.Sections = append(p.Sections, transferSectionHTML(r.Transfer))
+	}
 	if r.Comparison != nil {
 		p.Sections = append(p.Sections, r.comparisonSectionHTML())
 	}
@@ -504,7 +507,44 @@ func WriteReviewHTML(w io.Writer, n *nat.Review) error {
 		{Label: "Monthly savings", Value: usd(n.Total.MonthlySavingsUSD), Sub: fmt.Sprintf("%d recommendation(s)", len(n.Recommendations))},
 	}
 	p.Sections = []pageSection{natSectionHTML(n, "nat")}
+	if n.Transfer != nil {
+		p.Cards = append(p.Cards, card{Label: "Transfer bill", Value: usd(n.Transfer.Total), Sub: transferSub(n.Transfer)})
+		p.Sections = append(p.Sections, transferSectionHTML(n.Transfer))
+	}
 	return writePage(w, p, n)
+}
+
+func transferSub(d *nat.TransferDoc) string {
+	if d.Complete {
+		return "every line computed"
+	}
+	return "the lines computed; some could not be"
+}
+
+// transferSectionHTML is the transfer section: a table of its lines, with the parts under each,
+// and what each line rests on or why it could not be computed.
+func transferSectionHTML(d *nat.TransferDoc) pageSection {
+	s := pageSection{ID: "transfer", Title: "The data-transfer bill"}
+	t := &htable{Head: th("line", "usage type", "quantity#", "cost#")}
+	for _, l := range d.Lines {
+		q := "—"
+		if l.Quantity != nil {
+			q = fmt.Sprintf("%.3f %s", *l.Quantity, l.Unit)
+		}
+		t.Rows = append(t.Rows, []hcell{txt(l.Kind), txt(l.UsageType), numText(q), numText(usd(l.Cost))})
+		for _, p := range l.Parts {
+			t.Rows = append(t.Rows, []hcell{txt(""), txt(p.Name), numText(fmt.Sprintf("%.3f", p.Quantity)), numText(usd(p.Cost))})
+		}
+		if l.Computed {
+			s.Notes = append(s.Notes, l.Kind+": "+l.Assumption)
+		} else {
+			s.Notes = append(s.Notes, l.Kind+": not computed: "+l.Missing)
+		}
+	}
+	t.Rows = append(t.Rows, []hcell{txt("total"), txt(""), txt(""), numText(usd(d.Total))})
+	s.Panels = append(s.Panels, panel{Title: fmt.Sprintf("%s, %.0f hours", d.Region, d.Hours), Table: t})
+	s.Notes = append(s.Notes, d.Notes...)
+	return s
 }
 
 func (r *Report) comparisonSectionHTML() pageSection {

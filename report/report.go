@@ -39,6 +39,9 @@ type Options struct {
 	Enrich *enrich.Deriver
 	// ByTag, with Enrich, adds the by_tag section: traffic and NAT cost per value of this tag.
 	ByTag string
+	// Transfer, when set, adds the transfer section (report --transfer): the data-transfer bill
+	// beside the NAT's, with these prices and ranges.
+	Transfer *nat.Config
 }
 
 // Report is the standard report; its JSON form is the documented contract (schema_version 1,
@@ -65,6 +68,9 @@ type Report struct {
 	// NAT is the NAT gateway cost review (as flowlens cost writes it), when gateways were given or
 	// found in the records; absent otherwise.
 	NAT *nat.Review `json:"nat,omitempty"`
+	// Transfer is the data-transfer bill (--transfer): inter-AZ, inter-region, internet egress,
+	// transit gateway, NAT public IPv4, beside the NAT review's hours and bytes.
+	Transfer *nat.TransferDoc `json:"transfer,omitempty"`
 	// Comparison sets the report beside another period (--compare-to, --compare-period); absent
 	// unless asked for.
 	Comparison *ComparisonDoc `json:"comparison,omitempty"`
@@ -112,6 +118,7 @@ var sections = []section{
 	rejectsSection,
 	portsSection,
 	natSection,
+	transferSection,
 	ownersSection,
 }
 

@@ -36,10 +36,56 @@ var natSection = section{
 	},
 }
 
+// transferSection is the data-transfer bill (--transfer), beside the NAT review when there is one.
+var transferSection = section{
+	name: "transfer",
+	specs: func(o Options) []aggregate.Spec {
+		if o.Transfer == nil {
+			return nil
+		}
+		return nat.TransferSpecs(o.NAT != nil)
+	},
+	build: func(b *builder) error {
+		if b.o.Transfer == nil || b.r.Input.FirstStart == nil {
+			return nil
+		}
+		b.r.Transfer = nat.BuildTransfer(b.res, *b.o.Transfer, b.span(), b.r.NAT)
+		return nil
+	},
+	csv: func(r *Report) []output.CSVTable {
+		if r.Transfer == nil {
+			return nil
+		}
+		return r.Transfer.Tables("")
+	},
+	text: func(r *Report, t *textOut) {
+		t.flush()
+		if r.Transfer != nil {
+			t.p("\n")
+			t.err = r.Transfer.WriteTable(t.bw)
+		}
+	},
+}
+
 func buildNAT(b *builder) error {
 	if b.o.NAT == nil || b.r.Input.FirstStart == nil {
 		return nil
 	}
+	review, err := nat.Build(b.res, *b.o.NAT, b.span())
+	if err != nil {
+		return err
+	}
+	switch {
+	case review.Status == nat.StatusNoGateways:
+		b.r.Unavailable = append(b.r.Unavailable, "nat: "+strings.Join(review.Missing, "; "))
+	case len(review.NATGateways) > 0 || len(b.o.NAT.Gateways) > 0:
+		b.r.NAT = review
+	}
+	return nil
+}
+
+// span is the time the NAT review and the transfer section cover.
+func (b *builder) span() nat.Span {
 	// The span's first start is the totals' (a raw time); its last start the latest start where the
 	// group-by keeps it (half-hour zones), else the last hour key, which then is a UTC hour too.
 	span := nat.Span{From: unix(b.o.From), To: unix(b.o.To)}
@@ -61,17 +107,7 @@ func buildNAT(b *builder) error {
 			span.FirstStart, span.LastStart = 0, 0
 		}
 	}
-	review, err := nat.Build(b.res, *b.o.NAT, span)
-	if err != nil {
-		return err
-	}
-	switch {
-	case review.Status == nat.StatusNoGateways:
-		b.r.Unavailable = append(b.r.Unavailable, "nat: "+strings.Join(review.Missing, "; "))
-	case len(review.NATGateways) > 0 || len(b.o.NAT.Gateways) > 0:
-		b.r.NAT = review
-	}
-	return nil
+	return span
 }
 
 func unix(t time.Time) int64 {

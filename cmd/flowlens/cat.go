@@ -36,7 +36,9 @@ func (d *decodeFlags) add(fs *pflag.FlagSet) {
 	d.enrich.add(fs)
 }
 
-func (d *decodeFlags) options() (flowlog.Options, error) {
+// options checks the flags and loads the inventory (fetching it with --enrich-from-aws, which
+// takes ctx); an error that is not the flags' is an *enrichFailed.
+func (d *decodeFlags) options(ctx context.Context) (flowlog.Options, error) {
 	o := flowlog.Options{Strict: d.strict, StrictFields: d.strictF, Workers: d.workers}
 	n, err := units.ParseSize(d.maxLine)
 	if err != nil || n < 1024 || n > 1<<30 {
@@ -55,7 +57,7 @@ func (d *decodeFlags) options() (flowlog.Options, error) {
 	if most := maxWorkers(); d.workers < 1 || d.workers > most {
 		return o, fmt.Errorf("--workers %d: want 1 to %d (4 per CPU on this machine)", d.workers, most)
 	}
-	drv, err := d.enrich.deriver()
+	drv, err := d.enrich.deriver(ctx)
 	if err != nil {
 		return o, err
 	}
@@ -100,12 +102,12 @@ Examples:
 		out := fs.StringP("output", "o", "", "write to FILE (atomically) instead of stdout")
 		statsJSON := fs.String("stats-json", "", "also write the input accounting as JSON to FILE")
 		return func(ctx context.Context, args []string) int {
-			opts, err := df.options()
-			if err != nil {
-				return usageError("cat", "%v", err)
-			}
 			if len(args) == 0 {
 				return usageError("cat", "no sources given")
+			}
+			opts, err := df.options(ctx)
+			if err != nil {
+				return optionsError("cat", err)
 			}
 			sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
 			if err != nil {

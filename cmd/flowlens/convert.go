@@ -83,10 +83,6 @@ Examples:
 		quiet := fs.BoolP("quiet", "q", false, "no diagnostics but errors")
 		mode := fs.String("mode", output.ModeError, "when DIR holds a dataset: error, overwrite (replace it) or append (add the objects not converted yet)")
 		return func(ctx context.Context, args []string) int {
-			opts, err := df.options()
-			if err != nil {
-				return usageError("convert", "%v", err)
-			}
 			if *out == "" || len(args) == 0 {
 				return usageError("convert", "give sources and the output directory with -o DIR")
 			}
@@ -102,6 +98,10 @@ Examples:
 				return usageError("convert", "--compression: %v", err)
 			}
 			dw.By = by
+			opts, err := df.options(ctx)
+			if err != nil {
+				return optionsError("convert", err)
+			}
 			sources, _, err := expandSources(ctx, args, &sf, time.Time{}, time.Time{}, 0)
 			if err != nil {
 				return fail("convert", err)

@@ -35,7 +35,9 @@ records of a conversation nor the instances' copies), the workloads that sent th
 they went to, each classified as S3 or DynamoDB in the gateway's region, other AWS, or internet
 (longest-prefix match against AWS's IP ranges), the cost for the period and a monthly projection,
 and the recommendations: S3/DynamoDB gateway endpoints, interface endpoints where they beat the NAT's
-per-GB charge, NAT gateways in the AZs that cross AZs. Detecting gateways and pairing workloads with
+per-GB charge, NAT gateways in the AZs that cross AZs; then the transfer section, the rest of the
+data-transfer bill line by line (inter-AZ, inter-region, internet egress, transit gateway, NAT public
+IPv4), each with its assumption, a line the input cannot tell marked so. Detecting gateways and pairing workloads with
 far ends needs pkt-srcaddr and pkt-dstaddr; without them, gateways given with --nat or --nat-gateways
 are still reviewed from their own addresses (workloads and far ends, not who talked to whom).
 
@@ -109,14 +111,16 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		if d, _ := rf.opts.Derive.(*enrich.Deriver); d != nil {
 			cfg.FromInventory(d.Inventory())
 		}
-		_, res, st, failed, err := f.runEngine(ctx, rf, nat.StandaloneSpecs(cfg.Gateways))
+		_, res, st, failed, err := f.runEngine(ctx, rf, append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...))
 		if err != nil {
 			return readDone{}, err
 		}
-		review, err := nat.Build(res, cfg, nat.SpanOf(res, rf.from, rf.to))
+		span := nat.SpanOf(res, rf.from, rf.to)
+		review, err := nat.Build(res, cfg, span)
 		if err != nil {
 			return readDone{}, err
 		}
+		review.Transfer = nat.BuildTransfer(res, cfg, span, review)
 		d := readDone{stats: st, failed: failed}
 		switch review.Status {
 		case nat.StatusNoPrices:

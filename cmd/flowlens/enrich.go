@@ -1,13 +1,17 @@
 package main
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/enrich"
+	"github.com/flowlens/flowlens/enrich/ec2src"
 	"github.com/flowlens/flowlens/flowlog"
 )
 
@@ -16,7 +20,26 @@ import (
 type enrichFlags struct {
 	files   []string
 	tagKeys []string
+	fromAWS bool
+	cache   string
 	fs      *pflag.FlagSet
+}
+
+// enrichFailed is an inventory that could not be had (a file unreadable, the EC2 API refusing):
+// a failure of the run, not of its flags.
+type enrichFailed struct{ err error }
+
+func (e *enrichFailed) Error() string { return e.err.Error() }
+func (e *enrichFailed) Unwrap() error { return e.err }
+
+// optionsError reports an error of decodeFlags.options: a failure (exit 1) for an inventory that
+// could not be had, a usage error otherwise.
+func optionsError(name string, err error) int {
+	var ef *enrichFailed
+	if errors.As(err, &ef) {
+		return fail(name, ef.err)
+	}
+	return usageError(name, "%v", err)
 }
 
 func (e *enrichFlags) add(fs *pflag.FlagSet) {
@@ -24,20 +47,55 @@ func (e *enrichFlags) add(fs *pflag.FlagSet) {
 	fs.StringSliceVar(&e.files, "enrich", nil, "AWS inventory: the JSON of aws ec2 describe-network-interfaces, describe-instances, describe-subnets, describe-vpcs, "+
 		"describe-vpc-endpoints, describe-nat-gateways, describe-transit-gateway-attachments (files, comma-separated or repeated): adds interface_name, interface_type, src_name, dst_name, … (flowlens help fields)")
 	fs.StringSliceVar(&e.tagKeys, "tag-keys", nil, "with --enrich: tag keys whose values become columns tag_KEY, src_tag_KEY and dst_tag_KEY (comma-separated, at most 8)")
+	fs.BoolVar(&e.fromAWS, "enrich-from-aws", false, "fetch the inventory through the read-only EC2 describe calls (credential chain, --region, --profile, --endpoint-url), "+
+		"save it to --enrich-cache and enrich from it as from --enrich")
+	fs.StringVar(&e.cache, "enrich-cache", "", "with --enrich-from-aws: the file the fetched inventory is written to (default: flowlens/enrich/inventory-REGION….json in the user cache directory)")
 }
 
-// deriver loads the inventory the flags name; nil without --enrich.
-func (e *enrichFlags) deriver() (*enrich.Deriver, error) {
-	byTag := ""
-	if f := e.fs.Lookup("by-tag"); f != nil {
-		byTag = strings.TrimSpace(f.Value.String())
+// flag returns the value of the command's flag name ("" when it has none).
+func (e *enrichFlags) flag(name string) string {
+	if f := e.fs.Lookup(name); f != nil {
+		return strings.TrimSpace(f.Value.String())
 	}
-	if len(e.files) == 0 {
+	return ""
+}
+
+// fetch calls the EC2 API, writes the answer to the cache file and returns its path.
+func (e *enrichFlags) fetch(ctx context.Context) (string, error) {
+	opts := ec2src.Options{Region: e.flag("region"), Profile: e.flag("profile"), EndpointURL: e.flag("endpoint-url")}
+	snap, err := ec2src.Fetch(ctx, opts)
+	if err != nil {
+		return "", &enrichFailed{fmt.Errorf("--enrich-from-aws: %w", err)}
+	}
+	path := e.cache
+	if path == "" {
+		if path, err = ec2src.DefaultCachePath(snap.Region, opts.Profile, opts.EndpointURL); err != nil {
+			return "", &enrichFailed{fmt.Errorf("--enrich-from-aws: %w", err)}
+		}
+	}
+	if err := snap.Save(path); err != nil {
+		return "", &enrichFailed{fmt.Errorf("--enrich-from-aws: %w", err)}
+	}
+	if e.flag("quiet") != "true" {
+		fmt.Fprintf(stderr, "flowlens: enrichment: inventory of %s fetched from the EC2 API at %s (%s), written to %s (give it with --enrich to use it again without calling AWS)\n",
+			snap.Region, snap.TakenAt.Format("2006-01-02T15:04:05Z07:00"), snap.Summary(), path)
+	}
+	return path, nil
+}
+
+// deriver loads the inventory the flags name, fetching it first with --enrich-from-aws; nil
+// without either.
+func (e *enrichFlags) deriver(ctx context.Context) (*enrich.Deriver, error) {
+	byTag := e.flag("by-tag")
+	if e.cache != "" && !e.fromAWS {
+		return nil, fmt.Errorf("--enrich-cache is where --enrich-from-aws writes the inventory: give --enrich-from-aws, or read a saved one with --enrich FILE")
+	}
+	if len(e.files) == 0 && !e.fromAWS {
 		if len(e.tagKeys) > 0 {
-			return nil, fmt.Errorf("--tag-keys needs an inventory: give --enrich FILE…")
+			return nil, fmt.Errorf("--tag-keys needs an inventory: give --enrich FILE… or --enrich-from-aws")
 		}
 		if byTag != "" {
-			return nil, fmt.Errorf("--by-tag needs an inventory: give --enrich FILE…")
+			return nil, fmt.Errorf("--by-tag needs an inventory: give --enrich FILE… or --enrich-from-aws")
 		}
 		return nil, nil
 	}
@@ -50,9 +108,17 @@ func (e *enrichFlags) deriver() (*enrich.Deriver, error) {
 			keys = append(keys, k)
 		}
 	}
-	inv, err := enrich.Load(e.files...)
+	files := e.files
+	if e.fromAWS {
+		path, err := e.fetch(ctx)
+		if err != nil {
+			return nil, err
+		}
+		files = append(slices.Clone(files), path)
+	}
+	inv, err := enrich.Load(files...)
 	if err != nil {
-		return nil, fmt.Errorf("--enrich: %w", err)
+		return nil, &enrichFailed{fmt.Errorf("--enrich: %w", err)}
 	}
 	return enrich.NewDeriver(inv, keys)
 }

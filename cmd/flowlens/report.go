@@ -28,6 +28,7 @@ type reportFlags struct {
 	pricing     string
 	ipRanges    string
 	noNAT       bool
+	transfer    bool // --transfer: the transfer section (report; cost always has it)
 	byTag       string
 
 	// report and demo only: the comparison and the spikes.
@@ -100,6 +101,7 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.pricing, "pricing", "", "price table FILE (JSON) overriding the embedded one")
 	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
 	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")
+	fs.BoolVar(&f.transfer, "transfer", false, "add the transfer section: the data-transfer bill (inter-AZ, inter-region, internet egress, transit gateway, NAT public IPv4) beside the NAT's (report; cost always has it)")
 	fs.StringVar(&f.byTag, "by-tag", "", "with --enrich: bytes, flows, rejected flows, NAT GB and NAT cost per value of this tag of the interfaces (and untagged)")
 	f.scale.add(fs)
 }
@@ -222,6 +224,9 @@ func runReport(ctx context.Context, name string, f *reportFlags, fs *pflag.FlagS
 			opts.NAT = &cfg
 		}
 		opts.Enrich, opts.ByTag = f.enrichOptions(rf, &cfg)
+		if f.transfer {
+			opts.Transfer = &cfg
+		}
 		e, res, st, failed, err := f.runEngine(ctx, rf, report.Specs(opts))
 		if err != nil {
 			return readDone{}, err

@@ -67,7 +67,7 @@ type readDone struct {
 
 func (r *reading) run(ctx context.Context, args []string) int {
 	f, name := r.flags, r.name
-	rf, code := f.parse(name)
+	rf, code := f.parse(ctx, name)
 	if code != exitOK {
 		return code
 	}
@@ -232,12 +232,9 @@ type runFlags struct {
 }
 
 // parse checks the reading flags; a non-zero code is a usage error already printed.
-func (f *readFlags) parse(name string) (runFlags, int) {
+func (f *readFlags) parse(ctx context.Context, name string) (runFlags, int) {
 	var r runFlags
 	var err error
-	if r.opts, err = f.decode.options(); err != nil {
-		return r, usageError(name, "%v", err)
-	}
 	if r.loc, err = time.LoadLocation(f.tz); err != nil {
 		return r, usageError(name, "--tz %q: %v", f.tz, err)
 	}
@@ -252,6 +249,10 @@ func (f *readFlags) parse(name string) (runFlags, int) {
 	}
 	if r.limit, err = memoryLimit(f.memLimit); err != nil {
 		return r, usageError(name, "--memory-limit: %v", err)
+	}
+	// Last: with --enrich-from-aws it calls the EC2 API, once every flag is known to be good.
+	if r.opts, err = f.decode.options(ctx); err != nil {
+		return r, optionsError(name, err)
 	}
 	return r, exitOK
 }

@@ -22,10 +22,10 @@ type s3Flags struct {
 }
 
 func (f *s3Flags) add(fs *pflag.FlagSet) {
-	fs.StringVar(&f.profile, "profile", "", "AWS profile of the shared config files (s3:// sources)")
-	fs.StringVar(&f.region, "region", "", "only flow logs of this region (key layout); also the default region of S3 requests")
+	fs.StringVar(&f.profile, "profile", "", "AWS profile of the shared config files (s3:// sources, --enrich-from-aws)")
+	fs.StringVar(&f.region, "region", "", "only flow logs of this region (key layout); also the default region of S3 requests and the region of --enrich-from-aws")
 	fs.StringVar(&f.bucketRegion, "bucket-region", "", "region of the bucket when it differs from --region")
-	fs.StringVar(&f.endpoint, "endpoint-url", "", "S3-compatible endpoint (MinIO, Ceph, versitygw), path-style addressing")
+	fs.StringVar(&f.endpoint, "endpoint-url", "", "S3-compatible endpoint (MinIO, Ceph, versitygw), path-style addressing; with --enrich-from-aws, also the EC2 endpoint")
 	fs.BoolVar(&f.noSign, "no-sign-request", false, "anonymous S3 requests (public buckets)")
 	fs.StringSliceVar(&f.accounts, "account", nil, "only flow logs of these accounts (key layout; comma-separated or repeated)")
 	fs.DurationVar(&f.timeouts[0], "s3-connect-timeout", 10*time.Second, "S3: time to open a connection before the request is retried")

@@ -67,6 +67,14 @@ type File struct {
 	InterAZPerGB *float64 `json:"inter_az_per_gb,omitempty"`
 	// InternetEgressPerGB is the first paid tier of data transfer out to the internet.
 	InternetEgressPerGB *float64 `json:"internet_egress_per_gb,omitempty"`
+	// The transfer section's prices, in the schema of a pricing file; Fetch does not ask for them
+	// (yet), so they are left out and a reader keeps its defaults.
+	InternetEgressTiers  []Tier             `json:"internet_egress_tiers,omitempty"`
+	InternetEgressFreeGB *float64           `json:"internet_egress_free_gb,omitempty"`
+	InterRegionPerGB     *float64           `json:"inter_region_per_gb,omitempty"`
+	InterRegionPairs     map[string]float64 `json:"inter_region_pairs,omitempty"`
+	TransitGatewayPerGB  *float64           `json:"transit_gateway_per_gb,omitempty"`
+	PublicIPv4Hour       *float64           `json:"public_ipv4_hour,omitempty"`
 
 	// Warnings say what was skipped or left out, and why: entries that could not be read, regions
 	// with only one of the two NAT gateway prices, regions asked for and not found. They are not
