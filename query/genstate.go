@@ -91,9 +91,12 @@ func (d *stateDec) take(n int) []byte {
 func (d *stateDec) f() float64  { return math.Float64frombits(binary.LittleEndian.Uint64(d.take(8))) }
 func (d *stateDec) bool() bool  { return d.take(1)[0] != 0 }
 func (d *stateDec) str() string { return string(d.take(int(d.u()))) }
+
+// count reads a number of elements to come. It may exceed the bytes left (an accumulator of no
+// groups writes nothing), but not absurdly: corrupt input must not make a huge allocation.
 func (d *stateDec) count() int {
 	n := d.u()
-	if n > uint64(len(d.b))+1 {
+	if n > uint64(len(d.b))+1024 {
 		d.fail()
 		return 0
 	}

@@ -58,6 +58,21 @@ func TestGenStateRoundTrip(t *testing.T) {
 	if got, w := recordText(rec), recordText(want.Batches[0]); got != w {
 		t.Fatalf("decoded state answers\n%s\nwant\n%s", got, w)
 	}
+	// A shard that read nothing: a table of no groups, whose accumulators write no bytes.
+	empty, err := PlanSQL("SELECT approx_distinct(srcaddr) AS n, count_if(action = 'REJECT') AS r, array_agg(protocol) AS p FROM t", time.UTC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var eb []byte
+	if _, err := empty.Run(context.Background(), nil, RunOptions{Workers: 1, Partial: func(res *aggregate.Result, _ *flowlog.Stats, _ []flowlog.ObjectError) error {
+		eb = res.Blobs[0]
+		return nil
+	}}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := empty.decodeState(eb); err != nil {
+		t.Fatalf("the state of a shard that read nothing: %v", err)
+	}
 	for k := 0; k < len(blob); k++ {
 		if _, err := plan.decodeState(blob[:k]); err == nil {
 			t.Fatalf("a state cut at %d of %d bytes decoded", k, len(blob))
