@@ -168,6 +168,7 @@ type Inputs struct {
 	IPRanges    string   // an ip-ranges.json file; "" for the embedded subset
 	Region      string
 	Top         int
+	CUR         string // a Cost and Usage Report extract (CSV or Parquet)
 }
 
 // Load reads what in names into a Config.
@@ -201,6 +202,11 @@ func Load(in Inputs) (Config, error) {
 		fh.Close()
 		if err != nil {
 			return c, fmt.Errorf("--nat-gateways %s: %w", in.NATGateways, err)
+		}
+	}
+	if in.CUR != "" {
+		if c.CUR, err = LoadCUR(in.CUR); err != nil {
+			return c, err
 		}
 	}
 	for _, id := range in.NAT {

@@ -38,6 +38,9 @@ type Config struct {
 	PublicIPs map[string]int
 	// AttachmentVPC maps transit gateway attachments to the VPC they attach (an inventory).
 	AttachmentVPC map[string]string
+	// CUR is a Cost and Usage Report extract of the same period (--cur): the transfer section
+	// sets its bill beside each line.
+	CUR *CUR
 }
 
 // Endpoint is an existing VPC endpoint.
