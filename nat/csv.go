@@ -57,6 +57,7 @@ func (r *Review) Tables(prefix string) []output.CSVTable {
 		{Name: prefix + "top_sources", Rows: srcs},
 		{Name: prefix + "top_destinations", Rows: dsts},
 		{Name: prefix + "recommendations", Rows: r.Recommendations},
+		{Name: prefix + "existing_endpoints", Rows: r.Endpoints},
 		{Name: prefix + "total", Rows: []TotalDoc{r.Total}},
 		{Name: prefix + "assumptions", Rows: []AssumptionsDoc{r.Assumptions}},
 		{Name: prefix + "notes", Rows: notes},

@@ -38,6 +38,10 @@ type Config struct {
 	PublicIPs map[string]int
 	// AttachmentVPC maps transit gateway attachments to the VPC they attach (an inventory).
 	AttachmentVPC map[string]string
+	// InterfaceVPC and AddrVPC give the VPC of an interface and of the owner of an address (an
+	// inventory), for the traffic through the existing gateway endpoints.
+	InterfaceVPC func(string) string
+	AddrVPC      func(netip.Addr) string
 	// CUR is a Cost and Usage Report extract of the same period (--cur): the transfer section
 	// sets its bill beside each line.
 	CUR *CUR
@@ -45,7 +49,8 @@ type Config struct {
 
 // Endpoint is an existing VPC endpoint.
 type Endpoint struct {
-	ID, Type, Service, VPCID, State string
+	ID, Type, Service, VPCID, State, Name string
+	ENIs                                  []string // its interfaces (interface and Gateway Load Balancer endpoints)
 }
 
 // endpointFor returns the existing endpoints of type typ (Gateway, Interface) for service (s3,
@@ -53,7 +58,7 @@ type Endpoint struct {
 func endpointsFor(eps []Endpoint, typ, region, service string) []string {
 	var out []string
 	for _, e := range eps {
-		if !strings.EqualFold(e.Type, typ) || (e.State != "" && e.State != "available" && e.State != "Available") {
+		if !strings.EqualFold(e.Type, typ) || !endpointLive(e.State) {
 			continue
 		}
 		if service != "" && e.Service != "com.amazonaws."+region+"."+service {
@@ -79,6 +84,9 @@ type Review struct {
 	Total           TotalDoc            `json:"total"`
 	Recommendations []RecommendationDoc `json:"recommendations"`
 	Assumptions     AssumptionsDoc      `json:"assumptions"`
+	// Endpoints are the VPC endpoints that exist (an inventory, --enrich) and the traffic through
+	// each; absent without an inventory that has any.
+	Endpoints []EndpointDoc `json:"existing_endpoints,omitempty"`
 	// Transfer is the data-transfer bill beside the NAT's (cost always; report with --transfer).
 	Transfer *TransferDoc `json:"transfer,omitempty"`
 }
@@ -447,6 +455,8 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	r.Total.ProcessedGB = round3(r.Total.ProcessedGB)
 	r.Total.NATCost = money(totalCost)
 	r.Total.MonthlyNATCost = money(totalMonthly)
+
+	r.Endpoints = buildEndpoints(res, opts, region, gws)
 
 	if priced && factor > 0 {
 		// Gateway endpoints: free, they take S3 and DynamoDB traffic of the region off the NAT.

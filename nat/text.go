@@ -57,6 +57,25 @@ func (r *Review) WriteTable(w io.Writer) error {
 	default:
 		b.WriteString("  none\n")
 	}
+	if len(r.Endpoints) > 0 {
+		b.WriteString("\nEXISTING VPC ENDPOINTS (from the inventory; never recommended again)\n")
+		for _, e := range r.Endpoints {
+			name := e.ID
+			if e.Name != "" {
+				name += " (" + e.Name + ")"
+			}
+			traffic := "not measured"
+			if e.Measured {
+				traffic = fmt.Sprintf("%s in %d flows", units.Decimal(e.Bytes), e.Flows)
+			}
+			fmt.Fprintf(&b, "  %-40s %-8s %-36s %-22s %s\n", name, e.Type, e.Service, e.VPCID, traffic)
+			fmt.Fprintf(&b, "      %s", e.How)
+			if e.Note != "" {
+				fmt.Fprintf(&b, "; %s", e.Note)
+			}
+			b.WriteByte('\n')
+		}
+	}
 	b.WriteString("\nASSUMPTIONS\n")
 	fmt.Fprintf(&b, "  prices: %s (%s); AWS IP ranges of %s\n", a.PriceTableDate, a.PriceSource, a.IPRangesDate)
 	for _, n := range a.Notes {

@@ -416,6 +416,25 @@ func natSectionHTML(n *nat.Review, id string) pageSection {
 			numText(fmt.Sprintf("$%.2f", x.MonthlySavingUSD)), wrapCell(x.Why)})
 	}
 	s.Panels = append(s.Panels, panel{Title: "Recommendations (monthly savings " + usd(n.Total.MonthlySavingsUSD) + ")", Table: rec, Wide: true})
+	if len(n.Endpoints) > 0 {
+		ep := &htable{Head: th("endpoint", "type", "service", "VPC", "bytes#", "flows#", "how")}
+		for _, e := range n.Endpoints {
+			name := e.ID
+			if e.Name != "" {
+				name = e.Name + " · " + e.ID
+			}
+			bytes, flows := txt("not measured"), txt("")
+			if e.Measured {
+				bytes, flows = siCell(e.Bytes), numCell(e.Flows)
+			}
+			how := e.How
+			if e.Note != "" {
+				how += "; " + e.Note
+			}
+			ep.Rows = append(ep.Rows, []hcell{txt(name), txt(e.Type), txt(e.Service), txt(e.VPCID), bytes, flows, wrapCell(how)})
+		}
+		s.Panels = append(s.Panels, panel{Title: "Existing VPC endpoints (never recommended again)", Table: ep, Wide: true})
+	}
 	for _, g := range n.NATGateways {
 		t := &htable{Head: th("far end", "class", "bytes#", "upload#", "download#")}
 		for _, e := range g.TopDestinations {

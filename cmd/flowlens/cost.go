@@ -114,7 +114,7 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 		if d, _ := rf.opts.Derive.(*enrich.Deriver); d != nil {
 			cfg.FromInventory(d.Inventory())
 		}
-		_, res, st, failed, err := f.runEngine(ctx, rf, append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...))
+		_, res, st, failed, err := f.runEngine(ctx, rf, append(append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...), nat.EndpointSpecs(cfg)...))
 		if err != nil {
 			return readDone{}, err
 		}
