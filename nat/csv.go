@@ -63,6 +63,9 @@ func (r *Review) Tables(prefix string) []output.CSVTable {
 		{Name: prefix + "notes", Rows: notes},
 		{Name: prefix + "missing", Rows: missing},
 	}
+	if r.ByTag != nil {
+		tables = append(tables, output.CSVTable{Name: prefix + "by_tag", Rows: r.ByTag.Values})
+	}
 	if r.Transfer != nil {
 		tables = append(tables, r.Transfer.Tables(prefix)...)
 	}

@@ -87,6 +87,9 @@ type Review struct {
 	// Endpoints are the VPC endpoints that exist (an inventory, --enrich) and the traffic through
 	// each; absent without an inventory that has any.
 	Endpoints []EndpointDoc `json:"existing_endpoints,omitempty"`
+	// ByTag is the traffic and NAT cost per value of a tag (cost --by-tag, with an inventory);
+	// the report has it at its top level instead.
+	ByTag *ByTagDoc `json:"by_tag,omitempty"`
 	// Transfer is the data-transfer bill beside the NAT's (cost always; report with --transfer).
 	Transfer *TransferDoc `json:"transfer,omitempty"`
 }

@@ -57,6 +57,16 @@ func (r *Review) WriteTable(w io.Writer) error {
 	default:
 		b.WriteString("  none\n")
 	}
+	if t := r.ByTag; t != nil {
+		fmt.Fprintf(&b, "\nBY TAG %s (the records' interfaces; NAT: the workloads behind the gateways)\n", t.Key)
+		fmt.Fprintf(&b, "  %-30s %12s %12s %12s %12s %10s\n", "value", "bytes", "flows", "rejected", "NAT GB", "NAT cost")
+		for _, v := range t.Values {
+			fmt.Fprintf(&b, "  %-30s %12s %12d %12d %12.3f %10s\n", v.Value, units.Decimal(v.Bytes), v.Flows, v.RejectedFlows, v.NATGB, usd(v.NATCost))
+		}
+		for _, n := range t.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
+	}
 	if len(r.Endpoints) > 0 {
 		b.WriteString("\nEXISTING VPC ENDPOINTS (from the inventory; never recommended again)\n")
 		for _, e := range r.Endpoints {

@@ -126,6 +126,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if r.NAT != nil {
 		p.Sections = append(p.Sections, natSectionHTML(r.NAT, "nat"))
 	}
+	if r.ByTag != nil {
+		p.Sections = append(p.Sections, byTagSectionHTML(r.ByTag))
+	}
 	if r.Transfer != nil {
 		p.Sections = append(p.Sections, transferSectionHTML(r.Transfer))
 	}
@@ -526,11 +529,26 @@ func WriteReviewHTML(w io.Writer, n *nat.Review) error {
 		{Label: "Monthly savings", Value: usd(n.Total.MonthlySavingsUSD), Sub: fmt.Sprintf("%d recommendation(s)", len(n.Recommendations))},
 	}
 	p.Sections = []pageSection{natSectionHTML(n, "nat")}
+	if t := n.ByTag; t != nil {
+		p.Sections = append(p.Sections, byTagSectionHTML(t))
+	}
 	if n.Transfer != nil {
 		p.Cards = append(p.Cards, card{Label: "Transfer bill", Value: usd(n.Transfer.Total), Sub: transferSub(n.Transfer)})
 		p.Sections = append(p.Sections, transferSectionHTML(n.Transfer))
 	}
 	return writePage(w, p, n)
+}
+
+// byTagSectionHTML is the traffic and NAT cost per value of a tag (--by-tag).
+func byTagSectionHTML(d *nat.ByTagDoc) pageSection {
+	s := pageSection{ID: "by-tag", Title: "By tag " + d.Key}
+	t := &htable{Head: th("value", "bytes#", "flows#", "rejected#", "NAT GB#", "NAT cost#")}
+	for _, v := range d.Values {
+		t.Rows = append(t.Rows, []hcell{txt(v.Value), siCell(v.Bytes), numCell(v.Flows), numCell(v.RejectedFlows), numText(fmt.Sprintf("%.3f", v.NATGB)), numText(usd(v.NATCost))})
+	}
+	s.Panels = append(s.Panels, panel{Title: "Traffic and NAT cost per value of " + d.Key, Table: t, Wide: true})
+	s.Notes = append(s.Notes, d.Notes...)
+	return s
 }
 
 func transferSub(d *nat.TransferDoc) string {

@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/cost"
-	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/report"
@@ -111,10 +110,13 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput, tables: true}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
-		if d, _ := rf.opts.Derive.(*enrich.Deriver); d != nil {
-			cfg.FromInventory(d.Inventory())
+		// The inventory's gateways and endpoints first: the group-bys depend on them.
+		inv, byTag := f.enrichOptions(rf, &cfg)
+		specs := append(append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...), nat.EndpointSpecs(cfg)...)
+		if byTag != "" {
+			specs = append(specs, nat.ByTagSpecs(byTag)...)
 		}
-		_, res, st, failed, err := f.runEngine(ctx, rf, append(append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...), nat.EndpointSpecs(cfg)...))
+		_, res, st, failed, err := f.runEngine(ctx, rf, specs)
 		if err != nil {
 			return readDone{}, err
 		}
@@ -124,6 +126,9 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 			return readDone{}, err
 		}
 		review.Transfer = nat.BuildTransfer(res, cfg, span, review)
+		if byTag != "" {
+			review.ByTag = nat.BuildByTag(res, inv.Inventory(), byTag, review, cfg.Prices)
+		}
 		d := readDone{stats: st, failed: failed}
 		switch review.Status {
 		case nat.StatusNoPrices:
