@@ -48,8 +48,37 @@ func (c *Config) FromInventory(inv *enrich.Inventory) {
 			c.AttachmentVPC[a.ID] = a.ResourceID
 		}
 	}
+	c.InterfaceVPC = func(id string) string {
+		if i := inv.ByID(id); i != nil {
+			return i.VPCID
+		}
+		return ""
+	}
+	c.AddrVPC = func(a netip.Addr) string {
+		if i := inv.ByAddr(a); i != nil {
+			return i.VPCID
+		}
+		return ""
+	}
+	// An endpoint's interfaces: those describe-vpc-endpoints lists, and those describe-network-
+	// interfaces says it owns.
+	owned := map[string][]string{}
+	for id, i := range inv.Interfaces {
+		if i.Type == "vpc_endpoint" && strings.HasPrefix(i.OwnerID, "vpce-") {
+			owned[i.OwnerID] = append(owned[i.OwnerID], id)
+		}
+	}
 	for _, e := range inv.Endpoints {
-		c.Endpoints = append(c.Endpoints, Endpoint{ID: e.ID, Type: e.Type, Service: e.Service, VPCID: e.VPCID, State: e.State})
+		seen := map[string]bool{}
+		var enis []string
+		for _, id := range append(append([]string(nil), e.ENIs...), owned[e.ID]...) {
+			if !seen[id] {
+				seen[id] = true
+				enis = append(enis, id)
+			}
+		}
+		sort.Strings(enis)
+		c.Endpoints = append(c.Endpoints, Endpoint{ID: e.ID, Type: e.Type, Service: e.Service, VPCID: e.VPCID, State: e.State, Name: e.Name, ENIs: enis})
 	}
 	if len(c.Gateways) > 0 {
 		return
@@ -168,6 +197,7 @@ type Inputs struct {
 	IPRanges    string   // an ip-ranges.json file; "" for the embedded subset
 	Region      string
 	Top         int
+	CUR         string // a Cost and Usage Report extract (CSV or Parquet)
 }
 
 // Load reads what in names into a Config.
@@ -201,6 +231,11 @@ func Load(in Inputs) (Config, error) {
 		fh.Close()
 		if err != nil {
 			return c, fmt.Errorf("--nat-gateways %s: %w", in.NATGateways, err)
+		}
+	}
+	if in.CUR != "" {
+		if c.CUR, err = LoadCUR(in.CUR); err != nil {
+			return c, err
 		}
 	}
 	for _, id := range in.NAT {

@@ -57,10 +57,14 @@ func (r *Review) Tables(prefix string) []output.CSVTable {
 		{Name: prefix + "top_sources", Rows: srcs},
 		{Name: prefix + "top_destinations", Rows: dsts},
 		{Name: prefix + "recommendations", Rows: r.Recommendations},
+		{Name: prefix + "existing_endpoints", Rows: r.Endpoints},
 		{Name: prefix + "total", Rows: []TotalDoc{r.Total}},
 		{Name: prefix + "assumptions", Rows: []AssumptionsDoc{r.Assumptions}},
 		{Name: prefix + "notes", Rows: notes},
 		{Name: prefix + "missing", Rows: missing},
+	}
+	if r.ByTag != nil {
+		tables = append(tables, output.CSVTable{Name: prefix + "by_tag", Rows: r.ByTag.Values})
 	}
 	if r.Transfer != nil {
 		tables = append(tables, r.Transfer.Tables(prefix)...)
@@ -82,5 +86,64 @@ func (d *TransferDoc) Tables(prefix string) []output.CSVTable {
 			parts = append(parts, transferPartRow{l.Kind, p})
 		}
 	}
-	return []output.CSVTable{{Name: prefix + "transfer", Rows: d.Lines}, {Name: prefix + "transfer_parts", Rows: parts}}
+	tables := []output.CSVTable{{Name: prefix + "transfer", Rows: d.Lines}, {Name: prefix + "transfer_parts", Rows: parts}}
+	if d.CUR != nil {
+		tables = append(tables, d.billedTables(prefix)...)
+	}
+	return tables
+}
+
+// billedRow is a line's estimate beside its bill (--cur).
+type billedRow struct {
+	Kind             string   `json:"kind"`
+	UsageType        string   `json:"usage_type"`
+	Unit             string   `json:"unit"`
+	EstimateQuantity *float64 `json:"estimate_quantity"`
+	EstimateCost     *float64 `json:"estimate_cost"`
+	BilledQuantity   float64  `json:"billed_quantity"`
+	BilledCost       float64  `json:"billed_cost"`
+	BilledRows       int      `json:"billed_rows"`
+	DiffQuantity     *float64 `json:"difference_quantity"`
+	DiffQuantityPct  *float64 `json:"difference_quantity_percent"`
+	DiffCost         *float64 `json:"difference_cost"`
+	DiffCostPct      *float64 `json:"difference_cost_percent"`
+	Note             string   `json:"note"`
+}
+
+// billedUsageRow is one usage type of a line's bill.
+type billedUsageRow struct {
+	Kind string `json:"kind"`
+	BilledUsage
+}
+
+// billedTables are the reconciliation with the CUR: the lines beside their bills, the usage types
+// billed, the rows left out, and the extract's summary.
+func (d *TransferDoc) billedTables(prefix string) []output.CSVTable {
+	var rows []billedRow
+	var usage []billedUsageRow
+	for _, l := range d.Lines {
+		if l.Billed == nil {
+			continue
+		}
+		x := l.Billed
+		rows = append(rows, billedRow{l.Kind, l.UsageType, l.Unit, l.Quantity, l.Cost, x.Quantity, x.Cost, x.Rows,
+			x.DifferenceQuantity, x.DifferenceQuantityPercent, x.DifferenceCost, x.DifferencePercent, x.Note})
+		for _, u := range x.UsageTypes {
+			usage = append(usage, billedUsageRow{l.Kind, u})
+		}
+	}
+	type note struct {
+		Text string `json:"text"`
+	}
+	var notes []note
+	for _, n := range d.CUR.Notes {
+		notes = append(notes, note{n})
+	}
+	return []output.CSVTable{
+		{Name: prefix + "transfer_billed", Rows: rows},
+		{Name: prefix + "transfer_billed_usage_types", Rows: usage},
+		{Name: prefix + "transfer_cur", Rows: []CURDoc{*d.CUR}},
+		{Name: prefix + "transfer_cur_left_out", Rows: d.CUR.LeftOut},
+		{Name: prefix + "transfer_cur_notes", Rows: notes},
+	}
 }

@@ -38,11 +38,19 @@ type Config struct {
 	PublicIPs map[string]int
 	// AttachmentVPC maps transit gateway attachments to the VPC they attach (an inventory).
 	AttachmentVPC map[string]string
+	// InterfaceVPC and AddrVPC give the VPC of an interface and of the owner of an address (an
+	// inventory), for the traffic through the existing gateway endpoints.
+	InterfaceVPC func(string) string
+	AddrVPC      func(netip.Addr) string
+	// CUR is a Cost and Usage Report extract of the same period (--cur): the transfer section
+	// sets its bill beside each line.
+	CUR *CUR
 }
 
 // Endpoint is an existing VPC endpoint.
 type Endpoint struct {
-	ID, Type, Service, VPCID, State string
+	ID, Type, Service, VPCID, State, Name string
+	ENIs                                  []string // its interfaces (interface and Gateway Load Balancer endpoints)
 }
 
 // endpointFor returns the existing endpoints of type typ (Gateway, Interface) for service (s3,
@@ -50,7 +58,7 @@ type Endpoint struct {
 func endpointsFor(eps []Endpoint, typ, region, service string) []string {
 	var out []string
 	for _, e := range eps {
-		if !strings.EqualFold(e.Type, typ) || (e.State != "" && e.State != "available" && e.State != "Available") {
+		if !strings.EqualFold(e.Type, typ) || !endpointLive(e.State) {
 			continue
 		}
 		if service != "" && e.Service != "com.amazonaws."+region+"."+service {
@@ -76,6 +84,12 @@ type Review struct {
 	Total           TotalDoc            `json:"total"`
 	Recommendations []RecommendationDoc `json:"recommendations"`
 	Assumptions     AssumptionsDoc      `json:"assumptions"`
+	// Endpoints are the VPC endpoints that exist (an inventory, --enrich) and the traffic through
+	// each; absent without an inventory that has any.
+	Endpoints []EndpointDoc `json:"existing_endpoints,omitempty"`
+	// ByTag is the traffic and NAT cost per value of a tag (cost --by-tag, with an inventory);
+	// the report has it at its top level instead.
+	ByTag *ByTagDoc `json:"by_tag,omitempty"`
 	// Transfer is the data-transfer bill beside the NAT's (cost always; report with --transfer).
 	Transfer *TransferDoc `json:"transfer,omitempty"`
 }
@@ -444,6 +458,8 @@ func Build(res *aggregate.Result, opts Config, span Span) (*Review, error) {
 	r.Total.ProcessedGB = round3(r.Total.ProcessedGB)
 	r.Total.NATCost = money(totalCost)
 	r.Total.MonthlyNATCost = money(totalMonthly)
+
+	r.Endpoints = buildEndpoints(res, opts, region, gws)
 
 	if priced && factor > 0 {
 		// Gateway endpoints: free, they take S3 and DynamoDB traffic of the region off the NAT.

@@ -57,6 +57,35 @@ func (r *Review) WriteTable(w io.Writer) error {
 	default:
 		b.WriteString("  none\n")
 	}
+	if t := r.ByTag; t != nil {
+		fmt.Fprintf(&b, "\nBY TAG %s (the records' interfaces; NAT: the workloads behind the gateways)\n", t.Key)
+		fmt.Fprintf(&b, "  %-30s %12s %12s %12s %12s %10s\n", "value", "bytes", "flows", "rejected", "NAT GB", "NAT cost")
+		for _, v := range t.Values {
+			fmt.Fprintf(&b, "  %-30s %12s %12d %12d %12.3f %10s\n", v.Value, units.Decimal(v.Bytes), v.Flows, v.RejectedFlows, v.NATGB, usd(v.NATCost))
+		}
+		for _, n := range t.Notes {
+			fmt.Fprintf(&b, "  %s\n", n)
+		}
+	}
+	if len(r.Endpoints) > 0 {
+		b.WriteString("\nEXISTING VPC ENDPOINTS (from the inventory; never recommended again)\n")
+		for _, e := range r.Endpoints {
+			name := e.ID
+			if e.Name != "" {
+				name += " (" + e.Name + ")"
+			}
+			traffic := "not measured"
+			if e.Measured {
+				traffic = fmt.Sprintf("%s in %d flows", units.Decimal(e.Bytes), e.Flows)
+			}
+			fmt.Fprintf(&b, "  %-40s %-8s %-36s %-22s %s\n", name, e.Type, e.Service, e.VPCID, traffic)
+			fmt.Fprintf(&b, "      %s", e.How)
+			if e.Note != "" {
+				fmt.Fprintf(&b, "; %s", e.Note)
+			}
+			b.WriteByte('\n')
+		}
+	}
 	b.WriteString("\nASSUMPTIONS\n")
 	fmt.Fprintf(&b, "  prices: %s (%s); AWS IP ranges of %s\n", a.PriceTableDate, a.PriceSource, a.IPRangesDate)
 	for _, n := range a.Notes {
@@ -95,6 +124,20 @@ func (d *TransferDoc) writeText(b *strings.Builder) {
 		if l.Assumption != "" {
 			fmt.Fprintf(b, "      assumption: %s\n", l.Assumption)
 		}
+		if x := l.Billed; x != nil {
+			fmt.Fprintf(b, "      BILLED %.3f %s  %s  (%d row(s))", x.Quantity, l.Unit, amountUSD(x.Cost), x.Rows)
+			if x.DifferenceCost != nil {
+				fmt.Fprintf(b, "; estimate − bill: %+.3f %s (%s), %s (%s)", *x.DifferenceQuantity, l.Unit, pctOr(x.DifferenceQuantityPercent),
+					signedUSD(*x.DifferenceCost), pctOr(x.DifferencePercent))
+			}
+			b.WriteByte('\n')
+			for _, u := range x.UsageTypes {
+				fmt.Fprintf(b, "        %-50s %14.3f  %10s  %d row(s)\n", strings.TrimSpace(u.UsageType+" "+u.Product), u.Quantity, amountUSD(u.Cost), u.Rows)
+			}
+			if x.Note != "" {
+				fmt.Fprintf(b, "        %s\n", x.Note)
+			}
+		}
 	}
 	complete := ""
 	if !d.Complete {
@@ -104,6 +147,56 @@ func (d *TransferDoc) writeText(b *strings.Builder) {
 	for _, n := range d.Notes {
 		fmt.Fprintf(b, "  %s\n", n)
 	}
+	if c := d.CUR; c != nil {
+		fmt.Fprintf(b, "\nCOST AND USAGE REPORT %s (%s, %s): %d row(s), %d compared, over %s to %s\n", c.File, c.Schema, c.Format, c.Rows, c.Compared, orDash(c.From), orDash(c.To))
+		if c.BilledCost != nil {
+			fmt.Fprintf(b, "  the lines estimated and billed: estimate %s, bill %s, estimate − bill %s (%s)\n", usd(c.EstimateCost), usd(c.BilledCost), signedUSD(*c.DifferenceCost), pctOr(c.DifferencePercent))
+		}
+		for _, n := range c.Notes {
+			fmt.Fprintf(b, "  %s\n", n)
+		}
+		if len(c.LeftOut) > 0 {
+			b.WriteString("  rows not compared:\n")
+			for i, x := range c.LeftOut {
+				if i == 20 {
+					fmt.Fprintf(b, "    … and %d more (all in the JSON and CSV forms)\n", len(c.LeftOut)-i)
+					break
+				}
+				fmt.Fprintf(b, "    %-17s %-50s %5d row(s) %14.3f  %s\n", x.Reason, x.Key, x.Rows, x.Quantity, amountUSD(x.Cost))
+			}
+		}
+	}
+}
+
+// pctOr writes a percentage, or "—" where there is none (a bill of 0).
+func pctOr(x *float64) string {
+	if x == nil {
+		return "—"
+	}
+	return fmt.Sprintf("%+.2f%%", *x)
+}
+
+// amountUSD writes an amount: $0.42, -$1.00 (a credit).
+func amountUSD(x float64) string {
+	if x < 0 {
+		return fmt.Sprintf("-$%.2f", -x)
+	}
+	return fmt.Sprintf("$%.2f", x)
+}
+
+// signedUSD writes an amount with its sign: +$0.10, -$0.98.
+func signedUSD(x float64) string {
+	if x < 0 {
+		return fmt.Sprintf("-$%.2f", -x)
+	}
+	return fmt.Sprintf("+$%.2f", x)
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "—"
+	}
+	return s
 }
 
 // Title names a gateway for people: its NAT gateway id and Name tag when known, its interface

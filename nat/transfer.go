@@ -62,6 +62,9 @@ type TransferDoc struct {
 	Total    *float64 `json:"total_cost"`
 	Complete bool     `json:"complete"`
 	Notes    []string `json:"notes"`
+	// CUR is what the Cost and Usage Report extract of --cur held and what was compared; each
+	// line's Billed has its bill. Absent without --cur.
+	CUR *CURDoc `json:"cur,omitempty"`
 }
 
 // TransferLine is one line of the bill.
@@ -79,6 +82,8 @@ type TransferLine struct {
 	Parts      []TransferPart `json:"parts,omitempty"`
 	Assumption string         `json:"assumption"`
 	Missing    string         `json:"missing,omitempty"`
+	// Billed is the bill of the line's usage types in the period (--cur); absent without it.
+	Billed *BilledDoc `json:"billed,omitempty"`
 }
 
 // TransferPart is one part of a line.
@@ -416,5 +421,8 @@ func BuildTransfer(res *aggregate.Result, opts Config, span Span, r *Review) *Tr
 		"bytes sent are counted on the sending interface only (flow-direction egress), so a byte logged at both ends counts once; traffic from interfaces without flow logs is not seen",
 		"same-region traffic to AWS's public addresses, VPC peering within an AZ and traffic to on-premises networks are not priced here")
 	d.Notes = notes
+	if opts.CUR != nil {
+		d.reconcile(opts.CUR, span)
+	}
 	return d
 }

@@ -126,6 +126,9 @@ func (r *Report) WriteHTML(w io.Writer) error {
 	if r.NAT != nil {
 		p.Sections = append(p.Sections, natSectionHTML(r.NAT, "nat"))
 	}
+	if r.ByTag != nil {
+		p.Sections = append(p.Sections, byTagSectionHTML(r.ByTag))
+	}
 	if r.Transfer != nil {
 		p.Sections = append(p.Sections, transferSectionHTML(r.Transfer))
 	}
@@ -416,6 +419,25 @@ func natSectionHTML(n *nat.Review, id string) pageSection {
 			numText(fmt.Sprintf("$%.2f", x.MonthlySavingUSD)), wrapCell(x.Why)})
 	}
 	s.Panels = append(s.Panels, panel{Title: "Recommendations (monthly savings " + usd(n.Total.MonthlySavingsUSD) + ")", Table: rec, Wide: true})
+	if len(n.Endpoints) > 0 {
+		ep := &htable{Head: th("endpoint", "type", "service", "VPC", "bytes#", "flows#", "how")}
+		for _, e := range n.Endpoints {
+			name := e.ID
+			if e.Name != "" {
+				name = e.Name + " · " + e.ID
+			}
+			bytes, flows := txt("not measured"), txt("")
+			if e.Measured {
+				bytes, flows = siCell(e.Bytes), numCell(e.Flows)
+			}
+			how := e.How
+			if e.Note != "" {
+				how += "; " + e.Note
+			}
+			ep.Rows = append(ep.Rows, []hcell{txt(name), txt(e.Type), txt(e.Service), txt(e.VPCID), bytes, flows, wrapCell(how)})
+		}
+		s.Panels = append(s.Panels, panel{Title: "Existing VPC endpoints (never recommended again)", Table: ep, Wide: true})
+	}
 	for _, g := range n.NATGateways {
 		t := &htable{Head: th("far end", "class", "bytes#", "upload#", "download#")}
 		for _, e := range g.TopDestinations {
@@ -507,11 +529,26 @@ func WriteReviewHTML(w io.Writer, n *nat.Review) error {
 		{Label: "Monthly savings", Value: usd(n.Total.MonthlySavingsUSD), Sub: fmt.Sprintf("%d recommendation(s)", len(n.Recommendations))},
 	}
 	p.Sections = []pageSection{natSectionHTML(n, "nat")}
+	if t := n.ByTag; t != nil {
+		p.Sections = append(p.Sections, byTagSectionHTML(t))
+	}
 	if n.Transfer != nil {
 		p.Cards = append(p.Cards, card{Label: "Transfer bill", Value: usd(n.Transfer.Total), Sub: transferSub(n.Transfer)})
 		p.Sections = append(p.Sections, transferSectionHTML(n.Transfer))
 	}
 	return writePage(w, p, n)
+}
+
+// byTagSectionHTML is the traffic and NAT cost per value of a tag (--by-tag).
+func byTagSectionHTML(d *nat.ByTagDoc) pageSection {
+	s := pageSection{ID: "by-tag", Title: "By tag " + d.Key}
+	t := &htable{Head: th("value", "bytes#", "flows#", "rejected#", "NAT GB#", "NAT cost#")}
+	for _, v := range d.Values {
+		t.Rows = append(t.Rows, []hcell{txt(v.Value), siCell(v.Bytes), numCell(v.Flows), numCell(v.RejectedFlows), numText(fmt.Sprintf("%.3f", v.NATGB)), numText(usd(v.NATCost))})
+	}
+	s.Panels = append(s.Panels, panel{Title: "Traffic and NAT cost per value of " + d.Key, Table: t, Wide: true})
+	s.Notes = append(s.Notes, d.Notes...)
+	return s
 }
 
 func transferSub(d *nat.TransferDoc) string {
@@ -525,25 +562,72 @@ func transferSub(d *nat.TransferDoc) string {
 // and what each line rests on or why it could not be computed.
 func transferSectionHTML(d *nat.TransferDoc) pageSection {
 	s := pageSection{ID: "transfer", Title: "The data-transfer bill"}
-	t := &htable{Head: th("line", "usage type", "quantity#", "cost#")}
+	head := []string{"line", "usage type", "quantity#", "cost#"}
+	if d.CUR != nil {
+		head = append(head, "billed#", "billed cost#", "estimate − bill#", "%#")
+	}
+	t := &htable{Head: th(head...)}
+	blank := func(row []hcell) []hcell {
+		for len(row) < len(head) {
+			row = append(row, txt(""))
+		}
+		return row
+	}
 	for _, l := range d.Lines {
 		q := "—"
 		if l.Quantity != nil {
 			q = fmt.Sprintf("%.3f %s", *l.Quantity, l.Unit)
 		}
-		t.Rows = append(t.Rows, []hcell{txt(l.Kind), txt(l.UsageType), numText(q), numText(usd(l.Cost))})
+		row := []hcell{txt(l.Kind), txt(l.UsageType), numText(q), numText(usd(l.Cost))}
+		if b := l.Billed; b != nil {
+			diff := "—"
+			if b.DifferenceCost != nil {
+				diff = fmt.Sprintf("%+.3f %s, %+.2f USD", *b.DifferenceQuantity, l.Unit, *b.DifferenceCost)
+			}
+			row = append(row, numText(fmt.Sprintf("%.3f %s", b.Quantity, l.Unit)), numText(fmt.Sprintf("$%.2f", b.Cost)), numText(diff), numText(pctText(b.DifferencePercent)))
+		}
+		t.Rows = append(t.Rows, blank(row))
 		for _, p := range l.Parts {
-			t.Rows = append(t.Rows, []hcell{txt(""), txt(p.Name), numText(fmt.Sprintf("%.3f", p.Quantity)), numText(usd(p.Cost))})
+			t.Rows = append(t.Rows, blank([]hcell{txt(""), txt(p.Name), numText(fmt.Sprintf("%.3f", p.Quantity)), numText(usd(p.Cost))}))
 		}
 		if l.Computed {
 			s.Notes = append(s.Notes, l.Kind+": "+l.Assumption)
 		} else {
 			s.Notes = append(s.Notes, l.Kind+": not computed: "+l.Missing)
 		}
+		if l.Billed != nil && l.Billed.Note != "" {
+			s.Notes = append(s.Notes, l.Kind+" against the bill: "+l.Billed.Note)
+		}
 	}
-	t.Rows = append(t.Rows, []hcell{txt("total"), txt(""), txt(""), numText(usd(d.Total))})
+	total := []hcell{txt("total"), txt(""), txt(""), numText(usd(d.Total))}
+	if c := d.CUR; c != nil && c.BilledCost != nil {
+		total = append(total, txt(""), numText(usd(c.BilledCost)), numText(fmt.Sprintf("%+.2f USD (lines with both)", *c.DifferenceCost)), numText(pctText(c.DifferencePercent)))
+	}
+	t.Rows = append(t.Rows, blank(total))
 	s.Panels = append(s.Panels, panel{Title: fmt.Sprintf("%s, %.0f hours", d.Region, d.Hours), Table: t})
 	s.Notes = append(s.Notes, d.Notes...)
+	if c := d.CUR; c != nil {
+		u := &htable{Head: th("line", "usage type", "product", "quantity#", "cost#", "rows#")}
+		for _, l := range d.Lines {
+			if l.Billed == nil {
+				continue
+			}
+			for _, x := range l.Billed.UsageTypes {
+				u.Rows = append(u.Rows, []hcell{txt(l.Kind), txt(x.UsageType), txt(x.Product), numText(fmt.Sprintf("%.3f", x.Quantity)), numText(fmt.Sprintf("$%.2f", x.Cost)), numText(fmt.Sprint(x.Rows))})
+			}
+		}
+		s.Panels = append(s.Panels, panel{Title: fmt.Sprintf("Billed, from %s (%s, %s): %d rows, %d compared", c.File, c.Schema, c.Format, c.Rows, c.Compared), Table: u})
+		if len(c.LeftOut) > 0 {
+			o := &htable{Head: th("reason", "usage type", "rows#", "quantity#", "cost#")}
+			for _, x := range c.LeftOut {
+				o.Rows = append(o.Rows, []hcell{txt(x.Reason), wrapCell(x.Key), numText(fmt.Sprint(x.Rows)), numText(fmt.Sprintf("%.3f", x.Quantity)), numText(fmt.Sprintf("$%.2f", x.Cost))})
+			}
+			s.Panels = append(s.Panels, panel{Title: "Rows of the report not compared", Table: o, Wide: true})
+		}
+		for _, n := range c.Notes {
+			s.Notes = append(s.Notes, "Cost and Usage Report: "+n)
+		}
+	}
 	return s
 }
 

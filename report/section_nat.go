@@ -18,7 +18,7 @@ var natSection = section{
 		if o.NAT == nil {
 			return nil
 		}
-		return nat.Specs(o.NAT.Gateways)
+		return append(nat.Specs(o.NAT.Gateways), nat.EndpointSpecs(*o.NAT)...)
 	},
 	build: buildNAT,
 	csv: func(r *Report) []output.CSVTable {

@@ -2,9 +2,9 @@ package report
 
 import (
 	"net/netip"
-	"sort"
 
 	"github.com/flowlens/flowlens/aggregate"
+	"github.com/flowlens/flowlens/cost"
 	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/flowlog"
 	"github.com/flowlens/flowlens/nat"
@@ -16,14 +16,10 @@ import (
 var ownersSection = section{
 	name: "owners",
 	specs: func(o Options) []aggregate.Spec {
-		if o.Enrich == nil || o.ByTag == "" {
+		if o.Enrich == nil {
 			return nil
 		}
-		f, ok := tagField(o.ByTag)
-		if !ok {
-			return nil
-		}
-		return []aggregate.Spec{{Name: "by_tag", Keys: []aggregate.Key{{Field: f}}, Measures: []aggregate.Measure{aggregate.Bytes, aggregate.Flows, aggregate.RejectFlows}}}
+		return nat.ByTagSpecs(o.ByTag)
 	},
 	build: buildOwners,
 	csv: func(r *Report) []output.CSVTable {
@@ -61,33 +57,15 @@ type EnrichmentDoc struct {
 	DstMissing        int64    `json:"dst_not_found"`
 }
 
-// ByTagDoc is the traffic per value of one tag of the interfaces (the records' interface): bytes,
-// flows and rejected flows; and the NAT gateway bytes each value's workloads made a gateway
-// process (the workload's tag: its address's owner), with their processing cost.
-type ByTagDoc struct {
-	Key    string     `json:"key"`
-	Values []TagValue `json:"values"`
-	Notes  []string   `json:"notes"`
-}
+// ByTagDoc is the traffic per value of one tag of the interfaces (nat.ByTagDoc, which the cost
+// review shares).
+type ByTagDoc = nat.ByTagDoc
 
-// TagValue is one value of the tag; "untagged" gathers interfaces without it and those the
-// inventory does not hold.
-type TagValue struct {
-	Value         string   `json:"value"`
-	Bytes         int64    `json:"bytes"`
-	Flows         int64    `json:"flows"`
-	RejectedFlows int64    `json:"rejected_flows"`
-	NATBytes      int64    `json:"nat_bytes"`
-	NATGB         float64  `json:"nat_gb"`
-	NATCost       *float64 `json:"nat_processing_cost"`
-}
+// TagValue is one value of the tag.
+type TagValue = nat.TagValue
 
 // Untagged is the value of by_tag for interfaces without the tag.
-const Untagged = "untagged"
-
-func tagField(key string) (flowlog.FieldID, bool) {
-	return flowlog.LookupField("tag_" + flowlog.TagColumnKey(key))
-}
+const Untagged = nat.Untagged
 
 func buildOwners(b *builder) error {
 	d := b.o.Enrich
@@ -164,82 +142,11 @@ func buildOwners(b *builder) error {
 }
 
 func buildByTag(b *builder, inv *enrich.Inventory) error {
-	key := b.o.ByTag
-	doc := &ByTagDoc{Key: key, Values: []TagValue{}, Notes: []string{
-		"bytes, flows and rejected_flows are those of the records' interfaces that carry the tag (untagged: without it, or not in the inventory)",
-		"nat_bytes are the bytes NAT gateways processed for the workloads (the private side of each translated record) whose interface carries the tag; nat_processing_cost is nat_gb × the NAT per-GB price (the gateways' hours are not shared out)",
-	}}
-	vals := map[string]*TagValue{}
-	get := func(v string) *TagValue {
-		if v == "" {
-			v = Untagged
-		}
-		x := vals[v]
-		if x == nil {
-			x = &TagValue{Value: v}
-			vals[v] = x
-		}
-		return x
+	var prices *cost.Prices
+	if b.o.NAT != nil {
+		prices = b.o.NAT.Prices
 	}
-	f, _ := tagField(key)
-	if t := b.res.Table("by_tag"); t != nil {
-		c := t.Col(f)
-		for _, g := range t.Groups() {
-			k := t.Key(g, c)
-			v := ""
-			if !k.Null {
-				v = k.Str
-			}
-			x := get(v)
-			x.Bytes += t.Value(g, aggregate.Bytes)
-			x.Flows += t.Value(g, aggregate.Flows)
-			x.RejectedFlows += t.Value(g, aggregate.RejectFlows)
-		}
-	}
-	// NAT: the workloads of the translated records of the gateways the review found.
-	perGB := -1.0
-	if b.o.NAT != nil && b.r.NAT != nil && b.o.NAT.Prices != nil {
-		if rp, err := b.o.NAT.Prices.Region(b.r.NAT.Assumptions.Region); err == nil {
-			perGB = rp.NATPerGB
-		}
-	}
-	if b.r.NAT != nil {
-		only := map[string]bool{}
-		for _, g := range b.r.NAT.NATGateways {
-			only[g.InterfaceID] = true
-		}
-		gws := nat.ReadGateways(b.res, only)
-		if len(gws) == 0 && len(only) > 0 {
-			doc.Notes = append(doc.Notes, "NAT bytes per tag need the pkt-srcaddr and pkt-dstaddr fields (which workload each translated record is for): without them they are 0")
-		}
-		for _, g := range gws {
-			for _, fl := range g.Flows {
-				v := ""
-				if o := inv.ByAddr(fl.Workload); o != nil {
-					v = o.Tags[key]
-				}
-				get(v).NATBytes += fl.Bytes
-			}
-		}
-	} else {
-		doc.Notes = append(doc.Notes, "no NAT gateway review: NAT bytes per tag are 0")
-	}
-	for _, x := range vals {
-		x.NATGB = float64(x.NATBytes) / 1e9
-		if perGB >= 0 {
-			c := cents(x.NATGB * perGB)
-			x.NATCost = &c
-		}
-		doc.Values = append(doc.Values, *x)
-	}
-	sort.Slice(doc.Values, func(i, j int) bool {
-		a, c := doc.Values[i], doc.Values[j]
-		if a.Bytes != c.Bytes {
-			return a.Bytes > c.Bytes
-		}
-		return a.Value < c.Value
-	})
-	b.r.ByTag = doc
+	b.r.ByTag = nat.BuildByTag(b.res, inv, b.o.ByTag, b.r.NAT, prices)
 	return nil
 }
 
@@ -248,13 +155,6 @@ func nonEmpty(s string) *string {
 		return nil
 	}
 	return &s
-}
-
-func cents(x float64) float64 {
-	if x < 0 {
-		return -cents(-x)
-	}
-	return float64(int64(x*100+0.5)) / 100
 }
 
 // named writes an id or address with its owner's name and type: "eni-0a1 (web-1, interface)".

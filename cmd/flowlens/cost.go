@@ -9,7 +9,6 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/flowlens/flowlens/cost"
-	"github.com/flowlens/flowlens/enrich"
 	"github.com/flowlens/flowlens/nat"
 	"github.com/flowlens/flowlens/output"
 	"github.com/flowlens/flowlens/report"
@@ -37,7 +36,9 @@ they went to, each classified as S3 or DynamoDB in the gateway's region, other A
 and the recommendations: S3/DynamoDB gateway endpoints, interface endpoints where they beat the NAT's
 per-GB charge, NAT gateways in the AZs that cross AZs; then the transfer section, the rest of the
 data-transfer bill line by line (inter-AZ, inter-region, internet egress, transit gateway, NAT public
-IPv4), each with its assumption, a line the input cannot tell marked so. Detecting gateways and pairing workloads with
+IPv4), each with its assumption, a line the input cannot tell marked so; with --cur FILE (a Cost and
+Usage Report extract of the same period, CSV or Parquet, CUR 2.0 or legacy column names) each line
+has the billed usage and cost of its usage types beside it, and the difference. Detecting gateways and pairing workloads with
 far ends needs pkt-srcaddr and pkt-dstaddr; without them, gateways given with --nat or --nat-gateways
 are still reviewed from their own addresses (workloads and far ends, not who talked to whom).
 
@@ -58,6 +59,7 @@ Examples:
   flowlens cost --nat-gateways nat-gateways.json --from 2026-11-01 --to 2026-11-08 flows/
   flowlens cost --format json -o cost.json --nat eni-0a1b2c3d4e5f60718 flows/
   flowlens cost --format html -o cost.html flows/
+  flowlens cost --from 2026-11-01 --to 2026-11-02 --cur cur-2026-11.csv.gz flows/
   flowlens cost --estimate --nat-gb 1000 --hours 730`,
 	completions: map[string][]string{"format": {"auto", "table", "json", "csv", "html"}},
 	flags: func(fs *pflag.FlagSet) func(context.Context, []string) int {
@@ -108,10 +110,13 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 	}
 	r := &reading{name: name, flags: &f.readFlags, choice: documentOutput, tables: true}
 	r.read = func(ctx context.Context, rf readIn, w io.Writer, format output.Format) (readDone, error) {
-		if d, _ := rf.opts.Derive.(*enrich.Deriver); d != nil {
-			cfg.FromInventory(d.Inventory())
+		// The inventory's gateways and endpoints first: the group-bys depend on them.
+		inv, byTag := f.enrichOptions(rf, &cfg)
+		specs := append(append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...), nat.EndpointSpecs(cfg)...)
+		if byTag != "" {
+			specs = append(specs, nat.ByTagSpecs(byTag)...)
 		}
-		_, res, st, failed, err := f.runEngine(ctx, rf, append(nat.StandaloneSpecs(cfg.Gateways), nat.TransferSpecs(true)...))
+		_, res, st, failed, err := f.runEngine(ctx, rf, specs)
 		if err != nil {
 			return readDone{}, err
 		}
@@ -121,6 +126,9 @@ func runCost(ctx context.Context, f *reportFlags, c *costFlags, args []string) i
 			return readDone{}, err
 		}
 		review.Transfer = nat.BuildTransfer(res, cfg, span, review)
+		if byTag != "" {
+			review.ByTag = nat.BuildByTag(res, inv.Inventory(), byTag, review, cfg.Prices)
+		}
 		d := readDone{stats: st, failed: failed}
 		switch review.Status {
 		case nat.StatusNoPrices:
@@ -144,6 +152,9 @@ func runEstimate(f *reportFlags, c *costFlags, prices *cost.Prices, format outpu
 	const name = "cost"
 	if !c.natGBSet || c.natGB < 0 || c.hours <= 0 {
 		return usageError(name, "--estimate needs --nat-gb N (≥ 0) and --hours H (> 0)")
+	}
+	if f.cur != "" {
+		return usageError(name, "--cur sets a bill beside the estimate of logs; --estimate reads none")
 	}
 	if f.natGateways != "" {
 		return usageError(name, "--nat-gateways is the JSON file of aws ec2 describe-nat-gateways; with --estimate give the number of gateways with --nat-count")

@@ -29,6 +29,7 @@ type reportFlags struct {
 	ipRanges    string
 	noNAT       bool
 	transfer    bool // --transfer: the transfer section (report; cost always has it)
+	cur         string
 	byTag       string
 
 	// report and demo only: the comparison and the spikes.
@@ -102,6 +103,7 @@ func (f *reportFlags) add(fs *pflag.FlagSet) {
 	fs.StringVar(&f.ipRanges, "ip-ranges", "", "AWS ip-ranges.json FILE instead of the embedded subset")
 	fs.BoolVar(&f.noNAT, "no-nat", false, "leave out the NAT gateway analysis (report)")
 	fs.BoolVar(&f.transfer, "transfer", false, "add the transfer section: the data-transfer bill (inter-AZ, inter-region, internet egress, transit gateway, NAT public IPv4) beside the NAT's (report; cost always has it)")
+	fs.StringVar(&f.cur, "cur", "", "a Cost and Usage Report extract FILE of the same period (CSV, gzip CSV or Parquet; CUR 2.0 or legacy column names): the transfer section sets the billed usage and cost beside each line (report: implies --transfer)")
 	fs.StringVar(&f.byTag, "by-tag", "", "with --enrich: bytes, flows, rejected flows, NAT GB and NAT cost per value of this tag of the interfaces (and untagged)")
 	f.scale.add(fs)
 }
@@ -120,7 +122,7 @@ func (f *reportFlags) enrichOptions(rf readIn, cfg *nat.Config) (*enrich.Deriver
 // natConfig loads what a NAT review needs from the flags: gateways, prices, ranges.
 func (f *reportFlags) natConfig() (nat.Config, error) {
 	return nat.Load(nat.Inputs{NAT: f.nat, NATGateways: f.natGateways, Pricing: f.pricing, IPRanges: f.ipRanges,
-		Region: f.s3.region, Top: f.top})
+		Region: f.s3.region, Top: f.top, CUR: f.cur})
 }
 
 // documentOutput: report and cost write one document: a table, JSON, or CSV (a file per table).
@@ -224,7 +226,7 @@ func runReport(ctx context.Context, name string, f *reportFlags, fs *pflag.FlagS
 			opts.NAT = &cfg
 		}
 		opts.Enrich, opts.ByTag = f.enrichOptions(rf, &cfg)
-		if f.transfer {
+		if f.transfer || f.cur != "" {
 			opts.Transfer = &cfg
 		}
 		e, res, st, failed, err := f.runEngine(ctx, rf, report.Specs(opts))
