@@ -291,9 +291,9 @@ func newAccumulator(a *genAgg) accumulator {
 	case "approx_distinct":
 		return &hllAcc{p: a.hllP}
 	case "approx_percentile":
-		return &pctAcc{t: a.t, p: a.pct}
+		return &pctAcc{valueLists: valueLists{t: a.t}, p: a.pct}
 	case "array_agg":
-		return &arrayAcc{t: a.argT[0], distinct: a.distinct}
+		return &arrayAcc{valueLists: valueLists{t: a.argT[0]}, distinct: a.distinct}
 	}
 	panic("BUG: no accumulator for " + a.fn)
 }
@@ -594,18 +594,31 @@ func (a *distinctAcc) result(n int) *vec {
 	return v
 }
 
-// pctAcc is approx_percentile(x, p), computed exactly: the value at rank round(p·(n−1)) of the
-// group's sorted values (so p = 0.5 of 1, 2, 3, 4 is 3). It holds the values.
-type pctAcc struct {
+// valueLists keeps every value of each group, for the aggregates that need them all: percentiles
+// and arrays.
+type valueLists struct {
 	t    typ
-	p    float64
 	vals []vec
 }
 
-func (a *pctAcc) grow(n int) {
-	for len(a.vals) < n {
-		a.vals = append(a.vals, vec{t: a.t})
+func (l *valueLists) grow(n int) {
+	for len(l.vals) < n {
+		l.vals = append(l.vals, vec{t: l.t})
 	}
+}
+
+// appendAll appends the values of src to group g's.
+func (l *valueLists) appendAll(g int32, src *vec) {
+	for k := range src.n {
+		appendElem(&l.vals[g], src, k)
+	}
+}
+
+// pctAcc is approx_percentile(x, p), computed exactly: the value at rank round(p·(n−1)) of the
+// group's sorted values (so p = 0.5 of 1, 2, 3, 4 is 3). It holds the values.
+type pctAcc struct {
+	valueLists
+	p float64
 }
 
 func (a *pctAcc) add(gids []int32, args []*vec, mask []bool) {
@@ -621,12 +634,7 @@ func (a *pctAcc) add(gids []int32, args []*vec, mask []bool) {
 	}
 }
 
-func (a *pctAcc) merge(g int32, o accumulator, og int) {
-	src := &o.(*pctAcc).vals[og]
-	for k := range src.n {
-		appendElem(&a.vals[g], src, k)
-	}
-}
+func (a *pctAcc) merge(g int32, o accumulator, og int) { a.appendAll(g, &o.(*pctAcc).vals[og]) }
 
 func (a *pctAcc) result(n int) *vec {
 	v := &vec{}
@@ -652,15 +660,8 @@ func (a *pctAcc) result(n int) *vec {
 // arrayAcc is array_agg(x): a group's values (NULLs too), written as Trino prints an array, [a, b,
 // NULL], in ascending order (Trino's order is unspecified; this one does not depend on the workers).
 type arrayAcc struct {
-	vals     []vec
-	t        typ
+	valueLists
 	distinct bool
-}
-
-func (a *arrayAcc) grow(n int) {
-	for len(a.vals) < n {
-		a.vals = append(a.vals, vec{t: a.t})
-	}
 }
 
 func (a *arrayAcc) add(gids []int32, args []*vec, mask []bool) {
@@ -673,12 +674,7 @@ func (a *arrayAcc) add(gids []int32, args []*vec, mask []bool) {
 	}
 }
 
-func (a *arrayAcc) merge(g int32, o accumulator, og int) {
-	src := &o.(*arrayAcc).vals[og]
-	for k := range src.n {
-		appendElem(&a.vals[g], src, k)
-	}
-}
+func (a *arrayAcc) merge(g int32, o accumulator, og int) { a.appendAll(g, &o.(*arrayAcc).vals[og]) }
 
 func (a *arrayAcc) result(n int) *vec {
 	v := &vec{}
