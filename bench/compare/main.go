@@ -284,12 +284,12 @@ func measureLayout(o options, d *duck, env *environ, name string) (*layoutResult
 // floors times gunzip alone over the data set's objects: klauspost on -workers goroutines and,
 // when an ISA-L build of flowlens is measured, igzip (ISA-L's command) as -workers processes.
 func (r *layoutResult) floors(o options, env *environ) error {
-	s, err := harness.Gunzip(r.ds.Files, o.workers)
+	s, cpu, err := harness.Gunzip(r.ds.Files, o.workers)
 	if err != nil {
 		return err
 	}
 	r.gunzip = append(r.gunzip, s)
-	r.gunzipCPU = append(r.gunzipCPU, harness.GunzipCPU)
+	r.gunzipCPU = append(r.gunzipCPU, cpu)
 	if !strings.Contains(env.flowlens, "ISA-L") && env.flowlensISAL == "" {
 		r.isalNote = "not measured: no flowlens binary built with ISA-L (`flowlens version`; -flowlens-isal)"
 		return nil

@@ -104,12 +104,11 @@ func EnsureParquet(bin string, ds *DataSet) (*Parquet, error) {
 }
 
 // Gunzip decompresses every file with klauspost/compress on n goroutines, one file each at a time,
-// discarding the text, and returns the seconds it took: the floor of any engine that reads gzip.
-// GunzipCPU says how much CPU time the last call took.
-func Gunzip(files []string, n int) (float64, error) {
+// discarding the text, and returns the seconds it took and the CPU seconds it used: the floor of any
+// engine that reads gzip.
+func Gunzip(files []string, n int) (wall, cpu float64, err error) {
 	began := time.Now()
 	cpu0 := CPUSeconds(syscall.RUSAGE_SELF)
-	defer func() { GunzipCPU = CPUSeconds(syscall.RUSAGE_SELF) - cpu0 }()
 	next := make(chan string, len(files))
 	for _, f := range files {
 		next <- f
@@ -148,9 +147,9 @@ func Gunzip(files []string, n int) (float64, error) {
 	wg.Wait()
 	close(errs)
 	if err := <-errs; err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return time.Since(began).Seconds(), nil
+	return time.Since(began).Seconds(), CPUSeconds(syscall.RUSAGE_SELF) - cpu0, nil
 }
 
 // WriteFileAtomic writes data to a temporary file beside path and renames it to path, so that path
@@ -181,9 +180,6 @@ type Run struct {
 	RSS     int64   // peak resident set, bytes
 	Stdout  []byte
 }
-
-// GunzipCPU is the CPU time of the last Gunzip, seconds.
-var GunzipCPU float64
 
 // Exec runs bin with args (and env, when not nil) and times it; a failure is an error with stderr.
 //

@@ -104,7 +104,7 @@ func s3Compare(bin, name, dir string, recs int64, workers, runs int) string {
 
 // gunzip decompresses every object with n goroutines (harness.Gunzip) and returns seconds.
 func gunzip(files []string, n int) float64 {
-	secs, err := harness.Gunzip(files, n)
+	secs, _, err := harness.Gunzip(files, n)
 	if err != nil {
 		fail(err)
 	}
